@@ -1,0 +1,423 @@
+//! The telemetry document: what an exercise emitted, normalised so that the same code
+//! gives the same document on every run.
+//!
+//! The capture harness (`lab`) produces a [`Document`] inside the exercise's process and
+//! hands it to the checker as JSON; snapshots store the same document as YAML, which is
+//! what an instructor reviews with `cargo insta review`. Nothing here depends on
+//! OpenTelemetry: the checker reads documents without linking the SDK.
+//!
+//! Normalised means: no ids, no timestamps, no measured durations. Spans are identified by
+//! their name and position in the tree, traces by the order in which they started, metric
+//! data points are sorted by their attributes, and attribute maps are sorted by key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything one exercise emitted while the checker drove its scenario.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// The scenario's requests with the status each got, e.g. `GET /distance/paris -> 200`
+    /// (instrumentation must never change what the caller receives).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<String>,
+    /// The resource every signal was exported with (`telemetry.sdk.*` left out: it
+    /// changes with the SDK version, not with the learner's code).
+    #[serde(default)]
+    pub resource: Attributes,
+    /// Traces in the order their first span started.
+    #[serde(default)]
+    pub traces: Vec<Trace>,
+    /// Metrics sorted by scope name, then metric name.
+    #[serde(default)]
+    pub metrics: Vec<Metric>,
+    /// Log records in the order they were emitted.
+    #[serde(default)]
+    pub logs: Vec<LogRecord>,
+}
+
+/// Attributes sorted by key.
+pub type Attributes = BTreeMap<String, Value>;
+
+/// An attribute value; the variant is the attribute's type, which the checker grades too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Array(Vec<Value>),
+}
+
+impl Value {
+    /// The type's name as a learner knows it from the OpenTelemetry API.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "i64",
+            Value::Float(_) => "f64",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(v) => write!(f, "{v}"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{v:?}"),
+            Value::String(v) => write!(f, "{v:?}"),
+            Value::Array(vs) => {
+                f.write_str("[")?;
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+/// The instrumentation scope a tracer, meter or logger was created with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Scope {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.version {
+            Some(v) => write!(f, "{} {v}", self.name),
+            None => write!(f, "{} (no version)", self.name),
+        }
+    }
+}
+
+/// One trace: its root spans (normally one) with their children nested below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub spans: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanKind {
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+impl fmt::Display for SpanKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SpanKind::Internal => "internal",
+            SpanKind::Server => "server",
+            SpanKind::Client => "client",
+            SpanKind::Producer => "producer",
+            SpanKind::Consumer => "consumer",
+        })
+    }
+}
+
+/// Where a root span's parent is, when it has one the capture did not contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentLink {
+    /// The parent came from another process (propagated context): `parent_span_is_remote`.
+    Remote,
+    /// The span names a local parent that was never exported (not ended, or dropped).
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub name: String,
+    pub kind: SpanKind,
+    pub scope: Scope,
+    /// Only on roots whose parent is elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    /// Links, as paths of the spans they point at (see [`SpanPath`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Span>,
+    /// Relative timing, kept in captures for drawing waterfalls; never in snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
+}
+
+/// A span's status as `unset`, `ok` or `error: <description>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Unset,
+    Ok,
+    Error { description: String },
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Unset => f.write_str("Unset"),
+            Status::Ok => f.write_str("Ok"),
+            Status::Error { description } if description.is_empty() => f.write_str("Error"),
+            Status::Error { description } => write!(f, "Error ({description:?})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: Attributes,
+}
+
+/// Microseconds relative to the start of the span's trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    pub start_us: u64,
+    pub duration_us: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    Counter,
+    UpDownCounter,
+    Histogram,
+    Gauge,
+}
+
+impl fmt::Display for MetricKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MetricKind::Counter => "counter",
+            MetricKind::UpDownCounter => "up-down counter",
+            MetricKind::Histogram => "histogram",
+            MetricKind::Gauge => "gauge",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub kind: MetricKind,
+    pub scope: Scope,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Data points sorted by their attributes.
+    pub points: Vec<DataPoint>,
+}
+
+/// One data point. Sums and gauges carry `value`; histograms carry `count` and their
+/// bucket `bounds` (the measured sum, min, max and bucket counts depend on timing and
+/// are left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataPoint {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// Severity text as exported (`INFO`, `WARN`, ...), or the severity number's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    pub scope: Scope,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: Attributes,
+    /// The span whose trace and span ids the record carries, as a [`SpanPath`];
+    /// `None` when the record is not correlated with any span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<String>,
+}
+
+/// Names a span by position: `trace 2 > GET /distance/{place} > fetch-iss-position`.
+/// A name repeated among siblings gets its position: `compute-distance[2]`.
+pub struct SpanPath;
+
+impl SpanPath {
+    pub fn root(trace_number: usize) -> String {
+        format!("trace {trace_number}")
+    }
+
+    pub fn child(parent: &str, name: &str, nth_of_name: usize) -> String {
+        if nth_of_name <= 1 {
+            format!("{parent} > {name}")
+        } else {
+            format!("{parent} > {name}[{nth_of_name}]")
+        }
+    }
+}
+
+impl Document {
+    /// The YAML form stored in snapshots.
+    pub fn to_yaml(&self) -> String {
+        serde_norway::to_string(self).expect("a document always serialises")
+    }
+
+    pub fn from_yaml(text: &str) -> Result<Self, String> {
+        serde_norway::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The JSON form a capture hands to the checker.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a document always serialises")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The same document without what snapshots never hold (timings).
+    pub fn without_timing(mut self) -> Self {
+        fn strip(spans: &mut [Span]) {
+            for span in spans {
+                span.timing = None;
+                strip(&mut span.children);
+            }
+        }
+        for trace in &mut self.traces {
+            strip(&mut trace.spans);
+        }
+        self
+    }
+
+    /// Every span with its path, depth-first in document order.
+    pub fn spans(&self) -> Vec<(String, &Span)> {
+        fn walk<'a>(parent: &str, spans: &'a [Span], out: &mut Vec<(String, &'a Span)>) {
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            for span in spans {
+                let nth = seen.entry(span.name.as_str()).or_default();
+                *nth += 1;
+                let path = SpanPath::child(parent, &span.name, *nth);
+                out.push((path.clone(), span));
+                walk(&path, &span.children, out);
+            }
+        }
+        let mut out = Vec::new();
+        for (i, trace) in self.traces.iter().enumerate() {
+            walk(&SpanPath::root(i + 1), &trace.spans, &mut out);
+        }
+        out
+    }
+
+    pub fn span_count(&self) -> usize {
+        self.spans().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Document {
+        let mut attributes = Attributes::new();
+        attributes.insert("app.place".into(), Value::String("paris".into()));
+        attributes.insert("app.count".into(), Value::Int(3));
+        attributes.insert("app.km".into(), Value::Float(4321.0));
+        attributes.insert("app.cached".into(), Value::Bool(false));
+        attributes.insert("app.looks_numeric".into(), Value::String("42".into()));
+        let leaf = Span {
+            name: "fetch".into(),
+            kind: SpanKind::Client,
+            scope: Scope { name: "svc".into(), version: Some("0.1.0".into()) },
+            parent: None,
+            status: Status::Error { description: "down".into() },
+            attributes: attributes.clone(),
+            events: vec![Event { name: "exception".into(), attributes: attributes.clone() }],
+            links: vec![],
+            children: vec![],
+            timing: Some(Timing { start_us: 5, duration_us: 7 }),
+        };
+        let root = Span {
+            name: "GET /x".into(),
+            kind: SpanKind::Server,
+            parent: Some(ParentLink::Remote),
+            status: Status::Unset,
+            children: vec![leaf.clone(), leaf],
+            ..Span::clone(&Span {
+                name: String::new(),
+                kind: SpanKind::Internal,
+                scope: Scope { name: "svc".into(), version: None },
+                parent: None,
+                status: Status::Ok,
+                attributes: Attributes::new(),
+                events: vec![],
+                links: vec![],
+                children: vec![],
+                timing: None,
+            })
+        };
+        Document {
+            requests: vec!["GET /x -> 200".into()],
+            resource: attributes,
+            traces: vec![Trace { spans: vec![root] }],
+            metrics: vec![Metric {
+                name: "http.server.request.duration".into(),
+                kind: MetricKind::Histogram,
+                scope: Scope { name: "svc".into(), version: None },
+                unit: "s".into(),
+                description: String::new(),
+                points: vec![DataPoint {
+                    attributes: Attributes::new(),
+                    value: None,
+                    count: Some(3),
+                    bounds: Some(vec![0.005, 0.01, 1.0]),
+                }],
+            }],
+            logs: vec![],
+        }
+    }
+
+    #[test]
+    fn yaml_round_trip_keeps_types() {
+        let doc = sample().without_timing();
+        let back = Document::from_yaml(&doc.to_yaml()).unwrap();
+        assert_eq!(doc, back);
+        let km = &back.resource["app.km"];
+        assert_eq!(km.type_name(), "f64", "a whole float must stay a float");
+        assert_eq!(back.resource["app.looks_numeric"].type_name(), "string");
+    }
+
+    #[test]
+    fn json_round_trip_keeps_timing() {
+        let doc = sample();
+        assert_eq!(Document::from_json(&doc.to_json()).unwrap(), doc);
+    }
+
+    #[test]
+    fn repeated_sibling_names_get_positions() {
+        let paths: Vec<String> = sample().spans().into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["trace 1 > GET /x", "trace 1 > GET /x > fetch", "trace 1 > GET /x > fetch[2]"]);
+    }
+}

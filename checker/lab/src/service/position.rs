@@ -1,0 +1,203 @@
+//! The position service (where is the ISS now?) and the client the distance service
+//! calls it with.
+//!
+//! Under the checker the client sends its requests to the position service's router
+//! in-process (tower `oneshot`), and the scenario can take the service "down" to drive the
+//! error path. Run for real, the same client speaks HTTP over TCP.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use http::{Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+
+use super::Coordinates;
+
+/// The ISS's position as the position service reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    #[serde(flatten)]
+    pub coordinates: Coordinates,
+}
+
+/// Where the position service gets the ISS from: injected, so that snapshots are stable.
+#[derive(Debug, Clone, Copy)]
+pub enum Orbit {
+    /// Always the same place (what the checker uses).
+    Fixed(Coordinates),
+    /// A simple simulated orbit driven by the clock (what a real run uses; no network).
+    Simulated,
+}
+
+impl Orbit {
+    /// The position the checker's scenarios use: over the Gulf of Guinea.
+    pub fn checker() -> Self {
+        Orbit::Fixed(Coordinates { latitude: 4.5, longitude: 3.25 })
+    }
+
+    pub fn now(&self) -> Position {
+        let coordinates = match *self {
+            Orbit::Fixed(c) => c,
+            Orbit::Simulated => {
+                // 51.6° inclination, ~92.7 min period; good enough to move on a map.
+                let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+                let phase = (t / (92.7 * 60.0)) * std::f64::consts::TAU;
+                let latitude = 51.6 * phase.sin();
+                let longitude = ((t / 240.0 + phase.to_degrees()) % 360.0) - 180.0;
+                Coordinates { latitude, longitude }
+            }
+        };
+        Position { coordinates }
+    }
+}
+
+/// The position service's router: `GET /position`.
+pub fn router(orbit: Orbit) -> Router {
+    Router::new().route("/position", get(position)).with_state(orbit)
+}
+
+async fn position(State(orbit): State<Orbit>) -> Json<Position> {
+    Json(orbit.now())
+}
+
+/// Why the position could not be fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionError {
+    /// The service could not be reached (connection refused, service down).
+    Unreachable(String),
+    /// It answered with an error status.
+    Status(u16),
+    /// It answered something that is not a position.
+    BadReply(String),
+}
+
+impl std::fmt::Display for PositionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PositionError::Unreachable(why) => write!(f, "position service unreachable ({why})"),
+            PositionError::Status(code) => write!(f, "position service answered {code}"),
+            PositionError::BadReply(why) => write!(f, "position service sent a bad reply ({why})"),
+        }
+    }
+}
+
+impl std::error::Error for PositionError {}
+
+/// The distance service's client for the position service.
+#[derive(Clone)]
+pub struct PositionClient {
+    base_url: String,
+    transport: Transport,
+}
+
+#[derive(Clone)]
+enum Transport {
+    InProcess { router: Router, down: Arc<AtomicBool> },
+    Tcp(Client<HttpConnector, Body>),
+}
+
+/// Takes the in-process position service down and up again (the checker's scenarios).
+#[derive(Clone)]
+pub struct PositionSwitch(Arc<AtomicBool>);
+
+impl PositionSwitch {
+    pub fn set_down(&self, down: bool) {
+        self.0.store(down, Ordering::SeqCst);
+    }
+}
+
+/// The base URL the position service has under the checker and, by default, for real.
+pub const DEFAULT_POSITION_URL: &str = "http://127.0.0.1:3001";
+
+impl PositionClient {
+    /// A client that calls `router` in-process, as if it listened on [`DEFAULT_POSITION_URL`].
+    pub fn in_process(router: Router) -> (Self, PositionSwitch) {
+        let down = Arc::new(AtomicBool::new(false));
+        let client = Self {
+            base_url: DEFAULT_POSITION_URL.to_string(),
+            transport: Transport::InProcess { router, down: down.clone() },
+        };
+        (client, PositionSwitch(down))
+    }
+
+    /// A client that calls the position service over HTTP at `base_url`.
+    pub fn tcp(base_url: impl Into<String>) -> Self {
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Self { base_url: base_url.into(), transport: Transport::Tcp(client) }
+    }
+
+    /// The full URL of `GET /position` (what `url.full` holds on a client span).
+    pub fn url(&self) -> String {
+        format!("{}/position", self.base_url.trim_end_matches('/'))
+    }
+
+    /// The request [`PositionClient::fetch`] sends; build it yourself to add headers.
+    pub fn request(&self) -> Request<Body> {
+        Request::get(self.url()).body(Body::empty()).expect("a GET request with a static URL is valid")
+    }
+
+    /// Sends a request to the position service.
+    pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, PositionError> {
+        match &self.transport {
+            Transport::InProcess { router, down } => {
+                if down.load(Ordering::SeqCst) {
+                    return Err(PositionError::Unreachable("connection refused".into()));
+                }
+                Ok(router.clone().oneshot(request).await.unwrap_or_else(|never| match never {}))
+            }
+            Transport::Tcp(client) => {
+                let response = client
+                    .request(request)
+                    .await
+                    .map_err(|e| PositionError::Unreachable(e.to_string()))?;
+                Ok(response.map(Body::new))
+            }
+        }
+    }
+
+    /// Reads a position out of the service's response.
+    pub async fn read(response: Response<Body>) -> Result<Position, PositionError> {
+        let status = response.status();
+        if status != StatusCode::OK {
+            return Err(PositionError::Status(status.as_u16()));
+        }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| PositionError::BadReply(e.to_string()))?
+            .to_bytes();
+        serde_json::from_slice(&bytes).map_err(|e| PositionError::BadReply(e.to_string()))
+    }
+
+    /// `GET /position`: sends [`PositionClient::request`] and reads the reply.
+    pub async fn fetch(&self) -> Result<Position, PositionError> {
+        Self::read(self.send(self.request()).await?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn in_process_client_fetches_and_can_be_taken_down() {
+        let (client, switch) = PositionClient::in_process(router(Orbit::checker()));
+        let position = client.fetch().await.unwrap();
+        assert_eq!(position.coordinates, Coordinates { latitude: 4.5, longitude: 3.25 });
+        switch.set_down(true);
+        let err = client.fetch().await.unwrap_err();
+        assert_eq!(err, PositionError::Unreachable("connection refused".into()));
+        assert_eq!(client.url(), "http://127.0.0.1:3001/position");
+    }
+}

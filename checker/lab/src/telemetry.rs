@@ -1,0 +1,78 @@
+//! [`Telemetry`]: the providers a service's setup code built, which the rest of the
+//! service takes its tracer, meters and loggers from, and which the harness flushes.
+
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+use crate::Edge;
+
+/// The service's telemetry pipeline. Providers that were not set are empty ones that
+/// export nothing, so early exercises only build what they need.
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    tracer_provider: SdkTracerProvider,
+    meter_provider: SdkMeterProvider,
+    logger_provider: SdkLoggerProvider,
+}
+
+impl Telemetry {
+    pub fn new(tracer_provider: SdkTracerProvider) -> Self {
+        Self {
+            tracer_provider,
+            meter_provider: SdkMeterProvider::builder().build(),
+            logger_provider: SdkLoggerProvider::builder().build(),
+        }
+    }
+
+    pub fn with_meter_provider(mut self, meter_provider: SdkMeterProvider) -> Self {
+        self.meter_provider = meter_provider;
+        self
+    }
+
+    pub fn with_logger_provider(mut self, logger_provider: SdkLoggerProvider) -> Self {
+        self.logger_provider = logger_provider;
+        self
+    }
+
+    pub fn tracer_provider(&self) -> &SdkTracerProvider {
+        &self.tracer_provider
+    }
+
+    pub fn meter_provider(&self) -> &SdkMeterProvider {
+        &self.meter_provider
+    }
+
+    pub fn logger_provider(&self) -> &SdkLoggerProvider {
+        &self.logger_provider
+    }
+
+    /// Exports everything still buffered, without shutting down.
+    pub fn force_flush(&self) {
+        // Errors here mean "nothing to flush" or "already shut down"; the capture reports
+        // what actually arrived, which is what the learner needs to see.
+        let _ = self.tracer_provider.force_flush();
+        let _ = self.meter_provider.force_flush();
+        let _ = self.logger_provider.force_flush();
+    }
+
+    /// Flushes and shuts every provider down: what a service does on its way out so that
+    /// nothing buffered is lost.
+    pub fn shutdown(&self) {
+        let _ = self.tracer_provider.shutdown();
+        let _ = self.meter_provider.shutdown();
+        let _ = self.logger_provider.shutdown();
+    }
+}
+
+/// A ready-made pipeline for the very first exercise: a tracer provider with `resource`,
+/// exporting every span at once to the edge. Exercise 2 has you write this yourself.
+pub fn quick_start(resource: Resource, edge: Edge) -> Telemetry {
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_resource(resource)
+        .with_id_generator(edge.ids)
+        .with_simple_exporter(edge.spans)
+        .build();
+    Telemetry::new(tracer_provider)
+}
