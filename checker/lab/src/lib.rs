@@ -7,7 +7,8 @@
 //! - [`Telemetry`]: the providers the learner built, handed to the handlers.
 //! - [`capture`]: the harness the checker runs inside an exercise's process.
 //!
-//! An exercise implements [`Service`] and its `main` is one line: `lab::run::<Exercise>()`.
+//! An exercise declares its [`Service`] with one [`service!`] call in its `lib.rs`, and its
+//! `main` is one line: `lab::run::<Exercise>()`.
 
 pub mod capture;
 pub mod edge;
@@ -19,6 +20,9 @@ use std::process::ExitCode;
 
 use axum::Router;
 
+// Re-exported so that the `service!` macro works in any crate.
+#[doc(hidden)]
+pub use axum;
 pub use edge::Edge;
 pub use service::{Orbit, PositionClient};
 pub use telemetry::{Telemetry, quick_start};
@@ -52,4 +56,41 @@ pub fn run<S: Service>() -> ExitCode {
         Some(out) => capture::main::<S>(std::path::Path::new(&out)),
         None => serve::main::<S>(),
     }
+}
+
+/// Declares an exercise's service: `pub struct Exercise` implementing [`Service`] with the
+/// exercise's own functions.
+///
+/// ```ignore
+/// lab::service!(telemetry::init, app::router);
+/// lab::service!(telemetry::init, app::router, position: position::router, shutdown: telemetry::shutdown);
+/// ```
+#[macro_export]
+macro_rules! service {
+    ($telemetry:path, $distance:path $(, position: $position:path)? $(, shutdown: $shutdown:path)? $(,)?) => {
+        /// This exercise's service, as the checker and a real run start it.
+        pub struct Exercise;
+
+        impl $crate::Service for Exercise {
+            fn telemetry(edge: $crate::Edge) -> $crate::Telemetry {
+                $telemetry(edge)
+            }
+
+            fn distance(telemetry: &$crate::Telemetry, position: $crate::PositionClient) -> $crate::axum::Router {
+                $distance(telemetry, position)
+            }
+
+            $(
+                fn position(telemetry: &$crate::Telemetry, orbit: $crate::Orbit) -> $crate::axum::Router {
+                    $position(telemetry, orbit)
+                }
+            )?
+
+            $(
+                fn shutdown(telemetry: &$crate::Telemetry) {
+                    $shutdown(telemetry)
+                }
+            )?
+        }
+    };
 }

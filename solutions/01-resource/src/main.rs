@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex01_resource_solution::Exercise>()
+}
