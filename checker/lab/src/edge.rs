@@ -5,19 +5,34 @@
 //! exporters, exactly as it would around any exporter. Under the checker the exporters are
 //! the SDK's in-memory ones and ids come from a fixed sequence; run for real they print to
 //! stdout (opentelemetry-stdout) or, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, send OTLP.
+//!
+//! OTLP exporters do network I/O, and the learner's processor may call them from anywhere:
+//! a simple processor exports on the thread that ends the span (a tokio worker, blocked in
+//! `futures_executor::block_on`), a batch processor or a `PeriodicReader` on a thread of its
+//! own. So the OTLP sinks never export on the caller's thread: see [`Otlp`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use opentelemetry::Context;
 use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{InMemoryLogExporter, LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, Temporality};
-use opentelemetry_sdk::trace::{IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{
+    IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter,
+};
 
 /// The exporters (and id generator) a service's telemetry setup builds on.
 #[derive(Debug)]
@@ -55,7 +70,7 @@ impl Edge {
     }
 
     /// Stdout exporters, or OTLP ones when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (HTTP/protobuf
-    /// unless `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). Must be called inside a tokio runtime.
+    /// unless `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). Works inside or outside a tokio runtime.
     pub fn from_env() -> Result<Edge, String> {
         let ids = Ids::Random(RandomIdGenerator::default());
         let Some(protocol) = otlp_protocol() else {
@@ -66,23 +81,55 @@ impl Edge {
                 ids,
             });
         };
-        use opentelemetry_otlp::{LogExporter, MetricExporter, SpanExporter};
-        let failed = |what: &str, e: opentelemetry_otlp::ExporterBuildError| format!("cannot build the OTLP {what} exporter: {e}");
-        let edge = match protocol {
-            OtlpProtocol::Grpc => Edge {
-                spans: SpanSink::Otlp(SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?),
-                metrics: MetricSink::Otlp(MetricExporter::builder().with_tonic().build().map_err(|e| failed("metric", e))?),
-                logs: LogSink::Otlp(LogExporter::builder().with_tonic().build().map_err(|e| failed("log", e))?),
-                ids,
-            },
-            OtlpProtocol::HttpProtobuf => Edge {
-                spans: SpanSink::Otlp(SpanExporter::builder().with_http().build().map_err(|e| failed("span", e))?),
-                metrics: MetricSink::Otlp(MetricExporter::builder().with_http().build().map_err(|e| failed("metric", e))?),
-                logs: LogSink::Otlp(LogExporter::builder().with_http().build().map_err(|e| failed("log", e))?),
-                ids,
-            },
+        use opentelemetry_otlp::{LogExporter, MetricExporter, SpanExporter, WithHttpConfig as _};
+        let failed = |what: &str, e: opentelemetry_otlp::ExporterBuildError| {
+            format!("cannot build the OTLP {what} exporter: {e}")
         };
-        Ok(edge)
+        let runtime = OtlpRuntime::start()?;
+        // Built inside the OTLP runtime: tonic's channel spawns its connection task there.
+        let _inside = runtime.handle().enter();
+        let (spans, metrics, logs) = match protocol {
+            OtlpProtocol::Grpc => (
+                SpanExporter::builder()
+                    .with_tonic()
+                    .build()
+                    .map_err(|e| failed("span", e))?,
+                MetricExporter::builder()
+                    .with_tonic()
+                    .build()
+                    .map_err(|e| failed("metric", e))?,
+                LogExporter::builder()
+                    .with_tonic()
+                    .build()
+                    .map_err(|e| failed("log", e))?,
+            ),
+            OtlpProtocol::HttpProtobuf => {
+                let http = HyperHttp::new();
+                (
+                    SpanExporter::builder()
+                        .with_http()
+                        .with_http_client(http.clone())
+                        .build()
+                        .map_err(|e| failed("span", e))?,
+                    MetricExporter::builder()
+                        .with_http()
+                        .with_http_client(http.clone())
+                        .build()
+                        .map_err(|e| failed("metric", e))?,
+                    LogExporter::builder()
+                        .with_http()
+                        .with_http_client(http)
+                        .build()
+                        .map_err(|e| failed("log", e))?,
+                )
+            }
+        };
+        Ok(Edge {
+            spans: SpanSink::Otlp(Otlp::new(spans, "spans", &runtime)),
+            metrics: MetricSink::Otlp(Otlp::new(metrics, "metrics", &runtime)),
+            logs: LogSink::Otlp(Otlp::new(logs, "logs", &runtime)),
+            ids,
+        })
     }
 
     /// Where [`Edge::from_env`] sends telemetry, for the banner of a real run.
@@ -90,8 +137,7 @@ impl Edge {
         match otlp_protocol() {
             None => "stdout (set OTEL_EXPORTER_OTLP_ENDPOINT to send OTLP instead)".into(),
             Some(p) => {
-                let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default();
-                format!("OTLP {p:?} to {endpoint}")
+                format!("OTLP {p:?} to {}", otlp_endpoint())
             }
         }
     }
@@ -103,14 +149,22 @@ enum OtlpProtocol {
     HttpProtobuf,
 }
 
+fn otlp_endpoint() -> String {
+    std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default()
+}
+
 fn otlp_protocol() -> Option<OtlpProtocol> {
-    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|e| !e.is_empty())?;
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())?;
     let protocol = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_default();
-    Some(if protocol == "grpc" || (protocol.is_empty() && endpoint.ends_with(":4317")) {
-        OtlpProtocol::Grpc
-    } else {
-        OtlpProtocol::HttpProtobuf
-    })
+    Some(
+        if protocol == "grpc" || (protocol.is_empty() && endpoint.ends_with(":4317")) {
+            OtlpProtocol::Grpc
+        } else {
+            OtlpProtocol::HttpProtobuf
+        },
+    )
 }
 
 /// The SDK's in-memory span exporter, remembering the resource its provider gave it and
@@ -148,7 +202,7 @@ impl MemoryLogs {
 pub enum SpanSink {
     Memory(MemorySpans),
     Stdout(opentelemetry_stdout::SpanExporter),
-    Otlp(opentelemetry_otlp::SpanExporter),
+    Otlp(Otlp<opentelemetry_otlp::SpanExporter>),
 }
 
 impl SpanExporter for SpanSink {
@@ -156,7 +210,7 @@ impl SpanExporter for SpanSink {
         match self {
             SpanSink::Memory(m) => m.spans.export(batch).await,
             SpanSink::Stdout(e) => e.export(batch).await,
-            SpanSink::Otlp(e) => e.export(batch).await,
+            SpanSink::Otlp(o) => o.run("export", async |e| e.export(batch).await),
         }
     }
 
@@ -164,7 +218,7 @@ impl SpanExporter for SpanSink {
         match self {
             SpanSink::Memory(_) => Ok(()),
             SpanSink::Stdout(e) => e.shutdown_with_timeout(timeout),
-            SpanSink::Otlp(e) => e.shutdown_with_timeout(timeout),
+            SpanSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }
     }
 
@@ -172,7 +226,7 @@ impl SpanExporter for SpanSink {
         match self {
             SpanSink::Memory(_) => Ok(()),
             SpanSink::Stdout(e) => e.force_flush(),
-            SpanSink::Otlp(e) => e.force_flush(),
+            SpanSink::Otlp(o) => o.run("flush", async |e| e.force_flush()),
         }
     }
 
@@ -184,7 +238,7 @@ impl SpanExporter for SpanSink {
                 }
             }
             SpanSink::Stdout(e) => e.set_resource(resource),
-            SpanSink::Otlp(e) => e.set_resource(resource),
+            SpanSink::Otlp(o) => o.exporter.set_resource(resource),
         }
     }
 }
@@ -194,7 +248,7 @@ impl SpanExporter for SpanSink {
 pub enum MetricSink {
     Memory(InMemoryMetricExporter),
     Stdout(opentelemetry_stdout::MetricExporter),
-    Otlp(opentelemetry_otlp::MetricExporter),
+    Otlp(Otlp<opentelemetry_otlp::MetricExporter>),
 }
 
 impl PushMetricExporter for MetricSink {
@@ -202,7 +256,7 @@ impl PushMetricExporter for MetricSink {
         match self {
             MetricSink::Memory(e) => e.export(metrics).await,
             MetricSink::Stdout(e) => e.export(metrics).await,
-            MetricSink::Otlp(e) => e.export(metrics).await,
+            MetricSink::Otlp(o) => o.run("export", async |e| e.export(metrics).await),
         }
     }
 
@@ -210,7 +264,7 @@ impl PushMetricExporter for MetricSink {
         match self {
             MetricSink::Memory(e) => e.force_flush(),
             MetricSink::Stdout(e) => e.force_flush(),
-            MetricSink::Otlp(e) => e.force_flush(),
+            MetricSink::Otlp(o) => o.run("flush", async |e| e.force_flush()),
         }
     }
 
@@ -218,7 +272,7 @@ impl PushMetricExporter for MetricSink {
         match self {
             MetricSink::Memory(_) => Ok(()),
             MetricSink::Stdout(e) => e.shutdown_with_timeout(timeout),
-            MetricSink::Otlp(e) => e.shutdown_with_timeout(timeout),
+            MetricSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }
     }
 
@@ -226,7 +280,7 @@ impl PushMetricExporter for MetricSink {
         match self {
             MetricSink::Memory(e) => e.temporality(),
             MetricSink::Stdout(e) => e.temporality(),
-            MetricSink::Otlp(e) => e.temporality(),
+            MetricSink::Otlp(o) => o.exporter.temporality(),
         }
     }
 }
@@ -236,7 +290,7 @@ impl PushMetricExporter for MetricSink {
 pub enum LogSink {
     Memory(MemoryLogs),
     Stdout(opentelemetry_stdout::LogExporter),
-    Otlp(opentelemetry_otlp::LogExporter),
+    Otlp(Otlp<opentelemetry_otlp::LogExporter>),
 }
 
 impl LogExporter for LogSink {
@@ -244,7 +298,7 @@ impl LogExporter for LogSink {
         match self {
             LogSink::Memory(m) => m.0.export(batch).await,
             LogSink::Stdout(e) => e.export(batch).await,
-            LogSink::Otlp(e) => e.export(batch).await,
+            LogSink::Otlp(o) => o.run("export", async |e| e.export(batch).await),
         }
     }
 
@@ -252,7 +306,7 @@ impl LogExporter for LogSink {
         match self {
             LogSink::Memory(_) => Ok(()),
             LogSink::Stdout(e) => e.shutdown_with_timeout(timeout),
-            LogSink::Otlp(e) => e.shutdown_with_timeout(timeout),
+            LogSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }
     }
 
@@ -260,8 +314,167 @@ impl LogExporter for LogSink {
         match self {
             LogSink::Memory(m) => m.0.set_resource(resource),
             LogSink::Stdout(e) => e.set_resource(resource),
-            LogSink::Otlp(e) => e.set_resource(resource),
+            LogSink::Otlp(o) => o.exporter.set_resource(resource),
         }
+    }
+}
+
+/// An OTLP exporter that never runs on its caller's thread.
+///
+/// Every call runs on a fresh thread that waits for it on [`OtlpRuntime`], where all of
+/// the exporter's network I/O happens. Why not on the caller's thread:
+/// - a simple processor calls `export` on a tokio worker, inside `futures_executor::block_on`:
+///   tonic needs a reactor, and a worker blocked on I/O that the service's own runtime must
+///   drive deadlocks once every worker is blocked (or at once on a current-thread runtime);
+/// - the crate's default HTTP client, blocking reqwest, panics on a tokio worker.
+///
+/// The borrowed batch (`&ResourceMetrics`, `LogBatch<'_>` cannot be sent to a long-lived
+/// thread) is safe on a scoped thread, and a panic there becomes an export error instead of
+/// unwinding through the learner's code.
+#[derive(Debug)]
+pub struct Otlp<E> {
+    exporter: E,
+    signal: &'static str,
+    runtime: Arc<OtlpRuntime>,
+    reported: AtomicBool,
+}
+
+impl<E: Sync> Otlp<E> {
+    fn new(exporter: E, signal: &'static str, runtime: &Arc<OtlpRuntime>) -> Self {
+        Otlp {
+            exporter,
+            signal,
+            runtime: Arc::clone(runtime),
+            reported: AtomicBool::new(false),
+        }
+    }
+
+    /// Runs `call` with the exporter on a scoped thread inside the OTLP runtime and waits.
+    fn run(&self, what: &str, call: impl AsyncFnOnce(&E) -> OTelSdkResult + Send) -> OTelSdkResult {
+        let result = std::thread::scope(|scope| {
+            let thread = std::thread::Builder::new().name(format!("lab-otlp-{}", self.signal));
+            let worker = thread.spawn_scoped(scope, || {
+                // The exporter's own internal logs (h2, tonic, hyper) must not become log
+                // records exported by the learner's log pipeline: a feedback loop, or a
+                // deadlock on a simple processor's lock. The SDK suppresses them on the
+                // thread that calls the exporter; this is a new thread, so say it again.
+                let _quiet = Context::enter_telemetry_suppressed_scope();
+                self.runtime.handle().block_on(call(&self.exporter))
+            });
+            match worker {
+                Ok(worker) => worker.join().unwrap_or_else(|_| {
+                    Err(OTelSdkError::InternalFailure(format!(
+                        "OTLP {} {what} panicked",
+                        self.signal
+                    )))
+                }),
+                Err(e) => Err(OTelSdkError::InternalFailure(format!(
+                    "cannot start a thread for the OTLP {} {what}: {e}",
+                    self.signal
+                ))),
+            }
+        });
+        // Internal SDK logs are invisible unless the learner set up a subscriber: say once,
+        // on stderr, that nothing reaches the collector, rather than fail silently.
+        if let Err(e) = &result
+            && !matches!(e, OTelSdkError::AlreadyShutdown)
+            && !self.reported.swap(true, Ordering::Relaxed)
+        {
+            eprintln!(
+                "lab: OTLP {} {what} failed: {e} (is a collector listening on {}? later failures are not shown)",
+                self.signal,
+                otlp_endpoint()
+            );
+        }
+        result
+    }
+}
+
+/// The tokio runtime OTLP exporters do their I/O on, apart from the service's own: one
+/// worker, on which the SDK's and the learner's telemetry is suppressed (see [`Otlp::run`]).
+#[derive(Debug)]
+struct OtlpRuntime(Option<tokio::runtime::Runtime>);
+
+impl OtlpRuntime {
+    fn start() -> Result<Arc<Self>, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("lab-otlp-io")
+            .enable_all()
+            // For the whole life of the thread: the guard is leaked on purpose.
+            .on_thread_start(|| std::mem::forget(Context::enter_telemetry_suppressed_scope()))
+            .build()
+            .map_err(|e| format!("cannot start the OTLP exporters' runtime: {e}"))?;
+        Ok(Arc::new(OtlpRuntime(Some(runtime))))
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.0
+            .as_ref()
+            .expect("the runtime lives until drop")
+            .handle()
+    }
+}
+
+impl Drop for OtlpRuntime {
+    /// The last sink may be dropped on a tokio worker, where dropping a runtime panics;
+    /// `shutdown_background` does not block. Everything was flushed at shutdown already.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// OTLP/HTTP's client: hyper, on the OTLP runtime. The crate's default, blocking reqwest,
+/// runs its I/O on a thread of its own where its internal logs cannot be suppressed, and
+/// panics when called inside a tokio runtime; neither has TLS here, so nothing is lost.
+#[derive(Debug, Clone)]
+struct HyperHttp {
+    client: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+}
+
+impl HyperHttp {
+    fn new() -> Self {
+        // The exporter's retries have a deadline but no per-request timeout: the client
+        // must bound each request, as reqwest does, with OTEL_EXPORTER_OTLP_TIMEOUT (ms).
+        let timeout = std::env::var("OTEL_EXPORTER_OTLP_TIMEOUT")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(
+                opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT,
+                Duration::from_millis,
+            );
+        HyperHttp {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            timeout,
+        }
+    }
+}
+
+// `HttpClient` is an `async_trait`; this is what the macro would write.
+impl HttpClient for HyperHttp {
+    fn send_bytes<'a, 'f>(
+        &'a self,
+        request: Request<Bytes>,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'f>>
+    where
+        'a: 'f,
+        Self: 'f,
+    {
+        Box::pin(async move {
+            let exchange = async {
+                let response = self.client.request(request.map(Full::new)).await?;
+                let (parts, body) = response.into_parts();
+                let body = body.collect().await?.to_bytes();
+                Ok::<_, HttpError>(Response::from_parts(parts, body))
+            };
+            match tokio::time::timeout(self.timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(format!("no response within {:?}", self.timeout).into()),
+            }
+        })
     }
 }
 

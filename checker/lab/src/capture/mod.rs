@@ -44,7 +44,9 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
     };
     runtime.shutdown_background();
     let tmp = out.with_extension("partial");
-    if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
+    if let Err(e) =
+        std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out))
+    {
         eprintln!("lab: cannot write the capture to {}: {e}", out.display());
         std::process::exit(3);
     }

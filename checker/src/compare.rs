@@ -1,0 +1,634 @@
+//! Comparison: what differs between the expected telemetry (the snapshot) and what an
+//! exercise emitted, one line per difference, in a learner's words, grouped by signal.
+//!
+//! Traces are matched by the names of their root spans (in order), spans by their name
+//! and position inside the trace, metrics by name, data points by attributes, and log
+//! records by severity and body (in order). A span found at the wrong place is reported
+//! once, as misplaced, not as one missing and one unexpected span.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+use telemetry_document::{Attributes, DataPoint, Document, LogRecord, Metric, Span, Trace, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Requests,
+    Resource,
+    Traces,
+    Metrics,
+    Logs,
+}
+
+impl Signal {
+    pub fn title(self) -> &'static str {
+        match self {
+            Signal::Requests => "Responses",
+            Signal::Resource => "Resource",
+            Signal::Traces => "Traces",
+            Signal::Metrics => "Metrics",
+            Signal::Logs => "Logs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub signal: Signal,
+    pub text: String,
+}
+
+/// Every difference, in signal order. Empty exactly when the documents are equal.
+pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
+    let mut out = Diffs::default();
+    requests(&mut out, &expected.requests, &actual.requests);
+    resource(&mut out, &expected.resource, &actual.resource);
+    traces(&mut out, &expected.traces, &actual.traces);
+    metrics(&mut out, &expected.metrics, &actual.metrics);
+    logs(&mut out, &expected.logs, &actual.logs);
+    let mut diffs = out.0;
+    if diffs.is_empty() && expected != actual {
+        // A difference the rules above do not describe (for instance, order only).
+        diffs.push(Difference {
+            signal: Signal::Traces,
+            text: "the telemetry differs from the expected in order only; see the raw diff (--verbose)".into(),
+        });
+    }
+    diffs
+}
+
+#[derive(Default)]
+struct Diffs(Vec<Difference>);
+
+impl Diffs {
+    fn add(&mut self, signal: Signal, text: impl Into<String>) {
+        self.0.push(Difference {
+            signal,
+            text: text.into(),
+        });
+    }
+}
+
+fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
+    for (e, a) in expected.iter().zip(actual) {
+        if e != a {
+            let (request, want) = e.rsplit_once(" -> ").unwrap_or((e, "?"));
+            let got = a.rsplit_once(" -> ").map(|(_, s)| s).unwrap_or(a);
+            out.add(
+                Signal::Requests,
+                format!("`{request}` answered {got}; expected {want}. Instrumentation must never change what the caller receives."),
+            );
+        }
+    }
+    if expected.len() != actual.len() {
+        out.add(
+            Signal::Requests,
+            format!(
+                "the scenario made {} requests; expected {}",
+                actual.len(),
+                expected.len()
+            ),
+        );
+    }
+}
+
+fn resource(out: &mut Diffs, expected: &Attributes, actual: &Attributes) {
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            Signal::Resource,
+            "no resource reached the exporter: give the provider your resource (`.with_resource(...)`) and an exporter",
+        );
+        return;
+    }
+    attributes(
+        out,
+        Signal::Resource,
+        "resource attribute",
+        expected,
+        actual,
+    );
+}
+
+/// Missing, mistyped, wrong and unexpected attributes.
+fn attributes(
+    out: &mut Diffs,
+    signal: Signal,
+    what: &str,
+    expected: &Attributes,
+    actual: &Attributes,
+) {
+    for (key, want) in expected {
+        match actual.get(key) {
+            None => out.add(
+                signal,
+                format!(
+                    "{what} `{key}` is missing (expected {want}, a {})",
+                    want.type_name()
+                ),
+            ),
+            Some(got) if got.type_name() != want.type_name() => out.add(
+                signal,
+                format!(
+                    "{what} `{key}` is a {} ({got}); expected a {} ({want})",
+                    got.type_name(),
+                    want.type_name()
+                ),
+            ),
+            Some(got) if got != want => {
+                out.add(signal, format!("{what} `{key}` is {got}; expected {want}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, got) in actual {
+        if !expected.contains_key(key) {
+            out.add(signal, format!("{what} `{key}` = {got} is not expected"));
+        }
+    }
+}
+
+/// A span with where it is: `trace 2 > GET /x > child` (full) and `GET /x > child` (in-trace).
+struct Placed<'a> {
+    full: String,
+    within: String,
+    span: &'a Span,
+}
+
+fn placed(trace: &Trace, number: usize) -> Vec<Placed<'_>> {
+    fn walk<'a>(prefix: &str, spans: &'a [Span], out: &mut Vec<Placed<'a>>, trace_label: &str) {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for span in spans {
+            let nth = seen.entry(&span.name).or_default();
+            *nth += 1;
+            let name = if *nth > 1 {
+                format!("{}[{nth}]", span.name)
+            } else {
+                span.name.clone()
+            };
+            let within = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix} > {name}")
+            };
+            out.push(Placed {
+                full: format!("{trace_label} > {within}"),
+                within: within.clone(),
+                span,
+            });
+            walk(&within, &span.children, out, trace_label);
+        }
+    }
+    let mut out = Vec::new();
+    walk("", &trace.spans, &mut out, &format!("trace {number}"));
+    out
+}
+
+fn root_names(trace: &Trace) -> String {
+    trace
+        .spans
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            Signal::Traces,
+            "no spans were exported. Usually the tracer provider has no exporter (`.with_simple_exporter(edge.spans)`), \
+             or the spans come from a tracer of another provider, or they were never ended.",
+        );
+        return;
+    }
+    let e_roots: Vec<String> = expected.iter().map(root_names).collect();
+    let a_roots: Vec<String> = actual.iter().map(root_names).collect();
+    let mut pairs = Vec::new();
+    let mut missing_traces = Vec::new();
+    let mut extra_traces = Vec::new();
+    for op in capture_diff_slices(Algorithm::Myers, &e_roots, &a_roots) {
+        match op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => missing_traces.extend(old_index..old_index + old_len),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => extra_traces.extend(new_index..new_index + new_len),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let both = old_len.min(new_len);
+                pairs.extend((0..both).map(|i| (old_index + i, new_index + i)));
+                missing_traces.extend(old_index + both..old_index + old_len);
+                extra_traces.extend(new_index + both..new_index + new_len);
+            }
+        }
+    }
+
+    // Spans missing from matched traces, and spans nobody expected, to pair up by name.
+    let mut missing: Vec<Placed> = Vec::new();
+    let mut extra: Vec<Placed> = Vec::new();
+    for (ei, ai) in pairs {
+        let e_spans = placed(&expected[ei], ei + 1);
+        let a_spans = placed(&actual[ai], ai + 1);
+        for e in &e_spans {
+            match a_spans.iter().find(|a| a.within == e.within) {
+                Some(a) => span(out, &e.full, e.span, a.span),
+                None => missing.push(Placed {
+                    full: e.full.clone(),
+                    within: e.within.clone(),
+                    span: e.span,
+                }),
+            }
+        }
+        for a in a_spans {
+            if !e_spans.iter().any(|e| e.within == a.within) {
+                extra.push(a);
+            }
+        }
+    }
+    for i in missing_traces {
+        missing.extend(placed(&expected[i], i + 1));
+    }
+    for i in extra_traces {
+        extra.extend(placed(&actual[i], i + 1));
+    }
+
+    for m in missing {
+        if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
+            let x = extra.remove(pos);
+            out.add(Signal::Traces, misplaced(&m, &x));
+            span(out, &m.full, m.span, x.span);
+        } else {
+            out.add(
+                Signal::Traces,
+                format!("span `{}` ({}) is missing", m.full, m.span.kind),
+            );
+        }
+    }
+    for x in extra {
+        out.add(
+            Signal::Traces,
+            format!("span `{}` ({}) is not expected", x.full, x.span.kind),
+        );
+    }
+}
+
+fn misplaced(expected: &Placed, actual: &Placed) -> String {
+    let is_root_now = !actual.within.contains(" > ");
+    let should_have_parent = expected.within.contains(" > ");
+    if is_root_now && should_have_parent {
+        let parent = expected
+            .full
+            .rsplit_once(" > ")
+            .map(|(p, _)| p)
+            .unwrap_or(&expected.full);
+        format!(
+            "span `{}` has no parent: it is the root of its own trace (`{}`); expected it under `{parent}`. \
+             Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`).",
+            expected.span.name, actual.full
+        )
+    } else {
+        format!(
+            "span `{}` is at `{}`; expected it at `{}`",
+            expected.span.name, actual.full, expected.full
+        )
+    }
+}
+
+fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
+    let t = Signal::Traces;
+    if e.kind != a.kind {
+        out.add(
+            t,
+            format!("span `{path}` has kind {}; expected {}", a.kind, e.kind),
+        );
+    }
+    if e.scope != a.scope {
+        out.add(
+            t,
+            format!(
+                "span `{path}` comes from the tracer scope `{}`; expected `{}`",
+                a.scope, e.scope
+            ),
+        );
+    }
+    if e.parent != a.parent {
+        let say = |p: &Option<telemetry_document::ParentLink>| match p {
+            None => "no parent outside this service",
+            Some(telemetry_document::ParentLink::Remote) => {
+                "a remote parent (context from another service)"
+            }
+            Some(telemetry_document::ParentLink::Missing) => {
+                "a parent span that was never exported"
+            }
+        };
+        out.add(
+            t,
+            format!(
+                "span `{path}` has {}; expected {}",
+                say(&a.parent),
+                say(&e.parent)
+            ),
+        );
+    }
+    if e.status != a.status {
+        out.add(
+            t,
+            format!(
+                "span `{path}` has status {}; expected {}",
+                a.status, e.status
+            ),
+        );
+    }
+    attributes(
+        out,
+        t,
+        &format!("span `{path}`: attribute"),
+        &e.attributes,
+        &a.attributes,
+    );
+    let a_events: Vec<&str> = a.events.iter().map(|ev| ev.name.as_str()).collect();
+    let e_events: Vec<&str> = e.events.iter().map(|ev| ev.name.as_str()).collect();
+    if a_events != e_events {
+        for name in e_events.iter().filter(|n| !a_events.contains(n)) {
+            out.add(t, format!("span `{path}` has no event `{name}`"));
+        }
+        for name in a_events.iter().filter(|n| !e_events.contains(n)) {
+            out.add(t, format!("span `{path}`: event `{name}` is not expected"));
+        }
+        if e_events.iter().all(|n| a_events.contains(n))
+            && a_events.iter().all(|n| e_events.contains(n))
+        {
+            out.add(
+                t,
+                format!(
+                    "span `{path}` has its events in the order {a_events:?}; expected {e_events:?}"
+                ),
+            );
+        }
+    }
+    for ev in &e.events {
+        if let Some(got) = a.events.iter().find(|g| g.name == ev.name) {
+            attributes(
+                out,
+                t,
+                &format!("span `{path}`, event `{}`: attribute", ev.name),
+                &ev.attributes,
+                &got.attributes,
+            );
+        }
+    }
+    if e.links != a.links {
+        out.add(
+            t,
+            format!(
+                "span `{path}` links to {:?}; expected {:?}",
+                a.links, e.links
+            ),
+        );
+    }
+}
+
+fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
+    let m = Signal::Metrics;
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            m,
+            "no metrics were exported. Usually the meter provider has no reader (`PeriodicReader::builder(edge.metrics)`), \
+             is not handed to `Telemetry::with_meter_provider`, or the instruments come from another provider.",
+        );
+        return;
+    }
+    for e in expected {
+        let Some(a) = actual.iter().find(|a| a.name == e.name) else {
+            out.add(m, format!("metric `{}` ({}) is missing", e.name, e.kind));
+            continue;
+        };
+        let name = &e.name;
+        if e.kind != a.kind {
+            out.add(
+                m,
+                format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind),
+            );
+        }
+        if e.unit != a.unit {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` has unit `{}`; expected `{}`",
+                    a.unit, e.unit
+                ),
+            );
+        }
+        if e.description != a.description {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` has description {:?}; expected {:?}",
+                    a.description, e.description
+                ),
+            );
+        }
+        if e.scope != a.scope {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` comes from the meter scope `{}`; expected `{}`",
+                    a.scope, e.scope
+                ),
+            );
+        }
+        points(out, name, &e.points, &a.points);
+    }
+    for a in actual {
+        if !expected.iter().any(|e| e.name == a.name) {
+            out.add(
+                m,
+                format!("metric `{}` ({}) is not expected", a.name, a.kind),
+            );
+        }
+    }
+}
+
+fn show_attributes(attributes: &Attributes) -> String {
+    if attributes.is_empty() {
+        return "{no attributes}".into();
+    }
+    let inner: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoint]) {
+    let m = Signal::Metrics;
+    for e in expected {
+        let attrs = show_attributes(&e.attributes);
+        let Some(a) = actual.iter().find(|a| a.attributes == e.attributes) else {
+            out.add(m, format!("metric `{name}` has no data point with {attrs}"));
+            continue;
+        };
+        let show = |v: &Option<Value>| {
+            v.as_ref()
+                .map(|v| format!("{v} ({})", v.type_name()))
+                .unwrap_or("nothing".into())
+        };
+        if e.value != a.value {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` {attrs}: value is {}; expected {}",
+                    show(&a.value),
+                    show(&e.value)
+                ),
+            );
+        }
+        if e.count != a.count {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` {attrs}: count is {:?}; expected {:?}",
+                    a.count.unwrap_or(0),
+                    e.count.unwrap_or(0)
+                ),
+            );
+        }
+        if e.bounds != a.bounds {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` {attrs}: bucket boundaries are {:?}; expected {:?}",
+                    a.bounds, e.bounds
+                ),
+            );
+        }
+    }
+    for a in actual {
+        if !expected.iter().any(|e| e.attributes == a.attributes) {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` has an unexpected data point with {}",
+                    show_attributes(&a.attributes)
+                ),
+            );
+        }
+    }
+}
+
+fn log_label(record: &LogRecord) -> String {
+    let body = record
+        .body
+        .as_ref()
+        .map(|b| b.to_string())
+        .unwrap_or_else(|| "(no body)".into());
+    format!(
+        "{} {body}",
+        record.severity.as_deref().unwrap_or("(no severity)")
+    )
+}
+
+fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
+    let l = Signal::Logs;
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            l,
+            "no log records were exported. Usually the logger provider has no exporter, is not handed to \
+             `Telemetry::with_logger_provider`, or no bridge (appender) forwards tracing/log records to it.",
+        );
+        return;
+    }
+    let e_labels: Vec<String> = expected.iter().map(log_label).collect();
+    let a_labels: Vec<String> = actual.iter().map(log_label).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &e_labels, &a_labels) {
+        match op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for i in 0..len {
+                    log_record(
+                        out,
+                        &e_labels[old_index + i],
+                        &expected[old_index + i],
+                        &actual[new_index + i],
+                    );
+                }
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for label in &e_labels[old_index..old_index + old_len] {
+                    out.add(l, format!("log record `{label}` is missing"));
+                }
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for label in &a_labels[new_index..new_index + new_len] {
+                    out.add(l, format!("log record `{label}` is not expected"));
+                }
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                for label in &e_labels[old_index..old_index + old_len] {
+                    out.add(l, format!("log record `{label}` is missing"));
+                }
+                for label in &a_labels[new_index..new_index + new_len] {
+                    out.add(l, format!("log record `{label}` is not expected"));
+                }
+            }
+        }
+    }
+}
+
+fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord) {
+    let l = Signal::Logs;
+    if e.span != a.span {
+        let text = match (&e.span, &a.span) {
+            (Some(want), None) => format!(
+                "log record `{label}` carries no trace context; expected the ids of `{want}` (emit it while that span is active)"
+            ),
+            (None, Some(got)) => format!(
+                "log record `{label}` carries the ids of `{got}`; expected no trace context"
+            ),
+            (Some(want), Some(got)) => {
+                format!("log record `{label}` carries the ids of `{got}`; expected `{want}`")
+            }
+            (None, None) => unreachable!("equal spans are not reported"),
+        };
+        out.add(l, text);
+    }
+    if e.scope != a.scope {
+        out.add(
+            l,
+            format!(
+                "log record `{label}` comes from the logger scope `{}`; expected `{}`",
+                a.scope, e.scope
+            ),
+        );
+    }
+    attributes(
+        out,
+        l,
+        &format!("log record `{label}`: attribute"),
+        &e.attributes,
+        &a.attributes,
+    );
+}

@@ -1,0 +1,232 @@
+//! Grading: build an exercise, capture its telemetry, compare it with its snapshot, and
+//! turn what happened into a [`Verdict`].
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use telemetry_document::Document;
+
+use crate::capture::{self, Outcome};
+use crate::cargo::{self, Build};
+use crate::compare::{self, Difference};
+use crate::snapshot;
+use crate::track::{Exercise, Side, Track};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    CompileError,
+    Panic,
+    Timeout,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::CompileError => "compile_error",
+            Status::Panic => "panic",
+            Status::Timeout => "timeout",
+        }
+    }
+}
+
+/// The outcome of grading one crate.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub status: Status,
+    /// One sentence: what happened.
+    pub message: String,
+    /// What the telemetry is missing, when it ran but differs.
+    pub differences: Vec<Difference>,
+    /// Compiler errors, the panic message, or the tail of stderr.
+    pub details: Option<String>,
+    /// The snapshot's YAML against the capture's, as a unified diff (`--verbose`).
+    pub raw_diff: Option<String>,
+    /// What the exercise emitted, when it ran.
+    pub document: Option<Document>,
+}
+
+impl Verdict {
+    fn new(status: Status, message: impl Into<String>) -> Self {
+        Verdict {
+            status,
+            message: message.into(),
+            differences: vec![],
+            details: None,
+            raw_diff: None,
+            document: None,
+        }
+    }
+
+    fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    pub fn passed(&self) -> bool {
+        self.status == Status::Pass
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How long one capture may run before it is killed.
+    pub timeout: Duration,
+}
+
+/// Grades `exercises` (one side of each). Verdicts come back in the order asked.
+pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Verdict> {
+    run(track, exercises, side, options)
+        .into_iter()
+        .zip(exercises)
+        .map(|(ran, exercise)| verdict(track, exercise, ran))
+        .collect()
+}
+
+/// What running one crate gave: it did not build, or the capture's outcome.
+pub type Ran = Result<Outcome, String>;
+
+/// Builds `exercises` (one cargo call for all), then runs their captures in parallel.
+pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
+    let packages: Vec<(String, std::path::PathBuf)> = exercises
+        .iter()
+        .map(|e| {
+            (
+                e.package(side),
+                track.root.join(e.folder(side)).join("Cargo.toml"),
+            )
+        })
+        .collect();
+    let builds = cargo::build(&track.root, &packages);
+
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(exercises.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(exercise) = exercises.get(i) else {
+                        break;
+                    };
+                    let ran = match builds.get(&exercise.package(side)) {
+                        Some(Build::Built { executable }) => Ok(capture::run(
+                            executable,
+                            &exercise.scenario,
+                            options.timeout,
+                        )),
+                        Some(Build::Failed { errors }) => Err(errors.clone()),
+                        None => Err(format!(
+                            "cargo did not report on `{}`",
+                            exercise.package(side)
+                        )),
+                    };
+                    results
+                        .lock()
+                        .expect("no runner panics while holding the lock")[i] = Some(ran);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("runners finished")
+        .into_iter()
+        .map(|r| r.expect("every exercise ran"))
+        .collect()
+}
+
+fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
+    let outcome = match ran {
+        Err(errors) => {
+            return Verdict::new(Status::CompileError, "does not compile; the compiler says:")
+                .with_details(errors);
+        }
+        Ok(outcome) => outcome,
+    };
+    let expected = match snapshot::read(&track.snapshot_path(exercise)) {
+        Ok(s) => s,
+        Err(why) => {
+            return Verdict::new(
+                Status::Fail,
+                "has no usable snapshot to compare with. This is a problem of the lab, not of your code: \
+                 maintainers create snapshots with `cargo insta test -p checker --test snapshots`.",
+            )
+            .with_details(why);
+        }
+    };
+    match outcome {
+        Outcome::Captured(document) => judge(&expected, document.clone()).with_document(document),
+        Outcome::Panicked { message } => {
+            Verdict::new(Status::Panic, "panicked while the checker drove the service:").with_details(message)
+        }
+        Outcome::TimedOut { after } => Verdict::new(
+            Status::Timeout,
+            format!(
+                "did not finish within {} s and was stopped. Look for an endless loop, a lock held across an \
+                 `.await`, or a blocking call inside async code (raise the limit with --timeout).",
+                after.as_secs()
+            ),
+        ),
+        Outcome::Exited { code, stderr } => Verdict::new(
+            Status::Fail,
+            format!(
+                "exited ({}) before handing over its telemetry. Does it call `std::process::exit`, or abort?",
+                code.map(|c| format!("code {c}")).unwrap_or_else(|| "killed by a signal".into())
+            ),
+        )
+        .with_details(stderr),
+        Outcome::Unreadable { why } => Verdict::new(
+            Status::Fail,
+            "handed over something that is not a telemetry document: was the lab's harness (checker/lab) changed?",
+        )
+        .with_details(why),
+    }
+}
+
+impl Verdict {
+    fn with_document(mut self, document: Document) -> Self {
+        self.document = Some(document);
+        self
+    }
+}
+
+/// Compares a capture with the snapshot.
+fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
+    let actual = captured.without_timing();
+    if actual == expected.document {
+        return Verdict::new(Status::Pass, "emits exactly the expected telemetry");
+    }
+    let differences = compare::differences(&expected.document, &actual);
+    let (want, got) = (
+        format!("{}\n", expected.yaml.trim_end()),
+        format!("{}\n", actual.to_yaml().trim_end()),
+    );
+    let raw = similar::TextDiff::from_lines(&want, &got)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected (snapshot)", "emitted (your code)")
+        .to_string();
+    let n = differences.len();
+    Verdict {
+        differences,
+        raw_diff: Some(raw),
+        ..Verdict::new(
+            Status::Fail,
+            format!(
+                "runs, but its telemetry differs from the expected in {n} place{}:",
+                if n == 1 { "" } else { "s" }
+            ),
+        )
+    }
+}

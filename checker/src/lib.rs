@@ -1,0 +1,23 @@
+//! The lab's checker: the teacher that grades each exercise by its telemetry.
+//!
+//! How a check flows, module by module:
+//! - [`track`]: which exercises exist, in which order (`exercises/track.toml`).
+//! - [`cargo`]: builds them, one cargo call for all, collecting compile errors per crate.
+//! - [`capture`]: runs each exercise's binary in capture mode, in its own process, with a
+//!   timeout (the harness inside is `checker/lab`).
+//! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta.
+//! - [`compare`]: says what differs, in telemetry terms.
+//! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise.
+//! - [`report`]: text for learners, JSON for graders; [`verify`] for maintainers.
+//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
+
+pub mod capture;
+pub mod cargo;
+pub mod cli;
+pub mod compare;
+pub mod grade;
+pub mod report;
+pub mod snapshot;
+pub mod state;
+pub mod track;
+pub mod verify;

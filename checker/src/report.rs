@@ -1,0 +1,235 @@
+//! Reporting: verdicts as text for a learner, or as JSON for graders and CI.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+
+use owo_colors::{OwoColorize, Stream};
+use serde::Serialize;
+
+use crate::compare::{Difference, Signal};
+use crate::grade::{Status, Verdict};
+use crate::track::{Exercise, Side};
+
+/// Colour only when stdout is a terminal and `NO_COLOR` is unset (owo-colors'
+/// `supports-colors` checks both).
+fn paint(text: &str, style: fn(&str) -> String) -> String {
+    if std::io::stdout().is_terminal() {
+        style(text)
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn green(text: &str) -> String {
+    paint(text, |t| {
+        t.if_supports_color(Stream::Stdout, |t| t.green())
+            .to_string()
+    })
+}
+
+pub fn red(text: &str) -> String {
+    paint(text, |t| {
+        t.if_supports_color(Stream::Stdout, |t| t.red()).to_string()
+    })
+}
+
+pub fn bold(text: &str) -> String {
+    paint(text, |t| {
+        t.if_supports_color(Stream::Stdout, |t| t.bold())
+            .to_string()
+    })
+}
+
+pub fn dim(text: &str) -> String {
+    paint(text, |t| {
+        t.if_supports_color(Stream::Stdout, |t| t.dimmed())
+            .to_string()
+    })
+}
+
+pub fn mark(status: Status) -> String {
+    match status {
+        Status::Pass => green("✓"),
+        _ => red("✗"),
+    }
+}
+
+fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "done",
+        Status::Fail => "not yet",
+        Status::CompileError => "does not compile",
+        Status::Panic => "panics",
+        Status::Timeout => "times out",
+    }
+}
+
+/// One line per exercise; `current` is marked.
+pub fn track_lines(
+    exercises: &[&Exercise],
+    verdicts: &[Verdict],
+    current: Option<usize>,
+) -> String {
+    let mut out = String::new();
+    for (i, (e, v)) in exercises.iter().zip(verdicts).enumerate() {
+        let here = if current == Some(i) {
+            bold("  <- you are here")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:>2}. {:<28} {}{here}",
+            mark(v.status),
+            e.number,
+            e.name,
+            dim(status_words(v.status))
+        );
+    }
+    out
+}
+
+pub fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 28;
+    let filled = if total == 0 { 0 } else { done * WIDTH / total };
+    format!(
+        "Progress [{}{}] {done}/{total} done",
+        green(&"#".repeat(filled)),
+        "-".repeat(WIDTH - filled)
+    )
+}
+
+/// Everything a learner needs about one verdict: what happened, where to edit, what differs.
+pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) -> String {
+    let mut out = String::new();
+    let title = format!("{} {}", exercise.title(), verdict.message);
+    let _ = writeln!(out, "{} {}", mark(verdict.status), bold(&title));
+    if verdict.passed() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "  Edit  {}",
+        exercise.edit_file(Side::Exercise).display()
+    );
+    let _ = writeln!(out, "  Read  {}", exercise.readme().display());
+    let _ = writeln!(out);
+    let mut signal: Option<Signal> = None;
+    for Difference { signal: s, text } in &verdict.differences {
+        if signal != Some(*s) {
+            let _ = writeln!(out, "  {}", bold(s.title()));
+            signal = Some(*s);
+        }
+        let _ = writeln!(out, "    - {text}");
+    }
+    if let Some(details) = &verdict.details {
+        for line in details.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    if verbose {
+        if let Some(raw) = &verdict.raw_diff {
+            let _ = writeln!(out, "\n  Raw diff of the telemetry document:");
+            for line in raw.lines() {
+                let colored = if line.starts_with('+') && !line.starts_with("+++") {
+                    red(line)
+                } else if line.starts_with('-') && !line.starts_with("---") {
+                    green(line)
+                } else {
+                    line.to_string()
+                };
+                let _ = writeln!(out, "    {colored}");
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let _ = write!(
+        out,
+        "  {}",
+        dim(&format!(
+            "Stuck? `cargo run -p checker -- hint {n}` shows a hint{}.",
+            if verbose {
+                String::new()
+            } else {
+                format!(
+                    "; `cargo run -p checker -- check {n} --verbose` adds the raw diff",
+                    n = exercise.number
+                )
+            },
+            n = exercise.number
+        ))
+    );
+    out.push('\n');
+    out
+}
+
+/// The machine-readable report (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    pub total: usize,
+    pub passed: usize,
+    pub exercises: Vec<JsonExercise>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonExercise {
+    pub id: String,
+    pub number: usize,
+    pub name: String,
+    pub status: Status,
+    pub message: String,
+    pub edit: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// With `verify`: how the learner's starter and the solution were graded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starter: Option<JsonSide>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub solution: Option<JsonSide>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonSide {
+    pub status: Status,
+    pub message: String,
+}
+
+impl JsonExercise {
+    pub fn new(exercise: &Exercise, verdict: &Verdict) -> Self {
+        JsonExercise {
+            id: exercise.id.clone(),
+            number: exercise.number,
+            name: exercise.name.clone(),
+            status: verdict.status,
+            message: verdict.message.trim_end_matches(':').to_string(),
+            edit: exercise.edit_file(Side::Exercise).display().to_string(),
+            differences: verdict.differences.clone(),
+            details: verdict.details.clone(),
+            starter: None,
+            solution: None,
+        }
+    }
+}
+
+impl JsonReport {
+    pub fn new(exercises: Vec<JsonExercise>) -> Self {
+        let passed = exercises
+            .iter()
+            .filter(|e| e.status == Status::Pass)
+            .count();
+        JsonReport {
+            total: exercises.len(),
+            passed,
+            exercises,
+        }
+    }
+
+    pub fn print(&self) {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(self).expect("the report serialises")
+        );
+    }
+}

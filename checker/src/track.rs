@@ -1,0 +1,131 @@
+//! The track: the ordered list of exercises, read from `exercises/track.toml`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+pub const TRACK_FILE: &str = "exercises/track.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Track {
+    /// Folder of the snapshots, relative to the root.
+    snapshots: PathBuf,
+    #[serde(rename = "exercise")]
+    pub exercises: Vec<Exercise>,
+    /// The workspace root everything is relative to.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    pub id: String,
+    pub dir: String,
+    pub name: String,
+    pub edit: String,
+    #[serde(default = "default_scenario")]
+    pub scenario: String,
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// 1-based position in the track.
+    #[serde(skip)]
+    pub number: usize,
+}
+
+fn default_scenario() -> String {
+    "distance".into()
+}
+
+/// Which crate of an exercise: the learner's or the reference solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Exercise,
+    Solution,
+}
+
+impl Side {
+    pub fn folder(self) -> &'static str {
+        match self {
+            Side::Exercise => "exercises",
+            Side::Solution => "solutions",
+        }
+    }
+}
+
+impl Track {
+    pub fn load(root: &Path) -> anyhow::Result<Track> {
+        let path = root.join(TRACK_FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the track file {}", path.display()))?;
+        let mut track: Track = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid track file", path.display()))?;
+        track.root = root.to_path_buf();
+        let mut ids = std::collections::HashSet::new();
+        for (i, exercise) in track.exercises.iter_mut().enumerate() {
+            exercise.number = i + 1;
+            if !ids.insert(exercise.id.clone()) {
+                bail!("{}: the id `{}` is used twice", path.display(), exercise.id);
+            }
+        }
+        if track.exercises.is_empty() {
+            bail!("{}: the track has no exercises", path.display());
+        }
+        Ok(track)
+    }
+
+    pub fn snapshot_dir(&self) -> PathBuf {
+        self.root.join(&self.snapshots)
+    }
+
+    /// `<snapshots>/<dir>.snap`: insta's file for the snapshot named after the folder.
+    pub fn snapshot_path(&self, exercise: &Exercise) -> PathBuf {
+        self.snapshot_dir().join(format!("{}.snap", exercise.dir))
+    }
+
+    /// Finds an exercise by number (`3`, `03`), id (`first-span`), folder (`03-first-span`)
+    /// or package name (`ex03-first-span`).
+    pub fn find(&self, query: &str) -> Option<&Exercise> {
+        let q = query.trim().trim_end_matches('/');
+        let q = q.rsplit('/').next().unwrap_or(q);
+        if let Ok(n) = q.parse::<usize>() {
+            return self.exercises.get(n.checked_sub(1)?);
+        }
+        self.exercises.iter().find(|e| {
+            e.id == q
+                || e.dir == q
+                || e.package(Side::Exercise) == q
+                || e.package(Side::Solution) == q
+        })
+    }
+}
+
+impl Exercise {
+    pub fn package(&self, side: Side) -> String {
+        match side {
+            Side::Exercise => format!("ex{}", self.dir),
+            Side::Solution => format!("ex{}-solution", self.dir),
+        }
+    }
+
+    /// The exercise's folder, relative to the root.
+    pub fn folder(&self, side: Side) -> PathBuf {
+        Path::new(side.folder()).join(&self.dir)
+    }
+
+    /// The file the learner edits, relative to the root.
+    pub fn edit_file(&self, side: Side) -> PathBuf {
+        self.folder(side).join(&self.edit)
+    }
+
+    pub fn readme(&self) -> PathBuf {
+        self.folder(Side::Exercise).join("README.md")
+    }
+
+    /// `3. First span`
+    pub fn title(&self) -> String {
+        format!("{}. {}", self.number, self.name)
+    }
+}
