@@ -1,0 +1,59 @@
+//! The distance service's routes and handlers. Exercise 3 is about `distance()`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use lab::service::{AppError, DistanceReply, Places, distance_km};
+use lab::{PositionClient, Telemetry};
+use opentelemetry::trace::Tracer as _;
+use opentelemetry_sdk::trace::SdkTracer;
+
+#[derive(Clone)]
+struct AppState {
+    #[allow(dead_code)] // until you use it in `distance()`
+    tracer: SdkTracer,
+    places: Arc<Places>,
+    position: PositionClient,
+}
+
+pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
+    let tracer = crate::telemetry::tracer(telemetry);
+    // Given: the service traces loading its table of places, so there is a span to export.
+    let places = tracer.in_span("load-places", |_| Places::bundled());
+    let state = AppState {
+        tracer,
+        places: Arc::new(places),
+        position,
+    };
+    Router::new()
+        .route("/distance/{place}", get(distance))
+        .route("/places", get(list_places))
+        .with_state(state)
+}
+
+/// `GET /distance/{place}`: how far the ISS is from `place`.
+async fn distance(
+    State(app): State<AppState>,
+    Path(place): Path<String>,
+) -> Result<Json<DistanceReply>, AppError> {
+    // TODO: trace this request with a server span named "GET /distance/{place}" (the
+    // method and the route template), of kind `SpanKind::Server`, that covers all of
+    // `find_distance`'s work. Make it the current span while that work runs: put it in a
+    // `Context` and run the future `.with_context(cx)`. See the README.
+    find_distance(&app, &place).await
+}
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place)?;
+    let iss = app.position.fetch().await?;
+    let km = distance_km(place.coordinates, iss.coordinates);
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /places`: the places the service knows.
+async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
+    Json(app.places.names())
+}

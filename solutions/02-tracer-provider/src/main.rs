@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex02_tracer_provider_solution::Exercise>()
+}
