@@ -163,13 +163,38 @@ pub struct Span {
     pub timing: Option<Timing>,
 }
 
-/// A span's status as `unset`, `ok` or `error: <description>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A span's status, written `unset`, `ok` or `error: <description>` in documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Unset,
     Ok,
     Error { description: String },
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Status::Unset => serializer.serialize_str("unset"),
+            Status::Ok => serializer.serialize_str("ok"),
+            Status::Error { description } if description.is_empty() => serializer.serialize_str("error"),
+            Status::Error { description } => serializer.serialize_str(&format!("error: {description}")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.as_str() {
+            "unset" => Ok(Status::Unset),
+            "ok" => Ok(Status::Ok),
+            "error" => Ok(Status::Error { description: String::new() }),
+            other => match other.strip_prefix("error: ") {
+                Some(description) => Ok(Status::Error { description: description.to_string() }),
+                None => Err(serde::de::Error::custom(format!("`{other}` is not a status (unset, ok, error: ...)"))),
+            },
+        }
+    }
 }
 
 impl fmt::Display for Status {

@@ -12,6 +12,9 @@ pub mod scenario;
 use std::path::Path;
 use std::process::ExitCode;
 
+use telemetry_document::Document;
+
+pub use scenario::Scenario;
 use crate::{Edge, Service};
 
 /// Environment variable with the file the document is written to; its presence puts an
@@ -28,6 +31,18 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         eprintln!("lab: unknown scenario `{name}`");
         return ExitCode::from(2);
     };
+    let document = capture::<S>(scenario);
+    let tmp = out.with_extension("partial");
+    if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
+        eprintln!("lab: cannot write the capture to {}: {e}", out.display());
+        std::process::exit(3);
+    }
+    std::process::exit(0)
+}
+
+/// Runs `S` through `scenario` with in-memory exporters and returns what it emitted,
+/// normalised (timings included; snapshots drop them).
+pub fn capture<S: Service>(scenario: &Scenario) -> Document {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -43,12 +58,5 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         normalise::document(&captured, requests)
     };
     runtime.shutdown_background();
-    let tmp = out.with_extension("partial");
-    if let Err(e) =
-        std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out))
-    {
-        eprintln!("lab: cannot write the capture to {}: {e}", out.display());
-        std::process::exit(3);
-    }
-    std::process::exit(0)
+    document
 }
