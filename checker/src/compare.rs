@@ -124,14 +124,14 @@ fn attributes(
             None => out.add(
                 signal,
                 format!(
-                    "{what} `{key}` is missing (expected {want}, a {})",
+                    "{what} `{key}` is missing (expected {want}, of type {})",
                     want.type_name()
                 ),
             ),
             Some(got) if got.type_name() != want.type_name() => out.add(
                 signal,
                 format!(
-                    "{what} `{key}` is a {} ({got}); expected a {} ({want})",
+                    "{what} `{key}` has type {} ({got}); expected type {} ({want})",
                     got.type_name(),
                     want.type_name()
                 ),
