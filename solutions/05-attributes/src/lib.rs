@@ -1,0 +1,6 @@
+//! Exercise 5, Attributes: typed `app.*` attributes and HTTP semantic conventions. See README.md.
+
+pub mod app;
+pub mod telemetry;
+
+lab::service!(telemetry::init, app::router);
