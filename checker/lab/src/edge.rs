@@ -15,7 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -125,9 +125,9 @@ impl Edge {
             }
         };
         Ok(Edge {
-            spans: SpanSink::Otlp(Otlp::new(spans, "spans", &runtime)),
-            metrics: MetricSink::Otlp(Otlp::new(metrics, "metrics", &runtime)),
-            logs: LogSink::Otlp(Otlp::new(logs, "logs", &runtime)),
+            spans: SpanSink::Otlp(Box::new(Otlp::new(spans, "spans", &runtime))),
+            metrics: MetricSink::Otlp(Box::new(Otlp::new(metrics, "metrics", &runtime))),
+            logs: LogSink::Otlp(Box::new(Otlp::new(logs, "logs", &runtime))),
             ids,
         })
     }
@@ -202,7 +202,7 @@ impl MemoryLogs {
 pub enum SpanSink {
     Memory(MemorySpans),
     Stdout(opentelemetry_stdout::SpanExporter),
-    Otlp(Otlp<opentelemetry_otlp::SpanExporter>),
+    Otlp(Box<Otlp<opentelemetry_otlp::SpanExporter>>),
 }
 
 impl SpanExporter for SpanSink {
@@ -210,7 +210,7 @@ impl SpanExporter for SpanSink {
         match self {
             SpanSink::Memory(m) => m.spans.export(batch).await,
             SpanSink::Stdout(e) => e.export(batch).await,
-            SpanSink::Otlp(o) => o.run("export", async |e| e.export(batch).await),
+            SpanSink::Otlp(o) => o.export(async |e| e.export(batch).await),
         }
     }
 
@@ -248,7 +248,7 @@ impl SpanExporter for SpanSink {
 pub enum MetricSink {
     Memory(InMemoryMetricExporter),
     Stdout(opentelemetry_stdout::MetricExporter),
-    Otlp(Otlp<opentelemetry_otlp::MetricExporter>),
+    Otlp(Box<Otlp<opentelemetry_otlp::MetricExporter>>),
 }
 
 impl PushMetricExporter for MetricSink {
@@ -256,7 +256,7 @@ impl PushMetricExporter for MetricSink {
         match self {
             MetricSink::Memory(e) => e.export(metrics).await,
             MetricSink::Stdout(e) => e.export(metrics).await,
-            MetricSink::Otlp(o) => o.run("export", async |e| e.export(metrics).await),
+            MetricSink::Otlp(o) => o.export(async |e| e.export(metrics).await),
         }
     }
 
@@ -290,7 +290,7 @@ impl PushMetricExporter for MetricSink {
 pub enum LogSink {
     Memory(MemoryLogs),
     Stdout(opentelemetry_stdout::LogExporter),
-    Otlp(Otlp<opentelemetry_otlp::LogExporter>),
+    Otlp(Box<Otlp<opentelemetry_otlp::LogExporter>>),
 }
 
 impl LogExporter for LogSink {
@@ -298,7 +298,7 @@ impl LogExporter for LogSink {
         match self {
             LogSink::Memory(m) => m.0.export(batch).await,
             LogSink::Stdout(e) => e.export(batch).await,
-            LogSink::Otlp(o) => o.run("export", async |e| e.export(batch).await),
+            LogSink::Otlp(o) => o.export(async |e| e.export(batch).await),
         }
     }
 
@@ -331,13 +331,23 @@ impl LogExporter for LogSink {
 /// The borrowed batch (`&ResourceMetrics`, `LogBatch<'_>` cannot be sent to a long-lived
 /// thread) is safe on a scoped thread, and a panic there becomes an export error instead of
 /// unwinding through the learner's code.
+///
+/// A collector that is not running must not make the service crawl: the exporter retries
+/// each batch for up to a second or more, on the request's own thread with a simple
+/// processor. So after a failed export, the batches of the next [`COLLECTOR_DOWN_PAUSE`]
+/// are dropped at once (they would most likely fail too), and the first failure is said
+/// on stderr.
 #[derive(Debug)]
 pub struct Otlp<E> {
     exporter: E,
     signal: &'static str,
     runtime: Arc<OtlpRuntime>,
     reported: AtomicBool,
+    paused_until: Mutex<Option<Instant>>,
 }
+
+/// How long exports are skipped after one failed (see [`Otlp`]).
+const COLLECTOR_DOWN_PAUSE: Duration = Duration::from_secs(5);
 
 impl<E: Sync> Otlp<E> {
     fn new(exporter: E, signal: &'static str, runtime: &Arc<OtlpRuntime>) -> Self {
@@ -346,7 +356,30 @@ impl<E: Sync> Otlp<E> {
             signal,
             runtime: Arc::clone(runtime),
             reported: AtomicBool::new(false),
+            paused_until: Mutex::new(None),
         }
+    }
+
+    /// An export: [`Otlp::run`], unless the last export failed a moment ago.
+    fn export(&self, call: impl AsyncFnOnce(&E) -> OTelSdkResult + Send) -> OTelSdkResult {
+        let paused_until = self
+            .paused_until
+            .lock()
+            .map(|until| *until)
+            .unwrap_or_default();
+        if paused_until.is_some_and(|until| Instant::now() < until) {
+            return Err(OTelSdkError::InternalFailure(format!(
+                "OTLP {} dropped: the last export failed less than {COLLECTOR_DOWN_PAUSE:?} ago",
+                self.signal
+            )));
+        }
+        let result = self.run("export", call);
+        if let Ok(mut until) = self.paused_until.lock() {
+            *until = result
+                .is_err()
+                .then(|| Instant::now() + COLLECTOR_DOWN_PAUSE);
+        }
+        result
     }
 
     /// Runs `call` with the exporter on a scoped thread inside the OTLP runtime and waits.
@@ -381,7 +414,8 @@ impl<E: Sync> Otlp<E> {
             && !self.reported.swap(true, Ordering::Relaxed)
         {
             eprintln!(
-                "lab: OTLP {} {what} failed: {e} (is a collector listening on {}? later failures are not shown)",
+                "lab: OTLP {} {what} failed: {e} (is a collector listening on {}? later failures are not shown, \
+                 and batches are dropped for {COLLECTOR_DOWN_PAUSE:?} after each failure)",
                 self.signal,
                 otlp_endpoint()
             );

@@ -19,7 +19,10 @@ pub fn main<S: Service>() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
-    match runtime.block_on(serve::<S>()) {
+    let served = runtime.block_on(serve::<S>());
+    // Do not wait for a flush that a second Ctrl-C gave up on (see `serve`).
+    runtime.shutdown_background();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -63,9 +66,21 @@ async fn serve<S: Service>() -> Result<(), String> {
         () = stop_signal() => Ok(()),
     };
     // Shutting down flushes batch processors and readers; it blocks, so not on a worker.
-    let flushed = tokio::task::spawn_blocking(move || S::shutdown(&telemetry)).await;
-    eprintln!("telemetry flushed; bye");
-    served.and(flushed.map_err(|e| format!("shutdown: {e}")))
+    // It is bounded by the exporters' timeouts (OTLP: 10 s per export by default), but a
+    // learner should not have to wait for a collector that is not there: once the first
+    // signal arrived, ours is the only handler, so a second one must mean "quit now".
+    eprintln!("flushing telemetry (Ctrl-C again to quit without waiting)");
+    let flush = tokio::task::spawn_blocking(move || S::shutdown(&telemetry));
+    tokio::select! {
+        flushed = flush => {
+            eprintln!("telemetry flushed; bye");
+            served.and(flushed.map_err(|e| format!("shutdown: {e}")))
+        }
+        () = stop_signal() => {
+            eprintln!("quitting without waiting for the telemetry flush");
+            served
+        }
+    }
 }
 
 async fn stop_signal() {
