@@ -37,10 +37,7 @@ pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => {
-            return Outcome::Exited {
-                code: None,
-                stderr: format!("cannot create a temporary folder: {e}"),
-            };
+            return Outcome::Exited { code: None, stderr: format!("cannot create a temporary folder: {e}") };
         }
     };
     let out = dir.path().join("capture.json");
@@ -61,10 +58,7 @@ pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            return Outcome::Exited {
-                code: None,
-                stderr: format!("cannot start {}: {e}", executable.display()),
-            };
+            return Outcome::Exited { code: None, stderr: format!("cannot start {}: {e}", executable.display()) };
         }
     };
     // Drain both pipes so a chatty exercise never blocks on a full pipe.
@@ -84,18 +78,8 @@ pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
             String::from_utf8_lossy(&kept).into_owned()
         })
     };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
 
     let status = match child.wait_timeout(timeout) {
         Ok(Some(status)) => status,
@@ -117,10 +101,7 @@ pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
     }
     match panic_message(&stderr) {
         Some(message) => Outcome::Panicked { message },
-        None => Outcome::Exited {
-            code: status.code(),
-            stderr: tail(&stderr, 15),
-        },
+        None => Outcome::Exited { code: status.code(), stderr: tail(&stderr, 15) },
     }
 }
 
@@ -129,11 +110,7 @@ fn join_for(handle: std::thread::JoinHandle<String>, limit: Duration) -> String 
     while !handle.is_finished() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    if handle.is_finished() {
-        handle.join().unwrap_or_default()
-    } else {
-        String::new()
-    }
+    if handle.is_finished() { handle.join().unwrap_or_default() } else { String::new() }
 }
 
 /// `thread 'main' panicked at src/app.rs:12:5:\n<message>`, without the backtrace note.
@@ -160,10 +137,7 @@ mod tests {
     #[test]
     fn panic_message_keeps_location_and_message_only() {
         let stderr = "noise\nthread 'main' panicked at src/app.rs:3:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(
-            panic_message(stderr).unwrap(),
-            "thread 'main' panicked at src/app.rs:3:5:\nboom"
-        );
+        assert_eq!(panic_message(stderr).unwrap(), "thread 'main' panicked at src/app.rs:3:5:\nboom");
         assert_eq!(panic_message("all fine"), None);
     }
 }

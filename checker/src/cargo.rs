@@ -21,6 +21,7 @@ pub enum Build {
 
 #[derive(Deserialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
+#[allow(clippy::enum_variant_names)] // named after cargo's `reason` values
 enum Message {
     CompilerArtifact {
         manifest_path: PathBuf,
@@ -49,12 +50,7 @@ pub fn cargo() -> Command {
 pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Build> {
     let mut cmd = cargo();
     cmd.current_dir(root)
-        .args([
-            "build",
-            "--keep-going",
-            "--message-format=json",
-            "--color=never",
-        ])
+        .args(["build", "--keep-going", "--message-format=json", "--color=never"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -65,17 +61,7 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Bui
         Ok(output) => output,
         Err(e) => {
             let errors = format!("could not run cargo: {e}");
-            return packages
-                .iter()
-                .map(|(n, _)| {
-                    (
-                        n.clone(),
-                        Build::Failed {
-                            errors: errors.clone(),
-                        },
-                    )
-                })
-                .collect();
+            return packages.iter().map(|(n, _)| (n.clone(), Build::Failed { errors: errors.clone() })).collect();
         }
     };
 
@@ -83,21 +69,12 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Bui
     let mut errors: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         match serde_json::from_str::<Message>(line) {
-            Ok(Message::CompilerArtifact {
-                manifest_path,
-                executable: Some(exe),
-            }) => {
+            Ok(Message::CompilerArtifact { manifest_path, executable: Some(exe) }) => {
                 executables.insert(canonical(&manifest_path), exe);
             }
-            Ok(Message::CompilerMessage {
-                manifest_path,
-                message,
-            }) if message.level == "error" => {
+            Ok(Message::CompilerMessage { manifest_path, message }) if message.level == "error" => {
                 if let Some(rendered) = message.rendered {
-                    errors
-                        .entry(canonical(&manifest_path))
-                        .or_default()
-                        .push(rendered);
+                    errors.entry(canonical(&manifest_path)).or_default().push(rendered);
                 }
             }
             _ => {}
@@ -110,9 +87,7 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Bui
         .map(|(name, manifest)| {
             let manifest = canonical(manifest);
             let build = match (errors.remove(&manifest), executables.remove(&manifest)) {
-                (Some(errs), _) => Build::Failed {
-                    errors: summarise(&errs),
-                },
+                (Some(errs), _) => Build::Failed { errors: summarise(&errs) },
                 (None, Some(executable)) => Build::Built { executable },
                 (None, None) => Build::Failed {
                     errors: if cargo_said.is_empty() {
@@ -143,7 +118,9 @@ fn summarise(errors: &[String]) -> String {
         .join("\n\n");
     let more = errors.len().saturating_sub(SHOWN);
     if more > 0 {
-        text.push_str(&format!("\n\n... and {more} more error(s); run `cargo build` in the exercise's folder to see them all."));
+        text.push_str(&format!(
+            "\n\n... and {more} more error(s); run `cargo build` in the exercise's folder to see them all."
+        ));
     }
     text
 }
@@ -153,9 +130,7 @@ fn cargo_complaint(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .skip_while(|l| !l.trim_start().starts_with("error"))
-        .filter(|l| {
-            !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Blocking")
-        })
+        .filter(|l| !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Blocking"))
         .take(15)
         .collect();
     lines.join("\n")

@@ -68,9 +68,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options {
-        timeout: Duration::from_secs(cli.timeout.max(1)),
-    };
+    let options = Options { timeout: Duration::from_secs(cli.timeout.max(1)) };
     match &cli.command {
         None => run_track(&cli, &track, options),
         Some(Command::List) => list(&cli, &track, options),
@@ -85,10 +83,7 @@ pub fn main() -> ExitCode {
 
 /// The workspace this checker was built in (`checker/..`).
 fn default_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the checker lives in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the checker lives in the workspace").to_path_buf()
 }
 
 fn find<'t>(track: &'t Track, query: &str) -> Option<&'t Exercise> {
@@ -107,11 +102,7 @@ fn all(track: &Track) -> Vec<&Exercise> {
 }
 
 fn exit(ok: bool) -> ExitCode {
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Remembers where the learner is, for `hint` without an argument.
@@ -124,22 +115,13 @@ fn remember_current(track: &Track, current: Option<&Exercise>) {
 }
 
 fn json_report(exercises: &[&Exercise], verdicts: &[Verdict]) -> JsonReport {
-    JsonReport::new(
-        exercises
-            .iter()
-            .zip(verdicts)
-            .map(|(e, v)| JsonExercise::new(e, v))
-            .collect(),
-    )
+    JsonReport::new(exercises.iter().zip(verdicts).map(|(e, v)| JsonExercise::new(e, v)).collect())
 }
 
 fn run_track(cli: &Cli, track: &Track, options: Options) -> ExitCode {
     let exercises = all(track);
     if cli.format == Format::Text {
-        println!(
-            "{}",
-            report::bold(&format!("OpenTelemetry lab: {} exercises", exercises.len()))
-        );
+        println!("{}", report::bold(&format!("OpenTelemetry lab: {} exercises", exercises.len())));
         println!("Checking (the first run builds every exercise, which takes a while)...");
     }
     let verdicts = grade::grade(track, &exercises, Side::Exercise, options);
@@ -152,15 +134,10 @@ fn run_track(cli: &Cli, track: &Track, options: Options) -> ExitCode {
             print!("{}", report::track_lines(&exercises, &verdicts, current));
             println!("\n{}\n", report::progress_bar(done, exercises.len()));
             match current {
-                Some(i) => print!(
-                    "{}",
-                    report::verdict_details(exercises[i], &verdicts[i], cli.verbose)
-                ),
+                Some(i) => print!("{}", report::verdict_details(exercises[i], &verdicts[i], cli.verbose)),
                 None => println!(
                     "{}",
-                    report::green(
-                        "Every exercise passes. Your service is fully instrumented: well done!"
-                    )
+                    report::green("Every exercise passes. Your service is fully instrumented: well done!")
                 ),
             }
         }
@@ -187,10 +164,7 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
     let verdict = grade::grade(track, &[exercise], Side::Exercise, options).remove(0);
     match cli.format {
         Format::Json => json_report(&[exercise], std::slice::from_ref(&verdict)).print(),
-        Format::Text => print!(
-            "{}",
-            report::verdict_details(exercise, &verdict, cli.verbose)
-        ),
+        Format::Text => print!("{}", report::verdict_details(exercise, &verdict, cli.verbose)),
     }
     exit(verdict.passed())
 }
@@ -219,31 +193,16 @@ fn hint(track: &Track, query: Option<&str>, options: Options) -> ExitCode {
         },
     };
     if exercise.hints.is_empty() {
-        println!(
-            "{} has no hints; its README explains what to do: {}",
-            exercise.title(),
-            exercise.readme().display()
-        );
+        println!("{} has no hints; its README explains what to do: {}", exercise.title(), exercise.readme().display());
         return ExitCode::SUCCESS;
     }
     let shown = state.hints_shown.entry(exercise.id.clone()).or_default();
     let index = (*shown).min(exercise.hints.len() - 1);
     *shown = index + 1;
-    println!(
-        "{}",
-        report::bold(&format!(
-            "Hint {}/{} for {}",
-            index + 1,
-            exercise.hints.len(),
-            exercise.title()
-        ))
-    );
+    println!("{}", report::bold(&format!("Hint {}/{} for {}", index + 1, exercise.hints.len(), exercise.title())));
     println!("{}", exercise.hints[index]);
     if index + 1 == exercise.hints.len() {
-        println!(
-            "{}",
-            report::dim("(That was the last hint; the README and the slides explain the concept.)")
-        );
+        println!("{}", report::dim("(That was the last hint; the README and the slides explain the concept.)"));
     } else {
         println!("{}", report::dim("(Run it again for the next hint.)"));
     }

@@ -64,10 +64,7 @@ struct Diffs(Vec<Difference>);
 
 impl Diffs {
     fn add(&mut self, signal: Signal, text: impl Into<String>) {
-        self.0.push(Difference {
-            signal,
-            text: text.into(),
-        });
+        self.0.push(Difference { signal, text: text.into() });
     }
 }
 
@@ -83,14 +80,7 @@ fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
         }
     }
     if expected.len() != actual.len() {
-        out.add(
-            Signal::Requests,
-            format!(
-                "the scenario made {} requests; expected {}",
-                actual.len(),
-                expected.len()
-            ),
-        );
+        out.add(Signal::Requests, format!("the scenario made {} requests; expected {}", actual.len(), expected.len()));
     }
 }
 
@@ -102,32 +92,16 @@ fn resource(out: &mut Diffs, expected: &Attributes, actual: &Attributes) {
         );
         return;
     }
-    attributes(
-        out,
-        Signal::Resource,
-        "resource attribute",
-        expected,
-        actual,
-    );
+    attributes(out, Signal::Resource, "resource attribute", expected, actual);
 }
 
 /// Missing, mistyped, wrong and unexpected attributes.
-fn attributes(
-    out: &mut Diffs,
-    signal: Signal,
-    what: &str,
-    expected: &Attributes,
-    actual: &Attributes,
-) {
+fn attributes(out: &mut Diffs, signal: Signal, what: &str, expected: &Attributes, actual: &Attributes) {
     for (key, want) in expected {
         match actual.get(key) {
-            None => out.add(
-                signal,
-                format!(
-                    "{what} `{key}` is missing (expected {want}, of type {})",
-                    want.type_name()
-                ),
-            ),
+            None => {
+                out.add(signal, format!("{what} `{key}` is missing (expected {want}, of type {})", want.type_name()))
+            }
             Some(got) if got.type_name() != want.type_name() => out.add(
                 signal,
                 format!(
@@ -136,9 +110,7 @@ fn attributes(
                     want.type_name()
                 ),
             ),
-            Some(got) if got != want => {
-                out.add(signal, format!("{what} `{key}` is {got}; expected {want}"))
-            }
+            Some(got) if got != want => out.add(signal, format!("{what} `{key}` is {got}; expected {want}")),
             Some(_) => {}
         }
     }
@@ -162,21 +134,9 @@ fn placed(trace: &Trace, number: usize) -> Vec<Placed<'_>> {
         for span in spans {
             let nth = seen.entry(&span.name).or_default();
             *nth += 1;
-            let name = if *nth > 1 {
-                format!("{}[{nth}]", span.name)
-            } else {
-                span.name.clone()
-            };
-            let within = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix} > {name}")
-            };
-            out.push(Placed {
-                full: format!("{trace_label} > {within}"),
-                within: within.clone(),
-                span,
-            });
+            let name = if *nth > 1 { format!("{}[{nth}]", span.name) } else { span.name.clone() };
+            let within = if prefix.is_empty() { name } else { format!("{prefix} > {name}") };
+            out.push(Placed { full: format!("{trace_label} > {within}"), within: within.clone(), span });
             walk(&within, &span.children, out, trace_label);
         }
     }
@@ -186,12 +146,7 @@ fn placed(trace: &Trace, number: usize) -> Vec<Placed<'_>> {
 }
 
 fn root_names(trace: &Trace) -> String {
-    trace
-        .spans
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" + ")
+    trace.spans.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" + ")
 }
 
 fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
@@ -210,25 +165,12 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
     let mut extra_traces = Vec::new();
     for op in capture_diff_slices(Algorithm::Myers, &e_roots, &a_roots) {
         match op {
-            DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => {
+            DiffOp::Equal { old_index, new_index, len } => {
                 pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
             }
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => missing_traces.extend(old_index..old_index + old_len),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => extra_traces.extend(new_index..new_index + new_len),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
+            DiffOp::Delete { old_index, old_len, .. } => missing_traces.extend(old_index..old_index + old_len),
+            DiffOp::Insert { new_index, new_len, .. } => extra_traces.extend(new_index..new_index + new_len),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
                 let both = old_len.min(new_len);
                 pairs.extend((0..both).map(|i| (old_index + i, new_index + i)));
                 missing_traces.extend(old_index + both..old_index + old_len);
@@ -246,11 +188,7 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
         for e in &e_spans {
             match a_spans.iter().find(|a| a.within == e.within) {
                 Some(a) => span(out, &e.full, e.span, a.span),
-                None => missing.push(Placed {
-                    full: e.full.clone(),
-                    within: e.within.clone(),
-                    span: e.span,
-                }),
+                None => missing.push(Placed { full: e.full.clone(), within: e.within.clone(), span: e.span }),
             }
         }
         for a in a_spans {
@@ -266,23 +204,27 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
         extra.extend(placed(&actual[i], i + 1));
     }
 
+    let parent_of = |p: &Placed| p.within.rsplit_once(" > ").map(|(parent, _)| parent.to_string());
     for m in missing {
         if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
             let x = extra.remove(pos);
             out.add(Signal::Traces, misplaced(&m, &x));
             span(out, &m.full, m.span, x.span);
-        } else {
+        } else if let Some(pos) = extra.iter().position(|x| x.span.kind == m.span.kind && parent_of(x) == parent_of(&m))
+        {
+            // Same place in the tree, same kind, another name: a renamed span.
+            let x = extra.remove(pos);
             out.add(
                 Signal::Traces,
-                format!("span `{}` ({}) is missing", m.full, m.span.kind),
+                format!("span `{}` is named `{}`; expected `{}`", x.full, x.span.name, m.span.name),
             );
+            span(out, &m.full, m.span, x.span);
+        } else {
+            out.add(Signal::Traces, format!("span `{}` ({}) is missing", m.full, m.span.kind));
         }
     }
     for x in extra {
-        out.add(
-            Signal::Traces,
-            format!("span `{}` ({}) is not expected", x.full, x.span.kind),
-        );
+        out.add(Signal::Traces, format!("span `{}` ({}) is not expected", x.full, x.span.kind));
     }
 }
 
@@ -290,76 +232,37 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
     let is_root_now = !actual.within.contains(" > ");
     let should_have_parent = expected.within.contains(" > ");
     if is_root_now && should_have_parent {
-        let parent = expected
-            .full
-            .rsplit_once(" > ")
-            .map(|(p, _)| p)
-            .unwrap_or(&expected.full);
+        let parent = expected.full.rsplit_once(" > ").map(|(p, _)| p).unwrap_or(&expected.full);
         format!(
             "span `{}` has no parent: it is the root of its own trace (`{}`); expected it under `{parent}`. \
              Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`).",
             expected.span.name, actual.full
         )
     } else {
-        format!(
-            "span `{}` is at `{}`; expected it at `{}`",
-            expected.span.name, actual.full, expected.full
-        )
+        format!("span `{}` is at `{}`; expected it at `{}`", expected.span.name, actual.full, expected.full)
     }
 }
 
 fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
     let t = Signal::Traces;
     if e.kind != a.kind {
-        out.add(
-            t,
-            format!("span `{path}` has kind {}; expected {}", a.kind, e.kind),
-        );
+        out.add(t, format!("span `{path}` has kind {}; expected {}", a.kind, e.kind));
     }
     if e.scope != a.scope {
-        out.add(
-            t,
-            format!(
-                "span `{path}` comes from the tracer scope `{}`; expected `{}`",
-                a.scope, e.scope
-            ),
-        );
+        out.add(t, format!("span `{path}` comes from the tracer scope `{}`; expected `{}`", a.scope, e.scope));
     }
     if e.parent != a.parent {
         let say = |p: &Option<telemetry_document::ParentLink>| match p {
             None => "no parent outside this service",
-            Some(telemetry_document::ParentLink::Remote) => {
-                "a remote parent (context from another service)"
-            }
-            Some(telemetry_document::ParentLink::Missing) => {
-                "a parent span that was never exported"
-            }
+            Some(telemetry_document::ParentLink::Remote) => "a remote parent (context from another service)",
+            Some(telemetry_document::ParentLink::Missing) => "a parent span that was never exported",
         };
-        out.add(
-            t,
-            format!(
-                "span `{path}` has {}; expected {}",
-                say(&a.parent),
-                say(&e.parent)
-            ),
-        );
+        out.add(t, format!("span `{path}` has {}; expected {}", say(&a.parent), say(&e.parent)));
     }
     if e.status != a.status {
-        out.add(
-            t,
-            format!(
-                "span `{path}` has status {}; expected {}",
-                a.status, e.status
-            ),
-        );
+        out.add(t, format!("span `{path}` has status {}; expected {}", a.status, e.status));
     }
-    attributes(
-        out,
-        t,
-        &format!("span `{path}`: attribute"),
-        &e.attributes,
-        &a.attributes,
-    );
+    attributes(out, t, &format!("span `{path}`: attribute"), &e.attributes, &a.attributes);
     let a_events: Vec<&str> = a.events.iter().map(|ev| ev.name.as_str()).collect();
     let e_events: Vec<&str> = e.events.iter().map(|ev| ev.name.as_str()).collect();
     if a_events != e_events {
@@ -369,15 +272,8 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
         for name in a_events.iter().filter(|n| !e_events.contains(n)) {
             out.add(t, format!("span `{path}`: event `{name}` is not expected"));
         }
-        if e_events.iter().all(|n| a_events.contains(n))
-            && a_events.iter().all(|n| e_events.contains(n))
-        {
-            out.add(
-                t,
-                format!(
-                    "span `{path}` has its events in the order {a_events:?}; expected {e_events:?}"
-                ),
-            );
+        if e_events.iter().all(|n| a_events.contains(n)) && a_events.iter().all(|n| e_events.contains(n)) {
+            out.add(t, format!("span `{path}` has its events in the order {a_events:?}; expected {e_events:?}"));
         }
     }
     for ev in &e.events {
@@ -392,13 +288,7 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
         }
     }
     if e.links != a.links {
-        out.add(
-            t,
-            format!(
-                "span `{path}` links to {:?}; expected {:?}",
-                a.links, e.links
-            ),
-        );
+        out.add(t, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
     }
 }
 
@@ -419,46 +309,22 @@ fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
         };
         let name = &e.name;
         if e.kind != a.kind {
-            out.add(
-                m,
-                format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind),
-            );
+            out.add(m, format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind));
         }
         if e.unit != a.unit {
-            out.add(
-                m,
-                format!(
-                    "metric `{name}` has unit `{}`; expected `{}`",
-                    a.unit, e.unit
-                ),
-            );
+            out.add(m, format!("metric `{name}` has unit `{}`; expected `{}`", a.unit, e.unit));
         }
         if e.description != a.description {
-            out.add(
-                m,
-                format!(
-                    "metric `{name}` has description {:?}; expected {:?}",
-                    a.description, e.description
-                ),
-            );
+            out.add(m, format!("metric `{name}` has description {:?}; expected {:?}", a.description, e.description));
         }
         if e.scope != a.scope {
-            out.add(
-                m,
-                format!(
-                    "metric `{name}` comes from the meter scope `{}`; expected `{}`",
-                    a.scope, e.scope
-                ),
-            );
+            out.add(m, format!("metric `{name}` comes from the meter scope `{}`; expected `{}`", a.scope, e.scope));
         }
         points(out, name, &e.points, &a.points);
     }
     for a in actual {
         if !expected.iter().any(|e| e.name == a.name) {
-            out.add(
-                m,
-                format!("metric `{}` ({}) is not expected", a.name, a.kind),
-            );
+            out.add(m, format!("metric `{}` ({}) is not expected", a.name, a.kind));
         }
     }
 }
@@ -479,20 +345,10 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
             out.add(m, format!("metric `{name}` has no data point with {attrs}"));
             continue;
         };
-        let show = |v: &Option<Value>| {
-            v.as_ref()
-                .map(|v| format!("{v} ({})", v.type_name()))
-                .unwrap_or("nothing".into())
-        };
+        let show =
+            |v: &Option<Value>| v.as_ref().map(|v| format!("{v} ({})", v.type_name())).unwrap_or("nothing".into());
         if e.value != a.value {
-            out.add(
-                m,
-                format!(
-                    "metric `{name}` {attrs}: value is {}; expected {}",
-                    show(&a.value),
-                    show(&e.value)
-                ),
-            );
+            out.add(m, format!("metric `{name}` {attrs}: value is {}; expected {}", show(&a.value), show(&e.value)));
         }
         if e.count != a.count {
             out.add(
@@ -507,36 +363,20 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
         if e.bounds != a.bounds {
             out.add(
                 m,
-                format!(
-                    "metric `{name}` {attrs}: bucket boundaries are {:?}; expected {:?}",
-                    a.bounds, e.bounds
-                ),
+                format!("metric `{name}` {attrs}: bucket boundaries are {:?}; expected {:?}", a.bounds, e.bounds),
             );
         }
     }
     for a in actual {
         if !expected.iter().any(|e| e.attributes == a.attributes) {
-            out.add(
-                m,
-                format!(
-                    "metric `{name}` has an unexpected data point with {}",
-                    show_attributes(&a.attributes)
-                ),
-            );
+            out.add(m, format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)));
         }
     }
 }
 
 fn log_label(record: &LogRecord) -> String {
-    let body = record
-        .body
-        .as_ref()
-        .map(|b| b.to_string())
-        .unwrap_or_else(|| "(no body)".into());
-    format!(
-        "{} {body}",
-        record.severity.as_deref().unwrap_or("(no severity)")
-    )
+    let body = record.body.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "(no body)".into());
+    format!("{} {body}", record.severity.as_deref().unwrap_or("(no severity)"))
 }
 
 fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
@@ -553,45 +393,45 @@ fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
     let a_labels: Vec<String> = actual.iter().map(log_label).collect();
     for op in capture_diff_slices(Algorithm::Myers, &e_labels, &a_labels) {
         match op {
-            DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => {
+            DiffOp::Equal { old_index, new_index, len } => {
                 for i in 0..len {
-                    log_record(
-                        out,
-                        &e_labels[old_index + i],
-                        &expected[old_index + i],
-                        &actual[new_index + i],
-                    );
+                    log_record(out, &e_labels[old_index + i], &expected[old_index + i], &actual[new_index + i]);
                 }
             }
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
+            DiffOp::Delete { old_index, old_len, .. } => {
                 for label in &e_labels[old_index..old_index + old_len] {
                     out.add(l, format!("log record `{label}` is missing"));
                 }
             }
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
+            DiffOp::Insert { new_index, new_len, .. } => {
                 for label in &a_labels[new_index..new_index + new_len] {
                     out.add(l, format!("log record `{label}` is not expected"));
                 }
             }
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                for label in &e_labels[old_index..old_index + old_len] {
-                    out.add(l, format!("log record `{label}` is missing"));
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                let mut extra: Vec<usize> = (new_index..new_index + new_len).collect();
+                for ei in old_index..old_index + old_len {
+                    // Same body, another severity: the same record at the wrong level.
+                    match extra.iter().position(|&ai| actual[ai].body == expected[ei].body) {
+                        Some(pos) => {
+                            let ai = extra.remove(pos);
+                            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "no severity".into());
+                            out.add(
+                                l,
+                                format!(
+                                    "log record `{}` has severity {}; expected {}",
+                                    e_labels[ei],
+                                    show(&actual[ai].severity),
+                                    show(&expected[ei].severity)
+                                ),
+                            );
+                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai]);
+                        }
+                        None => out.add(l, format!("log record `{}` is missing", e_labels[ei])),
+                    }
                 }
-                for label in &a_labels[new_index..new_index + new_len] {
-                    out.add(l, format!("log record `{label}` is not expected"));
+                for ai in extra {
+                    out.add(l, format!("log record `{}` is not expected", a_labels[ai]));
                 }
             }
         }
@@ -605,9 +445,7 @@ fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord) {
             (Some(want), None) => format!(
                 "log record `{label}` carries no trace context; expected the ids of `{want}` (emit it while that span is active)"
             ),
-            (None, Some(got)) => format!(
-                "log record `{label}` carries the ids of `{got}`; expected no trace context"
-            ),
+            (None, Some(got)) => format!("log record `{label}` carries the ids of `{got}`; expected no trace context"),
             (Some(want), Some(got)) => {
                 format!("log record `{label}` carries the ids of `{got}`; expected `{want}`")
             }
@@ -616,19 +454,257 @@ fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord) {
         out.add(l, text);
     }
     if e.scope != a.scope {
-        out.add(
-            l,
-            format!(
-                "log record `{label}` comes from the logger scope `{}`; expected `{}`",
-                a.scope, e.scope
-            ),
+        out.add(l, format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope));
+    }
+    attributes(out, l, &format!("log record `{label}`: attribute"), &e.attributes, &a.attributes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telemetry_document::{Event, MetricKind, ParentLink, Scope, SpanKind, Status};
+
+    fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
+        Span {
+            name: name.into(),
+            kind,
+            scope: Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) },
+            parent: None,
+            status: Status::Unset,
+            attributes: Attributes::new(),
+            events: vec![],
+            links: vec![],
+            children,
+            timing: None,
+        }
+    }
+
+    /// A server span with a client child, as most exercises expect.
+    fn request() -> Span {
+        let mut server = span("GET /distance/{place}", SpanKind::Server, vec![span("GET", SpanKind::Client, vec![])]);
+        server.attributes.insert("app.place".into(), Value::String("paris".into()));
+        server.events.push(Event { name: "place.resolved".into(), attributes: Attributes::new() });
+        server
+    }
+
+    fn traces(spans: Vec<Span>) -> Document {
+        Document { traces: spans.into_iter().map(|s| Trace { spans: vec![s] }).collect(), ..Document::default() }
+    }
+
+    fn texts(expected: &Document, actual: &Document) -> Vec<String> {
+        differences(expected, actual).into_iter().map(|d| d.text).collect()
+    }
+
+    fn one(expected: &Document, actual: &Document) -> String {
+        let t = texts(expected, actual);
+        assert_eq!(t.len(), 1, "expected exactly one difference: {t:#?}");
+        t[0].clone()
+    }
+
+    #[test]
+    fn equal_documents_have_no_differences() {
+        assert!(texts(&traces(vec![request()]), &traces(vec![request()])).is_empty());
+    }
+
+    #[test]
+    fn missing_and_unexpected_spans() {
+        let mut without_child = request();
+        without_child.children.clear();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![without_child])),
+            "span `trace 1 > GET /distance/{place} > GET` (client) is missing"
+        );
+        let mut extra = request();
+        extra.children.push(span("cache", SpanKind::Internal, vec![]));
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![extra])),
+            "span `trace 1 > GET /distance/{place} > cache` (internal) is not expected"
         );
     }
-    attributes(
-        out,
-        l,
-        &format!("log record `{label}`: attribute"),
-        &e.attributes,
-        &a.attributes,
-    );
+
+    #[test]
+    fn a_renamed_span_is_one_difference() {
+        let mut renamed = request();
+        renamed.children[0].name = "fetch".into();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![renamed])),
+            "span `trace 1 > GET /distance/{place} > fetch` is named `fetch`; expected `GET`"
+        );
+    }
+
+    #[test]
+    fn a_span_without_its_parent_is_reported_as_misplaced() {
+        let mut orphaned = request();
+        let child = orphaned.children.remove(0);
+        let text = one(&traces(vec![request()]), &traces(vec![orphaned, child]));
+        assert!(
+            text.starts_with("span `GET` has no parent: it is the root of its own trace (`trace 2 > GET`)"),
+            "{text}"
+        );
+        assert!(text.contains("with_context(cx)"), "{text}");
+    }
+
+    #[test]
+    fn kind_status_scope_and_parent_link() {
+        let mut wrong = request();
+        wrong.kind = SpanKind::Internal;
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![wrong])),
+            "span `trace 1 > GET /distance/{place}` has kind internal; expected server"
+        );
+        let mut errored = request();
+        errored.status = Status::Error { description: "unknown place".into() };
+        assert_eq!(
+            one(&traces(vec![errored]), &traces(vec![request()])),
+            "span `trace 1 > GET /distance/{place}` has status Unset; expected Error (\"unknown place\")"
+        );
+        let mut scoped = request();
+        scoped.scope.version = None;
+        assert!(
+            one(&traces(vec![request()]), &traces(vec![scoped]))
+                .contains("comes from the tracer scope `iss-distance (no version)`; expected `iss-distance 0.1.0`")
+        );
+        let mut remote = request();
+        remote.parent = Some(ParentLink::Remote);
+        assert!(one(&traces(vec![remote]), &traces(vec![request()])).contains("expected a remote parent"));
+    }
+
+    #[test]
+    fn attributes_missing_mistyped_wrong_and_unexpected() {
+        let with = |key: &str, value: Value| {
+            let mut s = request();
+            s.attributes.clear();
+            s.attributes.insert(key.into(), value);
+            traces(vec![s])
+        };
+        let expected = with("app.place", Value::String("paris".into()));
+        assert!(
+            one(&expected, &with("app.place", Value::Int(1)))
+                .contains("has type i64 (1); expected type string (\"paris\")")
+        );
+        assert!(
+            one(&expected, &with("app.place", Value::String("lima".into())))
+                .contains("is \"lima\"; expected \"paris\"")
+        );
+        let t = texts(&expected, &with("app.city", Value::String("paris".into())));
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t[0].contains("attribute `app.place` is missing (expected \"paris\", of type string)"), "{t:?}");
+        assert!(t[1].contains("attribute `app.city` = \"paris\" is not expected"), "{t:?}");
+    }
+
+    #[test]
+    fn a_missing_event() {
+        let mut quiet = request();
+        quiet.events.clear();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![quiet])),
+            "span `trace 1 > GET /distance/{place}` has no event `place.resolved`"
+        );
+    }
+
+    fn metric(name: &str, kind: MetricKind, unit: &str, points: Vec<DataPoint>) -> Metric {
+        Metric {
+            name: name.into(),
+            kind,
+            scope: Scope::default(),
+            unit: unit.into(),
+            description: String::new(),
+            points,
+        }
+    }
+
+    fn point(route: &str, value: i64) -> DataPoint {
+        let mut attributes = Attributes::new();
+        attributes.insert("http.route".into(), Value::String(route.into()));
+        DataPoint { attributes, value: Some(Value::Int(value)), count: None, bounds: None }
+    }
+
+    fn metrics_doc(metrics: Vec<Metric>) -> Document {
+        Document { metrics, ..Document::default() }
+    }
+
+    #[test]
+    fn metrics_missing_unexpected_kind_unit_points_and_values() {
+        let requests = |kind, unit: &str, points| metrics_doc(vec![metric("app.requests", kind, unit, points)]);
+        let good = || vec![point("/a", 2), point("/b", 1)];
+        let expected = requests(MetricKind::Counter, "{request}", good());
+        let mut with_other = requests(MetricKind::Counter, "{request}", good());
+        with_other.metrics.push(metric("other", MetricKind::Counter, "", vec![]));
+        assert!(one(&expected, &with_other).contains("metric `other` (counter) is not expected"));
+        assert!(
+            one(&expected, &requests(MetricKind::UpDownCounter, "{request}", good()))
+                .contains("is a up-down counter; expected a counter")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "1", good())).contains("has unit `1`; expected `{request}`")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 3), point("/b", 1)]))
+                .contains("value is 3 (i64); expected 2 (i64)")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 2)]))
+                .contains("has no data point with {http.route=\"/b\"}")
+        );
+        let missing = texts(&expected, &metrics_doc(vec![metric("x", MetricKind::Counter, "", vec![])]));
+        assert!(missing.iter().any(|t| t == "metric `app.requests` (counter) is missing"), "{missing:?}");
+        assert!(one(&expected, &Document::default()).starts_with("no metrics were exported"));
+    }
+
+    #[test]
+    fn histogram_count_and_boundaries() {
+        let histogram = |count, bounds: Vec<f64>| {
+            let point =
+                DataPoint { attributes: Attributes::new(), value: None, count: Some(count), bounds: Some(bounds) };
+            metrics_doc(vec![metric("http.server.request.duration", MetricKind::Histogram, "s", vec![point])])
+        };
+        let expected = histogram(3, vec![0.1, 1.0]);
+        assert!(one(&expected, &histogram(2, vec![0.1, 1.0])).contains("count is 2; expected 3"));
+        assert!(
+            one(&expected, &histogram(3, vec![100.0]))
+                .contains("bucket boundaries are Some([100.0]); expected Some([0.1, 1.0])")
+        );
+    }
+
+    fn log(severity: &str, body: &str, span: Option<&str>) -> LogRecord {
+        LogRecord {
+            severity: Some(severity.into()),
+            body: Some(Value::String(body.into())),
+            scope: Scope::default(),
+            attributes: Attributes::new(),
+            span: span.map(str::to_string),
+        }
+    }
+
+    fn logs_doc(logs: Vec<LogRecord>) -> Document {
+        Document { logs, ..Document::default() }
+    }
+
+    #[test]
+    fn logs_missing_severity_and_correlation() {
+        let expected = logs_doc(vec![log("INFO", "resolved paris", Some("trace 1 > GET /distance/{place}"))]);
+        assert!(
+            one(&expected, &logs_doc(vec![log("INFO", "resolved paris", None)]))
+                .contains("carries no trace context; expected the ids of `trace 1 > GET /distance/{place}`")
+        );
+        assert!(
+            one(&expected, &logs_doc(vec![log("WARN", "resolved paris", Some("trace 1 > GET /distance/{place}"))]))
+                .contains("has severity WARN; expected INFO")
+        );
+        let t = texts(&expected, &logs_doc(vec![log("INFO", "other", None)]));
+        assert!(t[0].contains("log record `INFO \"resolved paris\"` is missing"), "{t:?}");
+        assert!(one(&expected, &Document::default()).starts_with("no log records were exported"));
+    }
+
+    #[test]
+    fn responses_and_resource() {
+        let with_requests = |r: &str| Document { requests: vec![r.into()], ..Document::default() };
+        assert!(
+            one(&with_requests("GET /distance/atlantis -> 404"), &with_requests("GET /distance/atlantis -> 200"))
+                .starts_with("`GET /distance/atlantis` answered 200; expected 404")
+        );
+        let mut expected = Document::default();
+        expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
+        assert!(one(&expected, &Document::default()).starts_with("no resource reached the exporter"));
+    }
 }

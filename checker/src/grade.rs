@@ -11,6 +11,7 @@ use telemetry_document::Document;
 use crate::capture::{self, Outcome};
 use crate::cargo::{self, Build};
 use crate::compare::{self, Difference};
+use crate::diagnose;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
 
@@ -44,6 +45,8 @@ pub struct Verdict {
     pub message: String,
     /// What the telemetry is missing, when it ran but differs.
     pub differences: Vec<Difference>,
+    /// Mistakes recognised in what it emitted, with what usually causes them.
+    pub likely_causes: Vec<String>,
     /// Compiler errors, the panic message, or the tail of stderr.
     pub details: Option<String>,
     /// The snapshot's YAML against the capture's, as a unified diff (`--verbose`).
@@ -58,6 +61,7 @@ impl Verdict {
             status,
             message: message.into(),
             differences: vec![],
+            likely_causes: vec![],
             details: None,
             raw_diff: None,
             document: None,
@@ -94,23 +98,13 @@ pub type Ran = Result<Outcome, String>;
 
 /// Builds `exercises` (one cargo call for all), then runs their captures in parallel.
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
-    let packages: Vec<(String, std::path::PathBuf)> = exercises
-        .iter()
-        .map(|e| {
-            (
-                e.package(side),
-                track.root.join(e.folder(side)).join("Cargo.toml"),
-            )
-        })
-        .collect();
+    let packages: Vec<(String, std::path::PathBuf)> =
+        exercises.iter().map(|e| (e.package(side), track.root.join(e.folder(side)).join("Cargo.toml"))).collect();
     let builds = cargo::build(&track.root, &packages);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(exercises.len().max(1));
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(exercises.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -120,37 +114,24 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
                         break;
                     };
                     let ran = match builds.get(&exercise.package(side)) {
-                        Some(Build::Built { executable }) => Ok(capture::run(
-                            executable,
-                            &exercise.scenario,
-                            options.timeout,
-                        )),
+                        Some(Build::Built { executable }) => {
+                            Ok(capture::run(executable, &exercise.scenario, options.timeout))
+                        }
                         Some(Build::Failed { errors }) => Err(errors.clone()),
-                        None => Err(format!(
-                            "cargo did not report on `{}`",
-                            exercise.package(side)
-                        )),
+                        None => Err(format!("cargo did not report on `{}`", exercise.package(side))),
                     };
-                    results
-                        .lock()
-                        .expect("no runner panics while holding the lock")[i] = Some(ran);
+                    results.lock().expect("no runner panics while holding the lock")[i] = Some(ran);
                 }
             });
         }
     });
-    results
-        .into_inner()
-        .expect("runners finished")
-        .into_iter()
-        .map(|r| r.expect("every exercise ran"))
-        .collect()
+    results.into_inner().expect("runners finished").into_iter().map(|r| r.expect("every exercise ran")).collect()
 }
 
 fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
     let outcome = match ran {
         Err(errors) => {
-            return Verdict::new(Status::CompileError, "does not compile; the compiler says:")
-                .with_details(errors);
+            return Verdict::new(Status::CompileError, "does not compile; the compiler says:").with_details(errors);
         }
         Ok(outcome) => outcome,
     };
@@ -208,10 +189,8 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
         return Verdict::new(Status::Pass, "emits exactly the expected telemetry");
     }
     let differences = compare::differences(&expected.document, &actual);
-    let (want, got) = (
-        format!("{}\n", expected.yaml.trim_end()),
-        format!("{}\n", actual.to_yaml().trim_end()),
-    );
+    let likely_causes = diagnose::likely_causes(&expected.document, &actual);
+    let (want, got) = (format!("{}\n", expected.yaml.trim_end()), format!("{}\n", actual.to_yaml().trim_end()));
     let raw = similar::TextDiff::from_lines(&want, &got)
         .unified_diff()
         .context_radius(3)
@@ -220,13 +199,11 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
     let n = differences.len();
     Verdict {
         differences,
+        likely_causes,
         raw_diff: Some(raw),
         ..Verdict::new(
             Status::Fail,
-            format!(
-                "runs, but its telemetry differs from the expected in {n} place{}:",
-                if n == 1 { "" } else { "s" }
-            ),
+            format!("runs, but its telemetry differs from the expected in {n} place{}:", if n == 1 { "" } else { "s" }),
         )
     }
 }

@@ -6,7 +6,7 @@
 //! - [`capture`]: runs each exercise's binary in capture mode, in its own process, with a
 //!   timeout (the harness inside is `checker/lab`).
 //! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta.
-//! - [`compare`]: says what differs, in telemetry terms.
+//! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
 //! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise.
 //! - [`report`]: text for learners, JSON for graders; [`verify`] for maintainers.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
@@ -15,6 +15,7 @@ pub mod capture;
 pub mod cargo;
 pub mod cli;
 pub mod compare;
+pub mod diagnose;
 pub mod grade;
 pub mod report;
 pub mod snapshot;

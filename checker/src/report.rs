@@ -13,38 +13,23 @@ use crate::track::{Exercise, Side};
 /// Colour only when stdout is a terminal and `NO_COLOR` is unset (owo-colors'
 /// `supports-colors` checks both).
 fn paint(text: &str, style: fn(&str) -> String) -> String {
-    if std::io::stdout().is_terminal() {
-        style(text)
-    } else {
-        text.to_string()
-    }
+    if std::io::stdout().is_terminal() { style(text) } else { text.to_string() }
 }
 
 pub fn green(text: &str) -> String {
-    paint(text, |t| {
-        t.if_supports_color(Stream::Stdout, |t| t.green())
-            .to_string()
-    })
+    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.green()).to_string())
 }
 
 pub fn red(text: &str) -> String {
-    paint(text, |t| {
-        t.if_supports_color(Stream::Stdout, |t| t.red()).to_string()
-    })
+    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.red()).to_string())
 }
 
 pub fn bold(text: &str) -> String {
-    paint(text, |t| {
-        t.if_supports_color(Stream::Stdout, |t| t.bold())
-            .to_string()
-    })
+    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.bold()).to_string())
 }
 
 pub fn dim(text: &str) -> String {
-    paint(text, |t| {
-        t.if_supports_color(Stream::Stdout, |t| t.dimmed())
-            .to_string()
-    })
+    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.dimmed()).to_string())
 }
 
 pub fn mark(status: Status) -> String {
@@ -65,38 +50,20 @@ fn status_words(status: Status) -> &'static str {
 }
 
 /// One line per exercise; `current` is marked.
-pub fn track_lines(
-    exercises: &[&Exercise],
-    verdicts: &[Verdict],
-    current: Option<usize>,
-) -> String {
+pub fn track_lines(exercises: &[&Exercise], verdicts: &[Verdict], current: Option<usize>) -> String {
     let mut out = String::new();
     for (i, (e, v)) in exercises.iter().zip(verdicts).enumerate() {
-        let here = if current == Some(i) {
-            bold("  <- you are here")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  {} {:>2}. {:<28} {}{here}",
-            mark(v.status),
-            e.number,
-            e.name,
-            dim(status_words(v.status))
-        );
+        let here = if current == Some(i) { bold("  <- you are here") } else { String::new() };
+        let _ =
+            writeln!(out, "  {} {:>2}. {:<28} {}{here}", mark(v.status), e.number, e.name, dim(status_words(v.status)));
     }
     out
 }
 
 pub fn progress_bar(done: usize, total: usize) -> String {
     const WIDTH: usize = 28;
-    let filled = if total == 0 { 0 } else { done * WIDTH / total };
-    format!(
-        "Progress [{}{}] {done}/{total} done",
-        green(&"#".repeat(filled)),
-        "-".repeat(WIDTH - filled)
-    )
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(0);
+    format!("Progress [{}{}] {done}/{total} done", green(&"#".repeat(filled)), "-".repeat(WIDTH - filled))
 }
 
 /// Everything a learner needs about one verdict: what happened, where to edit, what differs.
@@ -107,11 +74,7 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     if verdict.passed() {
         return out;
     }
-    let _ = writeln!(
-        out,
-        "  Edit  {}",
-        exercise.edit_file(Side::Exercise).display()
-    );
+    let _ = writeln!(out, "  Edit  {}", exercise.edit_file(Side::Exercise).display());
     let _ = writeln!(out, "  Read  {}", exercise.readme().display());
     let _ = writeln!(out);
     let mut signal: Option<Signal> = None;
@@ -122,24 +85,28 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
         }
         let _ = writeln!(out, "    - {text}");
     }
+    if !verdict.likely_causes.is_empty() {
+        let _ = writeln!(out, "  {}", bold("Likely cause"));
+        for cause in &verdict.likely_causes {
+            let _ = writeln!(out, "    - {cause}");
+        }
+    }
     if let Some(details) = &verdict.details {
         for line in details.lines() {
             let _ = writeln!(out, "    {line}");
         }
     }
-    if verbose {
-        if let Some(raw) = &verdict.raw_diff {
-            let _ = writeln!(out, "\n  Raw diff of the telemetry document:");
-            for line in raw.lines() {
-                let colored = if line.starts_with('+') && !line.starts_with("+++") {
-                    red(line)
-                } else if line.starts_with('-') && !line.starts_with("---") {
-                    green(line)
-                } else {
-                    line.to_string()
-                };
-                let _ = writeln!(out, "    {colored}");
-            }
+    if verbose && let Some(raw) = &verdict.raw_diff {
+        let _ = writeln!(out, "\n  Raw diff of the telemetry document:");
+        for line in raw.lines() {
+            let colored = if line.starts_with('+') && !line.starts_with("+++") {
+                red(line)
+            } else if line.starts_with('-') && !line.starts_with("---") {
+                green(line)
+            } else {
+                line.to_string()
+            };
+            let _ = writeln!(out, "    {colored}");
         }
     }
     let _ = writeln!(out);
@@ -151,10 +118,7 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
             if verbose {
                 String::new()
             } else {
-                format!(
-                    "; `cargo run -p checker -- check {n} --verbose` adds the raw diff",
-                    n = exercise.number
-                )
+                format!("; `cargo run -p checker -- check {n} --verbose` adds the raw diff", n = exercise.number)
             },
             n = exercise.number
         ))
@@ -181,6 +145,8 @@ pub struct JsonExercise {
     pub edit: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<Difference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub likely_causes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
     /// With `verify`: how the learner's starter and the solution were graded.
@@ -206,6 +172,7 @@ impl JsonExercise {
             message: verdict.message.trim_end_matches(':').to_string(),
             edit: exercise.edit_file(Side::Exercise).display().to_string(),
             differences: verdict.differences.clone(),
+            likely_causes: verdict.likely_causes.clone(),
             details: verdict.details.clone(),
             starter: None,
             solution: None,
@@ -215,21 +182,11 @@ impl JsonExercise {
 
 impl JsonReport {
     pub fn new(exercises: Vec<JsonExercise>) -> Self {
-        let passed = exercises
-            .iter()
-            .filter(|e| e.status == Status::Pass)
-            .count();
-        JsonReport {
-            total: exercises.len(),
-            passed,
-            exercises,
-        }
+        let passed = exercises.iter().filter(|e| e.status == Status::Pass).count();
+        JsonReport { total: exercises.len(), passed, exercises }
     }
 
     pub fn print(&self) {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(self).expect("the report serialises")
-        );
+        println!("{}", serde_json::to_string_pretty(self).expect("the report serialises"));
     }
 }

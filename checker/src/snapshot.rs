@@ -15,20 +15,12 @@ pub struct Snapshot {
 }
 
 pub fn read(path: &Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the snapshot {}: {e}", path.display()))?;
-    let yaml = body(&text).ok_or_else(|| {
-        format!(
-            "{} is not an insta snapshot (no `---` header)",
-            path.display()
-        )
-    })?;
-    let document = Document::from_yaml(yaml)
-        .map_err(|e| format!("the snapshot {} does not parse: {e}", path.display()))?;
-    Ok(Snapshot {
-        document,
-        yaml: yaml.to_string(),
-    })
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read the snapshot {}: {e}", path.display()))?;
+    let yaml = body(&text).ok_or_else(|| format!("{} is not an insta snapshot (no `---` header)", path.display()))?;
+    let document =
+        Document::from_yaml(yaml).map_err(|e| format!("the snapshot {} does not parse: {e}", path.display()))?;
+    Ok(Snapshot { document, yaml: yaml.to_string() })
 }
 
 /// The part after insta's `---` ... `---` metadata header.

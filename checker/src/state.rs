@@ -23,20 +23,14 @@ fn path(root: &Path) -> PathBuf {
 impl State {
     /// The saved state; a missing or unreadable file is a fresh start, never an error.
     pub fn load(root: &Path) -> State {
-        std::fs::read_to_string(path(root))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+        std::fs::read_to_string(path(root)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
     }
 
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
         let path = path(root);
         std::fs::create_dir_all(path.parent().expect("state path has a parent"))?;
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_string_pretty(self).expect("state serialises"),
-        )?;
+        std::fs::write(&tmp, serde_json::to_string_pretty(self).expect("state serialises"))?;
         std::fs::rename(tmp, path)
     }
 }

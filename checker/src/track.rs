@@ -58,10 +58,10 @@ impl Side {
 impl Track {
     pub fn load(root: &Path) -> anyhow::Result<Track> {
         let path = root.join(TRACK_FILE);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the track file {}", path.display()))?;
-        let mut track: Track = toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid track file", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read the track file {}", path.display()))?;
+        let mut track: Track =
+            toml::from_str(&text).with_context(|| format!("{} is not a valid track file", path.display()))?;
         track.root = root.to_path_buf();
         let mut ids = std::collections::HashSet::new();
         for (i, exercise) in track.exercises.iter_mut().enumerate() {
@@ -93,12 +93,9 @@ impl Track {
         if let Ok(n) = q.parse::<usize>() {
             return self.exercises.get(n.checked_sub(1)?);
         }
-        self.exercises.iter().find(|e| {
-            e.id == q
-                || e.dir == q
-                || e.package(Side::Exercise) == q
-                || e.package(Side::Solution) == q
-        })
+        self.exercises
+            .iter()
+            .find(|e| e.id == q || e.dir == q || e.package(Side::Exercise) == q || e.package(Side::Solution) == q)
     }
 }
 

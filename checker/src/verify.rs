@@ -11,11 +11,7 @@ use crate::track::{Exercise, Side, Track};
 /// Why an exercise is not verified, or `None` when it is.
 fn problem(starter: &Verdict, solution: &Verdict) -> Option<String> {
     if !solution.passed() {
-        return Some(format!(
-            "the solution does not pass: {} {}",
-            solution.status.word(),
-            solution.message
-        ));
+        return Some(format!("the solution does not pass: {} {}", solution.status.word(), solution.message));
     }
     match starter.status {
         Status::Pass => Some("the starter already passes: it teaches nothing".into()),
@@ -23,10 +19,9 @@ fn problem(starter: &Verdict, solution: &Verdict) -> Option<String> {
             Some("the starter fails without saying what is missing".into())
         }
         Status::Fail => None,
-        other => Some(format!(
-            "the starter must compile and run, and fail on its telemetry; it ends in {}",
-            other.word()
-        )),
+        other => {
+            Some(format!("the starter must compile and run, and fail on its telemetry; it ends in {}", other.word()))
+        }
     }
 }
 
@@ -74,37 +69,24 @@ pub fn run(track: &Track, options: Options, format: Format) -> ExitCode {
                         message: "starter fails, solution passes".into(),
                         ..starter.clone()
                     },
-                    Some(p) => Verdict {
-                        status: Status::Fail,
-                        message: p.clone(),
-                        ..starter.clone()
-                    },
+                    Some(p) => Verdict { status: Status::Fail, message: p.clone(), ..starter.clone() },
                 };
                 let mut entry = JsonExercise::new(exercise, &verdict);
                 entry.differences.clear();
+                entry.likely_causes.clear();
                 entry.details = None;
-                entry.starter = Some(JsonSide {
-                    status: starter.status,
-                    message: starter.message.trim_end_matches(':').into(),
-                });
-                entry.solution = Some(JsonSide {
-                    status: solution.status,
-                    message: solution.message.trim_end_matches(':').into(),
-                });
+                entry.starter =
+                    Some(JsonSide { status: starter.status, message: starter.message.trim_end_matches(':').into() });
+                entry.solution =
+                    Some(JsonSide { status: solution.status, message: solution.message.trim_end_matches(':').into() });
                 report.push(entry);
             }
         }
     }
     let total = exercises.len();
     match format {
-        Format::Text => println!(
-            "verify: {verified}/{total} exercises verified (starter fails, solution passes)"
-        ),
+        Format::Text => println!("verify: {verified}/{total} exercises verified (starter fails, solution passes)"),
         Format::Json => JsonReport::new(report).print(),
     }
-    if verified == total {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if verified == total { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -16,10 +16,7 @@ fn fixture() -> PathBuf {
 fn checker() -> Command {
     let mut cmd = Command::cargo_bin("checker").unwrap();
     cmd.env("LAB_ROOT", fixture())
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-track"),
-        )
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-track"))
         .env("NO_COLOR", "1")
         .args(["--timeout", "3"]);
     cmd
@@ -35,47 +32,20 @@ fn the_default_run_shows_progress_and_explains_the_first_failure() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("Progress [").and(predicate::str::contains("2/7 done")))
-        .stdout(predicate::str::contains(
-            "2. Differs                      not yet  <- you are here",
-        ))
-        .stdout(predicate::str::contains(
-            "Edit  exercises/02-differs/src/main.rs",
-        ))
-        .stdout(predicate::str::contains(
-            "resource attribute `service.version` is missing",
-        ));
+        .stdout(predicate::str::contains("2. Differs                      not yet  <- you are here"))
+        .stdout(predicate::str::contains("Edit  exercises/02-differs/src/main.rs"))
+        .stdout(predicate::str::contains("resource attribute `service.version` is missing"));
 }
 
 #[test]
 fn the_json_report_lists_every_exercise_with_its_status() {
-    let out = checker()
-        .args(["--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = checker().args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
     let report = json(&out);
     assert_eq!(report["total"], 7);
     assert_eq!(report["passed"], 2);
-    let statuses: Vec<&str> = report["exercises"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        statuses,
-        [
-            "pass",
-            "fail",
-            "compile_error",
-            "panic",
-            "timeout",
-            "fail",
-            "pass"
-        ]
-    );
+    let statuses: Vec<&str> =
+        report["exercises"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["pass", "fail", "compile_error", "panic", "timeout", "fail", "pass"]);
     for exercise in report["exercises"].as_array().unwrap() {
         for key in ["id", "name", "status", "message"] {
             assert!(exercise.get(key).is_some(), "{key} missing in {exercise}");
@@ -85,13 +55,7 @@ fn the_json_report_lists_every_exercise_with_its_status() {
 
 #[test]
 fn a_failing_exercise_says_what_its_telemetry_is_missing() {
-    let out = checker()
-        .args(["check", "differs"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = checker().args(["check", "differs"]).assert().code(1).get_output().stdout.clone();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
 
@@ -101,9 +65,7 @@ fn verbose_adds_the_raw_diff_of_the_document() {
         .args(["check", "2", "--verbose"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "Raw diff of the telemetry document",
-        ))
+        .stdout(predicate::str::contains("Raw diff of the telemetry document"))
         .stdout(predicate::str::contains("-  service.version: 1.0.0"));
 }
 
@@ -124,30 +86,16 @@ fn a_panic_is_reported_with_its_message() {
         .args(["check", "panics"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "panicked while the checker drove the service",
-        ))
+        .stdout(predicate::str::contains("panicked while the checker drove the service"))
         .stdout(predicate::str::contains("the places table is empty"));
 }
 
 #[test]
 fn a_hang_is_stopped_after_the_timeout() {
-    let out = checker()
-        .args(["check", "05-hangs", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = checker().args(["check", "05-hangs", "--format", "json"]).assert().code(1).get_output().stdout.clone();
     let exercise = &json(&out)["exercises"][0];
     assert_eq!(exercise["status"], "timeout");
-    assert!(
-        exercise["message"]
-            .as_str()
-            .unwrap()
-            .contains("did not finish within 3 s"),
-        "{exercise}"
-    );
+    assert!(exercise["message"].as_str().unwrap().contains("did not finish within 3 s"), "{exercise}");
 }
 
 #[test]
@@ -156,9 +104,7 @@ fn process_exit_before_the_hand_over_is_reported() {
         .args(["check", "6"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "exited (code 0) before handing over its telemetry",
-        ));
+        .stdout(predicate::str::contains("exited (code 0) before handing over its telemetry"));
 }
 
 #[test]
@@ -167,34 +113,16 @@ fn garbage_on_stdout_and_leftover_threads_do_not_matter() {
         .args(["check", "noisy"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "emits exactly the expected telemetry",
-        ));
+        .stdout(predicate::str::contains("emits exactly the expected telemetry"));
 }
 
 #[test]
 fn list_shows_every_exercise_in_order() {
-    let out = checker()
-        .arg("list")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = checker().arg("list").assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
-    let names = [
-        "Passes",
-        "Differs",
-        "Does not compile",
-        "Panics",
-        "Hangs",
-        "Exits early",
-        "Noisy",
-    ];
-    let positions: Vec<usize> = names
-        .iter()
-        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n} not listed")))
-        .collect();
+    let names = ["Passes", "Differs", "Does not compile", "Panics", "Hangs", "Exits early", "Noisy"];
+    let positions: Vec<usize> =
+        names.iter().map(|n| text.find(n).unwrap_or_else(|| panic!("{n} not listed"))).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
 }
 
@@ -213,11 +141,7 @@ fn verify_fails_when_a_starter_misbehaves_and_says_which() {
 fn hints_come_one_after_the_other_and_stay_out_of_the_exercises() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("exercises")).unwrap();
-    std::fs::copy(
-        fixture().join("exercises/track.toml"),
-        root.path().join("exercises/track.toml"),
-    )
-    .unwrap();
+    std::fs::copy(fixture().join("exercises/track.toml"), root.path().join("exercises/track.toml")).unwrap();
     let hint = || {
         let mut cmd = checker();
         cmd.env("LAB_ROOT", root.path()).args(["hint", "differs"]);
@@ -226,19 +150,12 @@ fn hints_come_one_after_the_other_and_stay_out_of_the_exercises() {
     assert!(hint().contains("Hint 1/2 for 2. Differs\nadd the version"));
     assert!(hint().contains("Hint 2/2 for 2. Differs\nadd the child span"));
     assert!(hint().contains("That was the last hint"));
-    assert!(
-        root.path().join(".lab/state.json").exists(),
-        "hint progress is kept in .lab/"
-    );
+    assert!(root.path().join(".lab/state.json").exists(), "hint progress is kept in .lab/");
 }
 
 #[test]
 fn an_unknown_exercise_is_a_clear_error() {
-    checker()
-        .args(["check", "99"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no exercise `99`"));
+    checker().args(["check", "99"]).assert().code(2).stderr(predicate::str::contains("no exercise `99`"));
 }
 
 #[test]
@@ -265,8 +182,5 @@ fn verify_passes_on_the_lab() {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(
-        text.lines().last().unwrap().starts_with("verify: "),
-        "{text}"
-    );
+    assert!(text.lines().last().unwrap().starts_with("verify: "), "{text}");
 }

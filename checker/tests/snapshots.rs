@@ -16,21 +16,11 @@ fn every_solution_matches_its_snapshot() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let track = Track::load(root).unwrap();
     let exercises: Vec<&Exercise> = track.exercises.iter().collect();
-    let runs = grade::run(
-        &track,
-        &exercises,
-        Side::Solution,
-        Options {
-            timeout: Duration::from_secs(60),
-        },
-    );
+    let runs = grade::run(&track, &exercises, Side::Solution, Options { timeout: Duration::from_secs(60) });
     for (exercise, ran) in exercises.iter().zip(runs) {
         let document = match ran {
             Ok(Outcome::Captured(document)) => document.without_timing(),
-            other => panic!(
-                "solution of {} did not produce telemetry: {other:?}",
-                exercise.title()
-            ),
+            other => panic!("solution of {} did not produce telemetry: {other:?}", exercise.title()),
         };
         insta::with_settings!({
             snapshot_path => track.snapshot_dir(),

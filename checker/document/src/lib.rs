@@ -296,11 +296,7 @@ impl SpanPath {
     }
 
     pub fn child(parent: &str, name: &str, nth_of_name: usize) -> String {
-        if nth_of_name <= 1 {
-            format!("{parent} > {name}")
-        } else {
-            format!("{parent} > {name}[{nth_of_name}]")
-        }
+        if nth_of_name <= 1 { format!("{parent} > {name}") } else { format!("{parent} > {name}[{nth_of_name}]") }
     }
 }
 
@@ -375,25 +371,14 @@ mod tests {
         let leaf = Span {
             name: "fetch".into(),
             kind: SpanKind::Client,
-            scope: Scope {
-                name: "svc".into(),
-                version: Some("0.1.0".into()),
-            },
+            scope: Scope { name: "svc".into(), version: Some("0.1.0".into()) },
             parent: None,
-            status: Status::Error {
-                description: "down".into(),
-            },
+            status: Status::Error { description: "down".into() },
             attributes: attributes.clone(),
-            events: vec![Event {
-                name: "exception".into(),
-                attributes: attributes.clone(),
-            }],
+            events: vec![Event { name: "exception".into(), attributes: attributes.clone() }],
             links: vec![],
             children: vec![],
-            timing: Some(Timing {
-                start_us: 5,
-                duration_us: 7,
-            }),
+            timing: Some(Timing { start_us: 5, duration_us: 7 }),
         };
         let root = Span {
             name: "GET /x".into(),
@@ -404,10 +389,7 @@ mod tests {
             ..Span::clone(&Span {
                 name: String::new(),
                 kind: SpanKind::Internal,
-                scope: Scope {
-                    name: "svc".into(),
-                    version: None,
-                },
+                scope: Scope { name: "svc".into(), version: None },
                 parent: None,
                 status: Status::Ok,
                 attributes: Attributes::new(),
@@ -424,10 +406,7 @@ mod tests {
             metrics: vec![Metric {
                 name: "http.server.request.duration".into(),
                 kind: MetricKind::Histogram,
-                scope: Scope {
-                    name: "svc".into(),
-                    version: None,
-                },
+                scope: Scope { name: "svc".into(), version: None },
                 unit: "s".into(),
                 description: String::new(),
                 points: vec![DataPoint {
@@ -460,13 +439,6 @@ mod tests {
     #[test]
     fn repeated_sibling_names_get_positions() {
         let paths: Vec<String> = sample().spans().into_iter().map(|(p, _)| p).collect();
-        assert_eq!(
-            paths,
-            [
-                "trace 1 > GET /x",
-                "trace 1 > GET /x > fetch",
-                "trace 1 > GET /x > fetch[2]"
-            ]
-        );
+        assert_eq!(paths, ["trace 1 > GET /x", "trace 1 > GET /x > fetch", "trace 1 > GET /x > fetch[2]"]);
     }
 }

@@ -30,9 +30,7 @@ use opentelemetry_sdk::logs::{InMemoryLogExporter, LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, Temporality};
-use opentelemetry_sdk::trace::{
-    IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter,
-};
+use opentelemetry_sdk::trace::{IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter};
 
 /// The exporters (and id generator) a service's telemetry setup builds on.
 #[derive(Debug)]
@@ -90,18 +88,9 @@ impl Edge {
         let _inside = runtime.handle().enter();
         let (spans, metrics, logs) = match protocol {
             OtlpProtocol::Grpc => (
-                SpanExporter::builder()
-                    .with_tonic()
-                    .build()
-                    .map_err(|e| failed("span", e))?,
-                MetricExporter::builder()
-                    .with_tonic()
-                    .build()
-                    .map_err(|e| failed("metric", e))?,
-                LogExporter::builder()
-                    .with_tonic()
-                    .build()
-                    .map_err(|e| failed("log", e))?,
+                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
+                MetricExporter::builder().with_tonic().build().map_err(|e| failed("metric", e))?,
+                LogExporter::builder().with_tonic().build().map_err(|e| failed("log", e))?,
             ),
             OtlpProtocol::HttpProtobuf => {
                 let http = HyperHttp::new();
@@ -116,11 +105,7 @@ impl Edge {
                         .with_http_client(http.clone())
                         .build()
                         .map_err(|e| failed("metric", e))?,
-                    LogExporter::builder()
-                        .with_http()
-                        .with_http_client(http)
-                        .build()
-                        .map_err(|e| failed("log", e))?,
+                    LogExporter::builder().with_http().with_http_client(http).build().map_err(|e| failed("log", e))?,
                 )
             }
         };
@@ -154,17 +139,13 @@ fn otlp_endpoint() -> String {
 }
 
 fn otlp_protocol() -> Option<OtlpProtocol> {
-    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())?;
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|e| !e.is_empty())?;
     let protocol = std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_default();
-    Some(
-        if protocol == "grpc" || (protocol.is_empty() && endpoint.ends_with(":4317")) {
-            OtlpProtocol::Grpc
-        } else {
-            OtlpProtocol::HttpProtobuf
-        },
-    )
+    Some(if protocol == "grpc" || (protocol.is_empty() && endpoint.ends_with(":4317")) {
+        OtlpProtocol::Grpc
+    } else {
+        OtlpProtocol::HttpProtobuf
+    })
 }
 
 /// The SDK's in-memory span exporter, remembering the resource its provider gave it and
@@ -362,11 +343,7 @@ impl<E: Sync> Otlp<E> {
 
     /// An export: [`Otlp::run`], unless the last export failed a moment ago.
     fn export(&self, call: impl AsyncFnOnce(&E) -> OTelSdkResult + Send) -> OTelSdkResult {
-        let paused_until = self
-            .paused_until
-            .lock()
-            .map(|until| *until)
-            .unwrap_or_default();
+        let paused_until = self.paused_until.lock().map(|until| *until).unwrap_or_default();
         if paused_until.is_some_and(|until| Instant::now() < until) {
             return Err(OTelSdkError::InternalFailure(format!(
                 "OTLP {} dropped: the last export failed less than {COLLECTOR_DOWN_PAUSE:?} ago",
@@ -375,9 +352,7 @@ impl<E: Sync> Otlp<E> {
         }
         let result = self.run("export", call);
         if let Ok(mut until) = self.paused_until.lock() {
-            *until = result
-                .is_err()
-                .then(|| Instant::now() + COLLECTOR_DOWN_PAUSE);
+            *until = result.is_err().then(|| Instant::now() + COLLECTOR_DOWN_PAUSE);
         }
         result
     }
@@ -396,10 +371,7 @@ impl<E: Sync> Otlp<E> {
             });
             match worker {
                 Ok(worker) => worker.join().unwrap_or_else(|_| {
-                    Err(OTelSdkError::InternalFailure(format!(
-                        "OTLP {} {what} panicked",
-                        self.signal
-                    )))
+                    Err(OTelSdkError::InternalFailure(format!("OTLP {} {what} panicked", self.signal)))
                 }),
                 Err(e) => Err(OTelSdkError::InternalFailure(format!(
                     "cannot start a thread for the OTLP {} {what}: {e}",
@@ -443,10 +415,7 @@ impl OtlpRuntime {
     }
 
     fn handle(&self) -> &tokio::runtime::Handle {
-        self.0
-            .as_ref()
-            .expect("the runtime lives until drop")
-            .handle()
+        self.0.as_ref().expect("the runtime lives until drop").handle()
     }
 }
 
@@ -476,14 +445,8 @@ impl HyperHttp {
         let timeout = std::env::var("OTEL_EXPORTER_OTLP_TIMEOUT")
             .ok()
             .and_then(|ms| ms.parse().ok())
-            .map_or(
-                opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT,
-                Duration::from_millis,
-            );
-        HyperHttp {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            timeout,
-        }
+            .map_or(opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT, Duration::from_millis);
+        HyperHttp { client: Client::builder(TokioExecutor::new()).build_http(), timeout }
     }
 }
 

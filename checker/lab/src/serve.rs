@@ -15,10 +15,7 @@ pub const DISTANCE_ADDR: &str = "LAB_DISTANCE_ADDR";
 pub const POSITION_ADDR: &str = "LAB_POSITION_ADDR";
 
 pub fn main<S: Service>() -> ExitCode {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
     let served = runtime.block_on(serve::<S>());
     // Do not wait for a flush that a second Ctrl-C gave up on (see `serve`).
     runtime.shutdown_background();
@@ -33,15 +30,16 @@ pub fn main<S: Service>() -> ExitCode {
 
 fn addr(var: &str, default: &str) -> Result<SocketAddr, String> {
     let text = std::env::var(var).unwrap_or_else(|_| default.to_string());
-    text.parse()
-        .map_err(|e| format!("{var}={text} is not an address like {default}: {e}"))
+    text.parse().map_err(|e| format!("{var}={text} is not an address like {default}: {e}"))
 }
 
 async fn serve<S: Service>() -> Result<(), String> {
     let distance_addr = addr(DISTANCE_ADDR, "127.0.0.1:3000")?;
     let position_addr = addr(POSITION_ADDR, "127.0.0.1:3001")?;
     let bind = |a: SocketAddr| async move {
-        TcpListener::bind(a).await.map_err(|e| format!("cannot listen on {a}: {e} (set {DISTANCE_ADDR} / {POSITION_ADDR} to use other ports)"))
+        TcpListener::bind(a).await.map_err(|e| {
+            format!("cannot listen on {a}: {e} (set {DISTANCE_ADDR} / {POSITION_ADDR} to use other ports)")
+        })
     };
     let position_listener = bind(position_addr).await?;
     let distance_listener = bind(distance_addr).await?;
@@ -51,14 +49,9 @@ async fn serve<S: Service>() -> Result<(), String> {
     let distance_router = S::distance(&telemetry, position);
     let position_router = S::position(&telemetry, Orbit::Simulated);
 
-    eprintln!(
-        "distance service on http://{distance_addr}  (try: curl http://{distance_addr}/distance/paris)"
-    );
+    eprintln!("distance service on http://{distance_addr}  (try: curl http://{distance_addr}/distance/paris)");
     eprintln!("position service on http://{position_addr}");
-    eprintln!(
-        "telemetry goes to {}; Ctrl-C flushes it and stops",
-        Edge::describe_env()
-    );
+    eprintln!("telemetry goes to {}; Ctrl-C flushes it and stops", Edge::describe_env());
 
     let served = tokio::select! {
         r = axum::serve(position_listener, position_router) => r.map_err(|e| format!("position service: {e}")),
@@ -86,8 +79,8 @@ async fn serve<S: Service>() -> Result<(), String> {
 async fn stop_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

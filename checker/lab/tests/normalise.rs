@@ -34,7 +34,8 @@ impl Service for Probe {
             .with_resource(resource.clone())
             .with_reader(PeriodicReader::builder(edge.metrics).build())
             .build();
-        let logger_provider = SdkLoggerProvider::builder().with_resource(resource).with_simple_exporter(edge.logs).build();
+        let logger_provider =
+            SdkLoggerProvider::builder().with_resource(resource).with_simple_exporter(edge.logs).build();
         Telemetry::new(tracer_provider).with_meter_provider(meter_provider).with_logger_provider(logger_provider)
     }
 
@@ -46,7 +47,10 @@ impl Service for Probe {
     }
 }
 
-async fn handler(State((telemetry, position)): State<(Telemetry, PositionClient)>, Path(place): Path<String>) -> StatusCode {
+async fn handler(
+    State((telemetry, position)): State<(Telemetry, PositionClient)>,
+    Path(place): Path<String>,
+) -> StatusCode {
     let tracer = telemetry.tracer_provider().tracer("probe");
     let meter = telemetry.meter_provider().meter("probe");
     let logger = telemetry.logger_provider().logger("probe");
@@ -74,7 +78,10 @@ async fn handler(State((telemetry, position)): State<(Telemetry, PositionClient)
             KeyValue::new("app.place", place.clone()),
             KeyValue::new("app.ratio", 0.5),
             KeyValue::new("app.known", place != "atlantis"),
-            KeyValue::new("app.tags", opentelemetry::Value::Array(vec![opentelemetry::StringValue::from("a"), "b".into()].into())),
+            KeyValue::new(
+                "app.tags",
+                opentelemetry::Value::Array(vec![opentelemetry::StringValue::from("a"), "b".into()].into()),
+            ),
         ]);
         span.add_event("looked-up", vec![KeyValue::new("app.place", place.clone())]);
         let mut record = logger.create_log_record();
@@ -85,12 +92,7 @@ async fn handler(State((telemetry, position)): State<(Telemetry, PositionClient)
         logger.emit(record);
         let status = if fetched.is_ok() { 200u16 } else { 502 };
         meter.u64_counter("probe.requests").build().add(1, &[KeyValue::new("status", i64::from(status))]);
-        meter
-            .f64_histogram("probe.duration")
-            .with_unit("s")
-            .with_boundaries(vec![0.1, 1.0])
-            .build()
-            .record(0.01, &[]);
+        meter.f64_histogram("probe.duration").with_unit("s").with_boundaries(vec![0.1, 1.0]).build().record(0.01, &[]);
         StatusCode::from_u16(status).unwrap()
     }
     .with_context(cx)

@@ -22,22 +22,12 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let tracer = crate::telemetry::tracer(telemetry);
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |_| Places::bundled());
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route("/distance/{place}", get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // TODO: trace this request with a server span named "GET /distance/{place}" (the
     // method and the route template), of kind `SpanKind::Server`, that covers all of
     // `find_distance`'s work. Make it the current span while that work runs: put it in a

@@ -19,21 +19,12 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let tracer = crate::telemetry::tracer(telemetry);
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |_| Places::bundled());
-    let state = AppState {
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route("/distance/{place}", get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { places: Arc::new(places), position };
+    Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     let place = app.places.find(&place)?;
     let iss = app.position.fetch().await?;
     let km = distance_km(place.coordinates, iss.coordinates);

@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use telemetry_document::Document;
 
-pub use scenario::Scenario;
 use crate::{Edge, Service};
+pub use scenario::Scenario;
 
 /// Environment variable with the file the document is written to; its presence puts an
 /// exercise's binary in capture mode.

@@ -12,8 +12,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::trace::SpanData;
 use telemetry_document::{
-    Attributes, DataPoint, Document, Event, LogRecord, Metric, MetricKind, ParentLink, Scope, Span,
-    SpanKind, SpanPath, Status, Timing, Trace, Value,
+    Attributes, DataPoint, Document, Event, LogRecord, Metric, MetricKind, ParentLink, Scope, Span, SpanKind, SpanPath,
+    Status, Timing, Trace, Value,
 };
 
 use crate::edge::Captured;
@@ -33,16 +33,11 @@ pub fn document(captured: &Captured, requests: Vec<String>) -> Document {
         .or_else(|| metrics_exports.last().map(|m| m.resource().clone()));
     Document {
         requests,
-        resource: resource
-            .map(|r| resource_attributes(&r))
-            .unwrap_or_default(),
+        resource: resource.map(|r| resource_attributes(&r)).unwrap_or_default(),
         traces,
         // Each flush exports a full cumulative snapshot: the last one has everything.
         metrics: metrics_exports.last().map(metrics).unwrap_or_default(),
-        logs: logs
-            .iter()
-            .map(|l| log_record(&l.record, &l.instrumentation, &paths))
-            .collect(),
+        logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
     }
 }
 
@@ -55,9 +50,7 @@ fn resource_attributes(resource: &Resource) -> Attributes {
 }
 
 fn attributes(kvs: &[KeyValue]) -> Attributes {
-    kvs.iter()
-        .map(|kv| (kv.key.to_string(), value(&kv.value)))
-        .collect()
+    kvs.iter().map(|kv| (kv.key.to_string(), value(&kv.value))).collect()
 }
 
 fn value(v: &opentelemetry::Value) -> Value {
@@ -70,9 +63,7 @@ fn value(v: &opentelemetry::Value) -> Value {
         V::Array(Array::Bool(a)) => Value::Array(a.iter().map(|b| Value::Bool(*b)).collect()),
         V::Array(Array::I64(a)) => Value::Array(a.iter().map(|i| Value::Int(*i)).collect()),
         V::Array(Array::F64(a)) => Value::Array(a.iter().map(|f| Value::Float(*f)).collect()),
-        V::Array(Array::String(a)) => {
-            Value::Array(a.iter().map(|s| Value::String(s.to_string())).collect())
-        }
+        V::Array(Array::String(a)) => Value::Array(a.iter().map(|s| Value::String(s.to_string())).collect()),
         other => Value::String(other.to_string()),
     }
 }
@@ -89,10 +80,7 @@ fn any_value(v: &AnyValue) -> Value {
 }
 
 fn scope(s: &InstrumentationScope) -> Scope {
-    Scope {
-        name: s.name().to_string(),
-        version: s.version().map(str::to_string),
-    }
+    Scope { name: s.name().to_string(), version: s.version().map(str::to_string) }
 }
 
 /// A span with its children, ordered, and its path.
@@ -105,10 +93,7 @@ fn traces(spans: &[SpanData]) -> (Vec<Trace>, HashMap<SpanKey, String>) {
     // Group by trace; traces in the order their first span started.
     let mut groups: HashMap<TraceId, Vec<&SpanData>> = HashMap::new();
     for span in spans {
-        groups
-            .entry(span.span_context.trace_id())
-            .or_default()
-            .push(span);
+        groups.entry(span.span_context.trace_id()).or_default().push(span);
     }
     let mut groups: Vec<Vec<&SpanData>> = groups.into_values().collect();
     for group in &mut groups {
@@ -121,10 +106,7 @@ fn traces(spans: &[SpanData]) -> (Vec<Trace>, HashMap<SpanKey, String>) {
         .iter()
         .enumerate()
         .map(|(i, group)| {
-            let present: HashMap<SpanId, &SpanData> = group
-                .iter()
-                .map(|s| (s.span_context.span_id(), *s))
-                .collect();
+            let present: HashMap<SpanId, &SpanData> = group.iter().map(|s| (s.span_context.span_id(), *s)).collect();
             let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
             let mut roots = Vec::new();
             for span in group {
@@ -141,22 +123,14 @@ fn traces(spans: &[SpanData]) -> (Vec<Trace>, HashMap<SpanKey, String>) {
 
     let traces = trees
         .iter()
-        .map(|(start, roots)| Trace {
-            spans: roots
-                .iter()
-                .map(|n| span(n, true, *start, &paths))
-                .collect(),
-        })
+        .map(|(start, roots)| Trace { spans: roots.iter().map(|n| span(n, true, *start, &paths)).collect() })
         .collect();
     (traces, paths)
 }
 
 /// Start order; the span id breaks ties (under the checker ids count up in creation order).
 fn order_key(s: &SpanData) -> (SystemTime, u64) {
-    (
-        s.start_time,
-        u64::from_be_bytes(s.span_context.span_id().to_bytes()),
-    )
+    (s.start_time, u64::from_be_bytes(s.span_context.span_id().to_bytes()))
 }
 
 fn nodes<'a>(
@@ -174,22 +148,14 @@ fn nodes<'a>(
             let path = SpanPath::child(parent_path, &data.name, *nth);
             let ctx = &data.span_context;
             paths.insert((ctx.trace_id(), ctx.span_id()), path.clone());
-            let kids = children
-                .get(&ctx.span_id())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let kids = children.get(&ctx.span_id()).map(Vec::as_slice).unwrap_or_default();
             let children = nodes(kids, &path, children, paths);
             Node { data, children }
         })
         .collect()
 }
 
-fn span(
-    node: &Node,
-    is_root: bool,
-    trace_start: SystemTime,
-    paths: &HashMap<SpanKey, String>,
-) -> Span {
+fn span(node: &Node, is_root: bool, trace_start: SystemTime, paths: &HashMap<SpanKey, String>) -> Span {
     let d = node.data;
     let parent = if d.parent_span_is_remote {
         Some(ParentLink::Remote)
@@ -198,9 +164,7 @@ fn span(
     } else {
         None
     };
-    let micros = |from: SystemTime, to: SystemTime| {
-        to.duration_since(from).unwrap_or_default().as_micros() as u64
-    };
+    let micros = |from: SystemTime, to: SystemTime| to.duration_since(from).unwrap_or_default().as_micros() as u64;
     Span {
         name: d.name.to_string(),
         kind: match d.span_kind {
@@ -215,35 +179,25 @@ fn span(
         status: match &d.status {
             opentelemetry::trace::Status::Unset => Status::Unset,
             opentelemetry::trace::Status::Ok => Status::Ok,
-            opentelemetry::trace::Status::Error { description } => Status::Error {
-                description: description.to_string(),
-            },
+            opentelemetry::trace::Status::Error { description } => {
+                Status::Error { description: description.to_string() }
+            }
         },
         attributes: attributes(&d.attributes),
         events: d
             .events
             .iter()
-            .map(|e| Event {
-                name: e.name.to_string(),
-                attributes: attributes(&e.attributes),
-            })
+            .map(|e| Event { name: e.name.to_string(), attributes: attributes(&e.attributes) })
             .collect(),
         links: d
             .links
             .iter()
             .map(|l| {
                 let key = (l.span_context.trace_id(), l.span_context.span_id());
-                paths
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| "(a span outside the capture)".into())
+                paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
             })
             .collect(),
-        children: node
-            .children
-            .iter()
-            .map(|c| span(c, false, trace_start, paths))
-            .collect(),
+        children: node.children.iter().map(|c| span(c, false, trace_start, paths)).collect(),
         timing: Some(Timing {
             start_us: micros(trace_start, d.start_time),
             duration_us: micros(d.start_time, d.end_time),
@@ -275,41 +229,25 @@ fn metrics(export: &ResourceMetrics) -> Vec<Metric> {
     out
 }
 
-fn data_points<T: Copy>(
-    data: &MetricData<T>,
-    to_value: impl Fn(T) -> Value,
-) -> (MetricKind, Vec<DataPoint>) {
+fn data_points<T: Copy>(data: &MetricData<T>, to_value: impl Fn(T) -> Value) -> (MetricKind, Vec<DataPoint>) {
     let point = |attrs: Vec<&KeyValue>| DataPoint {
-        attributes: attrs
-            .into_iter()
-            .map(|kv| (kv.key.to_string(), value(&kv.value)))
-            .collect(),
+        attributes: attrs.into_iter().map(|kv| (kv.key.to_string(), value(&kv.value))).collect(),
         value: None,
         count: None,
         bounds: None,
     };
     let (kind, mut points): (MetricKind, Vec<DataPoint>) = match data {
         MetricData::Sum(sum) => (
-            if sum.is_monotonic() {
-                MetricKind::Counter
-            } else {
-                MetricKind::UpDownCounter
-            },
+            if sum.is_monotonic() { MetricKind::Counter } else { MetricKind::UpDownCounter },
             sum.data_points()
-                .map(|p| DataPoint {
-                    value: Some(to_value(p.value())),
-                    ..point(p.attributes().collect())
-                })
+                .map(|p| DataPoint { value: Some(to_value(p.value())), ..point(p.attributes().collect()) })
                 .collect(),
         ),
         MetricData::Gauge(gauge) => (
             MetricKind::Gauge,
             gauge
                 .data_points()
-                .map(|p| DataPoint {
-                    value: Some(to_value(p.value())),
-                    ..point(p.attributes().collect())
-                })
+                .map(|p| DataPoint { value: Some(to_value(p.value())), ..point(p.attributes().collect()) })
                 .collect(),
         ),
         MetricData::Histogram(h) => (
@@ -325,10 +263,7 @@ fn data_points<T: Copy>(
         MetricData::ExponentialHistogram(h) => (
             MetricKind::Histogram,
             h.data_points()
-                .map(|p| DataPoint {
-                    count: Some(p.count() as u64),
-                    ..point(p.attributes().collect())
-                })
+                .map(|p| DataPoint { count: Some(p.count() as u64), ..point(p.attributes().collect()) })
                 .collect(),
         ),
     };
@@ -348,15 +283,9 @@ fn log_record(
             .or_else(|| record.severity_number().map(|s| s.name().to_string())),
         body: record.body().map(any_value),
         scope: scope(instrumentation),
-        attributes: record
-            .attributes_iter()
-            .map(|(k, v)| (k.to_string(), any_value(v)))
-            .collect(),
+        attributes: record.attributes_iter().map(|(k, v)| (k.to_string(), any_value(v))).collect(),
         span: record.trace_context().map(|tc| {
-            paths
-                .get(&(tc.trace_id, tc.span_id))
-                .cloned()
-                .unwrap_or_else(|| "(a span outside the capture)".into())
+            paths.get(&(tc.trace_id, tc.span_id)).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
         }),
     }
 }

@@ -59,14 +59,8 @@ impl Scenario {
             match *step {
                 Step::PositionDown(down) => switch.set_down(down),
                 Step::Get(path) => {
-                    let request = Request::get(path)
-                        .body(Body::empty())
-                        .expect("scenario paths are valid URIs");
-                    let response = distance
-                        .clone()
-                        .oneshot(request)
-                        .await
-                        .unwrap_or_else(|never| match never {});
+                    let request = Request::get(path).body(Body::empty()).expect("scenario paths are valid URIs");
+                    let response = distance.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
                     requests.push(format!("GET {path} -> {}", response.status().as_u16()));
                 }
             }

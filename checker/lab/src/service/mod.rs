@@ -51,12 +51,7 @@ pub struct DistanceReply {
 
 impl DistanceReply {
     pub fn new(place: &Place, iss: Position, distance_km: f64) -> Self {
-        Self {
-            place: place.name.to_string(),
-            place_coordinates: place.coordinates,
-            iss: iss.coordinates,
-            distance_km,
-        }
+        Self { place: place.name.to_string(), place_coordinates: place.coordinates, iss: iss.coordinates, distance_km }
     }
 }
 
@@ -66,14 +61,8 @@ mod tests {
 
     #[test]
     fn paris_to_tokyo_is_about_9700_km() {
-        let paris = Coordinates {
-            latitude: 48.8566,
-            longitude: 2.3522,
-        };
-        let tokyo = Coordinates {
-            latitude: 35.6762,
-            longitude: 139.6503,
-        };
+        let paris = Coordinates { latitude: 48.8566, longitude: 2.3522 };
+        let tokyo = Coordinates { latitude: 35.6762, longitude: 139.6503 };
         let km = distance_km(paris, tokyo);
         assert!((9700.0..9730.0).contains(&km), "{km}");
         assert_eq!(distance_km(paris, paris), 0.0);

@@ -36,25 +36,19 @@ impl Places {
             .map(|&(name, country, latitude, longitude)| Place {
                 name,
                 country,
-                coordinates: Coordinates {
-                    latitude,
-                    longitude,
-                },
+                coordinates: Coordinates { latitude, longitude },
             })
             .collect();
         Self { places }
     }
 
     pub fn get(&self, name: &str) -> Option<&Place> {
-        self.places
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
+        self.places.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Like [`Places::get`], with the 404 error a handler can return with `?`.
     pub fn find(&self, name: &str) -> Result<&Place, AppError> {
-        self.get(name)
-            .ok_or_else(|| AppError::UnknownPlace(name.to_string()))
+        self.get(name).ok_or_else(|| AppError::UnknownPlace(name.to_string()))
     }
 
     pub fn names(&self) -> Vec<&'static str> {

@@ -42,10 +42,7 @@ pub enum Orbit {
 impl Orbit {
     /// The position the checker's scenarios use: over the Gulf of Guinea.
     pub fn checker() -> Self {
-        Orbit::Fixed(Coordinates {
-            latitude: 4.5,
-            longitude: 3.25,
-        })
+        Orbit::Fixed(Coordinates { latitude: 4.5, longitude: 3.25 })
     }
 
     pub fn now(&self) -> Position {
@@ -53,17 +50,11 @@ impl Orbit {
             Orbit::Fixed(c) => c,
             Orbit::Simulated => {
                 // 51.6° inclination, ~92.7 min period; good enough to move on a map.
-                let t = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs_f64();
+                let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
                 let phase = (t / (92.7 * 60.0)) * std::f64::consts::TAU;
                 let latitude = 51.6 * phase.sin();
                 let longitude = ((t / 240.0 + phase.to_degrees()) % 360.0) - 180.0;
-                Coordinates {
-                    latitude,
-                    longitude,
-                }
+                Coordinates { latitude, longitude }
             }
         };
         Position { coordinates }
@@ -72,9 +63,7 @@ impl Orbit {
 
 /// The position service's router: `GET /position`.
 pub fn router(orbit: Orbit) -> Router {
-    Router::new()
-        .route("/position", get(position))
-        .with_state(orbit)
+    Router::new().route("/position", get(position)).with_state(orbit)
 }
 
 async fn position(State(orbit): State<Orbit>) -> Json<Position> {
@@ -113,10 +102,7 @@ pub struct PositionClient {
 
 #[derive(Clone)]
 enum Transport {
-    InProcess {
-        router: Router,
-        down: Arc<AtomicBool>,
-    },
+    InProcess { router: Router, down: Arc<AtomicBool> },
     Tcp(Client<HttpConnector, Body>),
 }
 
@@ -139,10 +125,7 @@ impl PositionClient {
         let down = Arc::new(AtomicBool::new(false));
         let client = Self {
             base_url: DEFAULT_POSITION_URL.to_string(),
-            transport: Transport::InProcess {
-                router,
-                down: down.clone(),
-            },
+            transport: Transport::InProcess { router, down: down.clone() },
         };
         (client, PositionSwitch(down))
     }
@@ -150,10 +133,7 @@ impl PositionClient {
     /// A client that calls the position service over HTTP at `base_url`.
     pub fn tcp(base_url: impl Into<String>) -> Self {
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self {
-            base_url: base_url.into(),
-            transport: Transport::Tcp(client),
-        }
+        Self { base_url: base_url.into(), transport: Transport::Tcp(client) }
     }
 
     /// The full URL of `GET /position` (what `url.full` holds on a client span).
@@ -163,9 +143,7 @@ impl PositionClient {
 
     /// The request [`PositionClient::fetch`] sends; build it yourself to add headers.
     pub fn request(&self) -> Request<Body> {
-        Request::get(self.url())
-            .body(Body::empty())
-            .expect("a GET request with a static URL is valid")
+        Request::get(self.url()).body(Body::empty()).expect("a GET request with a static URL is valid")
     }
 
     /// Sends a request to the position service.
@@ -175,17 +153,10 @@ impl PositionClient {
                 if down.load(Ordering::SeqCst) {
                     return Err(PositionError::Unreachable("connection refused".into()));
                 }
-                Ok(router
-                    .clone()
-                    .oneshot(request)
-                    .await
-                    .unwrap_or_else(|never| match never {}))
+                Ok(router.clone().oneshot(request).await.unwrap_or_else(|never| match never {}))
             }
             Transport::Tcp(client) => {
-                let response = client
-                    .request(request)
-                    .await
-                    .map_err(|e| PositionError::Unreachable(e.to_string()))?;
+                let response = client.request(request).await.map_err(|e| PositionError::Unreachable(e.to_string()))?;
                 Ok(response.map(Body::new))
             }
         }
@@ -197,12 +168,8 @@ impl PositionClient {
         if status != StatusCode::OK {
             return Err(PositionError::Status(status.as_u16()));
         }
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| PositionError::BadReply(e.to_string()))?
-            .to_bytes();
+        let bytes =
+            response.into_body().collect().await.map_err(|e| PositionError::BadReply(e.to_string()))?.to_bytes();
         serde_json::from_slice(&bytes).map_err(|e| PositionError::BadReply(e.to_string()))
     }
 
@@ -220,13 +187,7 @@ mod tests {
     async fn in_process_client_fetches_and_can_be_taken_down() {
         let (client, switch) = PositionClient::in_process(router(Orbit::checker()));
         let position = client.fetch().await.unwrap();
-        assert_eq!(
-            position.coordinates,
-            Coordinates {
-                latitude: 4.5,
-                longitude: 3.25
-            }
-        );
+        assert_eq!(position.coordinates, Coordinates { latitude: 4.5, longitude: 3.25 });
         switch.set_down(true);
         let err = client.fetch().await.unwrap_err();
         assert_eq!(err, PositionError::Unreachable("connection refused".into()));

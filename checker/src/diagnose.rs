@@ -1,0 +1,295 @@
+//! Likely causes: the mistakes people actually make, recognised in what an exercise
+//! emitted, each with what usually causes it. Shown after the plain differences.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use opentelemetry_semantic_conventions::{attribute, resource};
+use telemetry_document::{Attributes, Document, ParentLink, Span};
+
+/// Keys the semantic conventions renamed: (old, new, the constant to use). Both strings
+/// come from the conventions crate itself.
+#[allow(deprecated)]
+const RENAMED: &[(&str, &str, &str)] = &[
+    (attribute::DEPLOYMENT_ENVIRONMENT, resource::DEPLOYMENT_ENVIRONMENT_NAME, "resource::DEPLOYMENT_ENVIRONMENT_NAME"),
+    (attribute::HTTP_METHOD, attribute::HTTP_REQUEST_METHOD, "attribute::HTTP_REQUEST_METHOD"),
+    (attribute::HTTP_STATUS_CODE, attribute::HTTP_RESPONSE_STATUS_CODE, "attribute::HTTP_RESPONSE_STATUS_CODE"),
+    (attribute::HTTP_URL, attribute::URL_FULL, "attribute::URL_FULL"),
+    (attribute::HTTP_TARGET, attribute::URL_PATH, "attribute::URL_PATH"),
+    (attribute::HTTP_SCHEME, attribute::URL_SCHEME, "attribute::URL_SCHEME"),
+    (attribute::NET_PEER_NAME, attribute::SERVER_ADDRESS, "attribute::SERVER_ADDRESS"),
+    (attribute::NET_PEER_PORT, attribute::SERVER_PORT, "attribute::SERVER_PORT"),
+    (attribute::HTTP_USER_AGENT, attribute::USER_AGENT_ORIGINAL, "attribute::USER_AGENT_ORIGINAL"),
+    (attribute::HTTP_CLIENT_IP, attribute::CLIENT_ADDRESS, "attribute::CLIENT_ADDRESS"),
+];
+
+/// One line per likely cause, most useful first, without repeats.
+pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
+    let mut causes = Vec::new();
+    nothing_exported(&mut causes, expected, actual);
+    let expected_keys = all_keys(expected);
+    let actual_keys = all_keys(actual);
+    keys(&mut causes, &expected_keys, &actual_keys);
+    span_names(&mut causes, expected, actual);
+    unended_parents(&mut causes, actual);
+    metric_cardinality(&mut causes, expected, actual);
+    sdk_logs(&mut causes, expected, actual);
+    let mut seen = BTreeSet::new();
+    causes.retain(|c| seen.insert(c.clone()));
+    causes
+}
+
+fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let empty = actual.traces.is_empty() && actual.metrics.is_empty() && actual.logs.is_empty();
+    let expected_something = !(expected.traces.is_empty() && expected.metrics.is_empty() && expected.logs.is_empty());
+    if empty && expected_something {
+        causes.push(
+            "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
+             the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
+             never registered with `global::set_tracer_provider`."
+                .into(),
+        );
+    }
+}
+
+/// Every attribute key of a document, with where it was seen.
+fn all_keys(document: &Document) -> BTreeMap<String, String> {
+    let mut keys = BTreeMap::new();
+    let mut add = |attributes: &Attributes, place: String| {
+        for key in attributes.keys() {
+            keys.entry(key.clone()).or_insert_with(|| place.clone());
+        }
+    };
+    add(&document.resource, "the resource".into());
+    for (path, span) in document.spans() {
+        add(&span.attributes, format!("span `{path}`"));
+        for event in &span.events {
+            add(&event.attributes, format!("event `{}` of span `{path}`", event.name));
+        }
+    }
+    for metric in &document.metrics {
+        for point in &metric.points {
+            add(&point.attributes, format!("metric `{}`", metric.name));
+        }
+    }
+    for log in &document.logs {
+        add(&log.attributes, "a log record".into());
+    }
+    keys
+}
+
+fn keys(causes: &mut Vec<String>, expected: &BTreeMap<String, String>, actual: &BTreeMap<String, String>) {
+    for (key, place) in actual {
+        if expected.contains_key(key) {
+            continue;
+        }
+        if let Some((_, new, constant)) = RENAMED.iter().find(|(old, _, _)| old == key) {
+            causes.push(format!(
+                "`{key}` (on {place}) is an old, deprecated key: the conventions renamed it `{new}`. \
+                 Use the constant `opentelemetry_semantic_conventions::{constant}`."
+            ));
+        } else if let Some(near) = expected.keys().find(|e| !actual.contains_key(*e) && looks_like(key, e)) {
+            causes.push(format!(
+                "`{key}` (on {place}) looks like a hand-typed `{near}`: take keys from \
+                 `opentelemetry_semantic_conventions` (or one `const` of your own for `app.*` keys), never type them twice."
+            ));
+        }
+    }
+}
+
+/// Same key but for separators, case or a typo or two.
+fn looks_like(a: &str, b: &str) -> bool {
+    let fold = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], ".");
+    fold(a) == fold(b) || (a.len() > 5 && edit_distance(a, b) <= 2)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// `GET /distance/paris` where `GET /distance/{place}` was expected.
+fn span_names(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let templates: BTreeSet<String> =
+        expected.spans().into_iter().map(|(_, s)| s.name.clone()).filter(|n| n.contains('{')).collect();
+    for (_, span) in actual.spans() {
+        if let Some(template) = templates.iter().find(|t| matches_template(&span.name, t)) {
+            causes.push(format!(
+                "span name `{}` contains the raw path: every place gets a name of its own (high cardinality). \
+                 Name spans after the route template, `{template}`, and put the value in an attribute.",
+                span.name
+            ));
+        }
+    }
+}
+
+/// `GET /distance/paris` matches `GET /distance/{place}`.
+fn matches_template(name: &str, template: &str) -> bool {
+    let (n, t): (Vec<&str>, Vec<&str>) = (name.split('/').collect(), template.split('/').collect());
+    n.len() == t.len()
+        && name != template
+        && n.iter().zip(&t).all(|(n, t)| n == t || (t.starts_with('{') && t.ends_with('}') && !n.is_empty()))
+}
+
+fn unended_parents(causes: &mut Vec<String>, actual: &Document) {
+    fn walk(causes: &mut Vec<String>, spans: &[Span]) {
+        for span in spans {
+            if span.parent == Some(ParentLink::Missing) {
+                causes.push(format!(
+                    "span `{}` names a parent that was never exported: that parent was not ended (a span ends when \
+                     its last handle is dropped; one kept in a struct or moved into a spawned task lives on), or it \
+                     comes from another tracer provider.",
+                    span.name
+                ));
+            }
+            walk(causes, &span.children);
+        }
+    }
+    for trace in &actual.traces {
+        walk(causes, &trace.spans);
+    }
+}
+
+/// An attribute the snapshot does not have whose value changes with every data point.
+fn metric_cardinality(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    for metric in &actual.metrics {
+        let expected_keys: BTreeSet<&String> = expected
+            .metrics
+            .iter()
+            .filter(|m| m.name == metric.name)
+            .flat_map(|m| m.points.iter().flat_map(|p| p.attributes.keys()))
+            .collect();
+        let mut values: BTreeMap<&String, BTreeSet<String>> = BTreeMap::new();
+        for point in &metric.points {
+            for (key, value) in &point.attributes {
+                values.entry(key).or_default().insert(value.to_string());
+            }
+        }
+        for (key, distinct) in values {
+            let raw_path = distinct.iter().any(|v| v.trim_matches('"').matches('/').count() >= 2);
+            if !expected_keys.contains(key) && (distinct.len() >= 3 || raw_path) {
+                causes.push(format!(
+                    "metric `{}` has an attribute `{key}` with a different value for almost every request \
+                     ({} values): that is high cardinality, one time series per value. Keep metric attributes to a few \
+                     values (route template, method, status class), never ids or raw paths.",
+                    metric.name,
+                    distinct.len()
+                ));
+            }
+        }
+    }
+}
+
+fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let is_sdk = |scope: &str| scope.starts_with("opentelemetry");
+    let leaked = actual.logs.iter().filter(|l| is_sdk(&l.scope.name)).count();
+    let expected_sdk = expected.logs.iter().filter(|l| is_sdk(&l.scope.name)).count();
+    if leaked > expected_sdk {
+        causes.push(format!(
+            "{leaked} log record(s) come from the OpenTelemetry SDK itself (scope `opentelemetry*`): its internal \
+             logs reach your log pipeline. Filter those targets out of the bridge layer, e.g. \
+             `EnvFilter::new(\"info\").add_directive(\"opentelemetry=off\".parse().unwrap())`."
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telemetry_document::{Scope, SpanKind, Status, Trace, Value};
+
+    fn span(name: &str) -> Span {
+        Span {
+            name: name.into(),
+            kind: SpanKind::Server,
+            scope: Scope::default(),
+            parent: None,
+            status: Status::Unset,
+            attributes: Attributes::new(),
+            events: vec![],
+            links: vec![],
+            children: vec![],
+            timing: None,
+        }
+    }
+
+    fn with_resource(pairs: &[(&str, &str)]) -> Document {
+        Document {
+            resource: pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect(),
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn a_deprecated_key_names_its_replacement_constant() {
+        let expected = with_resource(&[("deployment.environment.name", "workshop")]);
+        let actual = with_resource(&[("deployment.environment", "workshop")]);
+        let causes = likely_causes(&expected, &actual);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert!(causes[0].contains("renamed it `deployment.environment.name`"), "{causes:?}");
+        assert!(causes[0].contains("resource::DEPLOYMENT_ENVIRONMENT_NAME"), "{causes:?}");
+    }
+
+    #[test]
+    fn a_hand_typed_key_is_recognised() {
+        let expected = with_resource(&[("service.name", "x")]);
+        for typo in ["service_name", "Service.Name", "servce.name"] {
+            let causes = likely_causes(&expected, &with_resource(&[(typo, "x")]));
+            assert!(causes.iter().any(|c| c.contains("looks like a hand-typed `service.name`")), "{typo}: {causes:?}");
+        }
+        assert!(likely_causes(&expected, &with_resource(&[("app.other", "x"), ("service.name", "x")])).is_empty());
+    }
+
+    #[test]
+    fn a_raw_path_in_a_span_name_is_high_cardinality() {
+        let expected =
+            Document { traces: vec![Trace { spans: vec![span("GET /distance/{place}")] }], ..Document::default() };
+        let actual =
+            Document { traces: vec![Trace { spans: vec![span("GET /distance/paris")] }], ..Document::default() };
+        let causes = likely_causes(&expected, &actual);
+        assert!(
+            causes.iter().any(|c| c.contains("contains the raw path") && c.contains("`GET /distance/{place}`")),
+            "{causes:?}"
+        );
+    }
+
+    #[test]
+    fn a_parent_that_was_never_ended_is_explained() {
+        let mut orphan = span("fetch");
+        orphan.parent = Some(ParentLink::Missing);
+        let actual = Document { traces: vec![Trace { spans: vec![orphan] }], ..Document::default() };
+        let causes = likely_causes(&Document::default(), &actual);
+        assert!(causes.iter().any(|c| c.contains("never exported") && c.contains("not ended")), "{causes:?}");
+    }
+
+    #[test]
+    fn nothing_exported_says_what_usually_causes_it() {
+        let expected = Document { traces: vec![Trace { spans: vec![span("x")] }], ..Document::default() };
+        let causes = likely_causes(&expected, &Document::default());
+        assert!(causes[0].starts_with("Nothing at all was exported"), "{causes:?}");
+    }
+
+    #[test]
+    fn sdk_logs_leaking_into_the_learner_s_logs_are_flagged() {
+        let log = |scope: &str| telemetry_document::LogRecord {
+            severity: Some("DEBUG".into()),
+            body: None,
+            scope: Scope { name: scope.into(), version: None },
+            attributes: Attributes::new(),
+            span: None,
+        };
+        let expected = Document { logs: vec![log("iss-distance")], ..Document::default() };
+        let actual = Document { logs: vec![log("iss-distance"), log("opentelemetry_sdk")], ..Document::default() };
+        let causes = likely_causes(&expected, &actual);
+        assert!(causes.iter().any(|c| c.contains("come from the OpenTelemetry SDK itself")), "{causes:?}");
+    }
+}
