@@ -31,6 +31,10 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     timeout: u64,
 
+    /// Grade everything afresh instead of reusing verdicts whose inputs did not change.
+    #[arg(long, global = true)]
+    no_cache: bool,
+
     /// Also show the raw diff of the telemetry document.
     #[arg(long, short, global = true)]
     verbose: bool,
@@ -68,7 +72,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options { timeout: Duration::from_secs(cli.timeout.max(1)) };
+    let options = Options { timeout: Duration::from_secs(cli.timeout.max(1)), use_cache: !cli.no_cache };
     match &cli.command {
         None => run_track(&cli, &track, options),
         Some(Command::List) => list(&cli, &track, options),
@@ -77,7 +81,8 @@ pub fn main() -> ExitCode {
             None => ExitCode::from(2),
         },
         Some(Command::Hint { exercise }) => hint(&track, exercise.as_deref(), options),
-        Some(Command::Verify) => verify::run(&track, options, cli.format),
+        // verify always grades afresh: it is the lab's proof, not a learner's loop.
+        Some(Command::Verify) => verify::run(&track, Options { use_cache: false, ..options }, cli.format),
     }
 }
 

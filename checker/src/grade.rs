@@ -5,9 +5,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use telemetry_document::Document;
 
+use crate::cache::Cache;
 use crate::capture::{self, Outcome};
 use crate::cargo::{self, Build};
 use crate::compare::{self, Difference};
@@ -15,7 +16,7 @@ use crate::diagnose;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -38,7 +39,7 @@ impl Status {
 }
 
 /// The outcome of grading one crate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub status: Status,
     /// One sentence: what happened.
@@ -82,15 +83,33 @@ impl Verdict {
 pub struct Options {
     /// How long one capture may run before it is killed.
     pub timeout: Duration,
+    /// Reuse verdicts whose inputs did not change (see [`crate::cache`]).
+    pub use_cache: bool,
 }
 
 /// Grades `exercises` (one side of each). Verdicts come back in the order asked.
+///
+/// With the cache on, only exercises whose inputs changed are built and run: when
+/// nothing changed, no cargo process starts at all.
 pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Verdict> {
-    run(track, exercises, side, options)
-        .into_iter()
-        .zip(exercises)
-        .map(|(ran, exercise)| verdict(track, exercise, ran))
-        .collect()
+    let mut cache = if options.use_cache { Cache::load(track) } else { Cache::disabled() };
+    let keys: Vec<Option<String>> = exercises.iter().map(|e| cache.key(track, e, side)).collect();
+    let mut verdicts: Vec<Option<Verdict>> =
+        exercises.iter().zip(&keys).map(|(e, key)| cache.get(&e.package(side), key.as_deref())).collect();
+    let stale: Vec<&Exercise> = exercises.iter().zip(&verdicts).filter(|(_, v)| v.is_none()).map(|(e, _)| *e).collect();
+    if !stale.is_empty() {
+        let mut fresh =
+            run(track, &stale, side, options).into_iter().zip(&stale).map(|(ran, e)| verdict(track, e, ran));
+        for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
+            if slot.is_none() {
+                let verdict = fresh.next().expect("one fresh verdict per stale exercise");
+                cache.put(&exercise.package(side), key.as_deref(), &verdict);
+                *slot = Some(verdict);
+            }
+        }
+        cache.save();
+    }
+    verdicts.into_iter().map(|v| v.expect("every exercise has a verdict")).collect()
 }
 
 /// What running one crate gave: it did not build, or the capture's outcome.

@@ -7,10 +7,12 @@
 //!   timeout (the harness inside is `checker/lab`).
 //! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta.
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
-//! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise.
+//! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
+//!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders; [`verify`] for maintainers.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
 
+pub mod cache;
 pub mod capture;
 pub mod cargo;
 pub mod cli;

@@ -77,11 +77,7 @@ enum Protocol {
 #[ignore = "needs the rotel collector (pip install --pre rotel); CI runs it with --ignored"]
 fn solutions_export_over_http() {
     for expected in SOLUTIONS {
-        check(
-            &Service::Package(expected.package),
-            Protocol::Http,
-            expected,
-        );
+        check(&Service::Package(expected.package), Protocol::Http, expected);
     }
 }
 
@@ -89,11 +85,7 @@ fn solutions_export_over_http() {
 #[ignore = "needs the rotel collector (pip install --pre rotel); CI runs it with --ignored"]
 fn solutions_export_over_grpc() {
     for expected in SOLUTIONS {
-        check(
-            &Service::Package(expected.package),
-            Protocol::Grpc,
-            expected,
-        );
+        check(&Service::Package(expected.package), Protocol::Grpc, expected);
     }
 }
 
@@ -131,32 +123,21 @@ fn no_collector_neither_hangs_nor_panics() {
             let what = format!("{processors} processors over {protocol:?} with no collector");
             let dir = Scratch::new();
             let endpoint = format!("http://{}", free_addr());
-            let mut service =
-                start_service(&Service::AllSignals(processors), &endpoint, protocol, &dir);
+            let mut service = start_service(&Service::AllSignals(processors), &endpoint, protocol, &dir);
             for path in ["/distance/paris", "/distance/atlantis", "/distance/tokyo"] {
                 let start = Instant::now();
                 if let Err(e) = get(service.distance, path) {
                     panic!("{what}: GET {path}: {e}\n{}", dir.read("service.log"));
                 }
                 let took = start.elapsed();
-                assert!(
-                    took < Duration::from_secs(5),
-                    "{what}: GET {path} took {took:?}\n{}",
-                    dir.read("service.log")
-                );
+                assert!(took < Duration::from_secs(5), "{what}: GET {path} took {took:?}\n{}", dir.read("service.log"));
             }
             let status = stop(&mut service.child, Duration::from_secs(20))
                 .unwrap_or_else(|e| panic!("{what}: {e}\n{}", dir.read("service.log")));
             let log = dir.read("service.log");
-            assert!(
-                status.success(),
-                "{what}: the service failed ({status}):\n{log}"
-            );
+            assert!(status.success(), "{what}: the service failed ({status}):\n{log}");
             assert!(!log.contains("panicked"), "{what}: a panic:\n{log}");
-            assert!(
-                log.contains("lab: OTLP"),
-                "{what}: the failed export was not reported on stderr:\n{log}"
-            );
+            assert!(log.contains("lab: OTLP"), "{what}: the failed export was not reported on stderr:\n{log}");
         }
     }
 }
@@ -169,11 +150,7 @@ fn child_service() {
     if let Some(processors) = std::env::var_os(all_signals::CHILD) {
         all_signals::set_processors(processors.to_string_lossy().into_owned());
         let code = lab::run::<all_signals::AllSignals>();
-        std::process::exit(if code == std::process::ExitCode::SUCCESS {
-            0
-        } else {
-            1
-        });
+        std::process::exit(if code == std::process::ExitCode::SUCCESS { 0 } else { 1 });
     }
 }
 
@@ -204,42 +181,25 @@ fn check(service: &Service, protocol: Protocol, expected: &Expected) {
     }
     match stop(&mut service.child, Duration::from_secs(20)) {
         Ok(status) if status.success() => {}
-        Ok(status) => panic!(
-            "{what}: the service exited with {status} after SIGTERM\n--- service:\n{}",
-            service_log()
-        ),
+        Ok(status) => panic!("{what}: the service exited with {status} after SIGTERM\n--- service:\n{}", service_log()),
         Err(e) => panic!("{what}: {e}\n--- service:\n{}", service_log()),
     }
 
     let mut wanted = vec![format!("service.name: Str({})", expected.service_name)];
-    wanted.extend(
-        expected
-            .spans
-            .iter()
-            .map(|s| format!("Name           : {s}")),
-    );
+    wanted.extend(expected.spans.iter().map(|s| format!("Name           : {s}")));
     wanted.extend(expected.metrics.iter().map(|m| format!("Name: {m}")));
     wanted.extend(expected.logs.iter().map(|l| format!("Body: Str({l})")));
     // rotel prints what it received as it batches it: give it a moment.
     let output = rotel.wait_for(&wanted, Duration::from_secs(10));
-    let missing: Vec<_> = wanted
-        .iter()
-        .filter(|w| !output.contains(w.as_str()))
-        .collect();
+    let missing: Vec<_> = wanted.iter().filter(|w| !output.contains(w.as_str())).collect();
     assert!(
         missing.is_empty(),
         "{what}: rotel did not receive {missing:?}\n--- rotel:\n{output}\n--- service:\n{}",
         service_log()
     );
     let log = service_log();
-    assert!(
-        !log.contains("panicked"),
-        "{what}: the service panicked:\n{log}"
-    );
-    assert!(
-        !log.contains("lab: OTLP"),
-        "{what}: an export failed:\n{log}"
-    );
+    assert!(!log.contains("panicked"), "{what}: the service panicked:\n{log}");
+    assert!(!log.contains("lab: OTLP"), "{what}: an export failed:\n{log}");
 }
 
 struct Running {
@@ -253,13 +213,7 @@ fn start_service(service: &Service, endpoint: &str, protocol: Protocol, dir: &Sc
         Service::Package(package) => Command::new(build(package)),
         Service::AllSignals(processors) => {
             let mut c = Command::new(std::env::current_exe().expect("the test binary's path"));
-            c.args([
-                "child_service",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ]);
+            c.args(["child_service", "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
             c.env(all_signals::CHILD, processors);
             c
         }
@@ -290,10 +244,7 @@ fn start_service(service: &Service, endpoint: &str, protocol: Protocol, dir: &Sc
     let child = Killed(command.spawn().expect("the service starts"));
     let mut running = Running { child, distance };
     if let Err(e) = wait_until_listening(&mut running.child, distance, Duration::from_secs(10)) {
-        panic!(
-            "the service did not start listening: {e}\n--- service:\n{}",
-            dir.read("service.log")
-        );
+        panic!("the service did not start listening: {e}\n--- service:\n{}", dir.read("service.log"));
     }
     running
 }
@@ -309,13 +260,7 @@ fn build(package: &str) -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut cargo = Killed(
         Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--message-format=json-render-diagnostics",
-                "-p",
-                package,
-            ])
+            .args(["build", "--quiet", "--message-format=json-render-diagnostics", "-p", package])
             .current_dir(&workspace)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -330,21 +275,15 @@ fn build(package: &str) -> PathBuf {
         let _ = stdout.read_to_string(&mut text);
         text
     });
-    let status = wait(&mut cargo, Duration::from_secs(900))
-        .unwrap_or_else(|e| panic!("cargo build -p {package}: {e}"));
+    let status = wait(&mut cargo, Duration::from_secs(900)).unwrap_or_else(|e| panic!("cargo build -p {package}: {e}"));
     let json = reader.join().unwrap_or_default();
-    assert!(
-        status.success(),
-        "cargo build -p {package} failed ({status})"
-    );
+    assert!(status.success(), "cargo build -p {package} failed ({status})");
     let executable = json
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|m| {
             m["reason"] == "compiler-artifact"
-                && m["target"]["kind"]
-                    .as_array()
-                    .is_some_and(|k| k.iter().any(|k| k == "bin"))
+                && m["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin"))
         })
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .unwrap_or_else(|| panic!("cargo build -p {package} built no binary"));
@@ -366,26 +305,9 @@ impl<'a> Rotel<'a> {
         let (http, grpc) = (free_addr(), free_addr());
         let spawned = Command::new(&agent)
             .arg("start")
-            .args([
-                "--otlp-http-endpoint",
-                &http.to_string(),
-                "--otlp-grpc-endpoint",
-                &grpc.to_string(),
-            ])
-            .args([
-                "--exporter",
-                "blackhole",
-                "--debug-log-verbosity",
-                "detailed",
-            ])
-            .args([
-                "--debug-log",
-                "traces",
-                "--debug-log",
-                "metrics",
-                "--debug-log",
-                "logs",
-            ])
+            .args(["--otlp-http-endpoint", &http.to_string(), "--otlp-grpc-endpoint", &grpc.to_string()])
+            .args(["--exporter", "blackhole", "--debug-log-verbosity", "detailed"])
+            .args(["--debug-log", "traces", "--debug-log", "metrics", "--debug-log", "logs"])
             // Not the shared defaults in /tmp: checks run in parallel.
             .arg("--pid-file")
             .arg(dir.path("rotel.pid"))
@@ -398,24 +320,12 @@ impl<'a> Rotel<'a> {
             .spawn();
         let child = match spawned {
             Ok(child) => Killed(child),
-            Err(e) => panic!(
-                "cannot start rotel at {}: {e}\n{}",
-                agent.display(),
-                HOW_TO_INSTALL
-            ),
+            Err(e) => panic!("cannot start rotel at {}: {e}\n{}", agent.display(), HOW_TO_INSTALL),
         };
-        let mut rotel = Rotel {
-            child,
-            http,
-            grpc,
-            dir,
-        };
+        let mut rotel = Rotel { child, http, grpc, dir };
         for addr in [http, grpc] {
             if let Err(e) = wait_until_listening(&mut rotel.child, addr, Duration::from_secs(10)) {
-                panic!(
-                    "rotel did not start listening on {addr}: {e}\n--- rotel:\n{}",
-                    dir.read("rotel.log")
-                );
+                panic!("rotel did not start listening on {addr}: {e}\n--- rotel:\n{}", dir.read("rotel.log"));
             }
         }
         rotel
@@ -448,18 +358,11 @@ const HOW_TO_INSTALL: &str = "This test needs the rotel OpenTelemetry collector:
 fn rotel_agent() -> PathBuf {
     if let Some(path) = std::env::var_os("ROTEL_AGENT") {
         let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "ROTEL_AGENT={} is not a file. {HOW_TO_INSTALL}",
-            path.display()
-        );
+        assert!(path.is_file(), "ROTEL_AGENT={} is not a file. {HOW_TO_INSTALL}", path.display());
         return path;
     }
     let found = Command::new("python3")
-        .args([
-            "-c",
-            "import rotel, os; print(os.path.dirname(rotel.__file__))",
-        ])
+        .args(["-c", "import rotel, os; print(os.path.dirname(rotel.__file__))"])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output();
@@ -475,16 +378,10 @@ fn rotel_agent() -> PathBuf {
 
 /// A loopback address nothing listens on (yet).
 fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port")
 }
 
-fn wait_until_listening(
-    child: &mut Killed,
-    addr: SocketAddr,
-    limit: Duration,
-) -> Result<(), String> {
+fn wait_until_listening(child: &mut Killed, addr: SocketAddr, limit: Duration) -> Result<(), String> {
     let start = Instant::now();
     loop {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
@@ -502,29 +399,15 @@ fn wait_until_listening(
 
 /// `GET path` over HTTP/1.1; Ok with the status line for any HTTP answer.
 fn get(addr: SocketAddr, path: &str) -> Result<String, String> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
-        .map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(2)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send: {e}"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| format!("connect: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(15))).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("send: {e}"))?;
     let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|e| format!("no complete answer: {e} (got {answer:?})"))?;
+    stream.read_to_string(&mut answer).map_err(|e| format!("no complete answer: {e} (got {answer:?})"))?;
     let status = answer.lines().next().unwrap_or_default().to_string();
-    if status.starts_with("HTTP/1.1 ") {
-        Ok(status)
-    } else {
-        Err(format!("not an HTTP answer: {answer:?}"))
-    }
+    if status.starts_with("HTTP/1.1 ") { Ok(status) } else { Err(format!("not an HTTP answer: {answer:?}")) }
 }
 
 /// SIGTERM, then wait at most `limit` for the exit.
@@ -532,9 +415,7 @@ fn stop(child: &mut Killed, limit: Duration) -> Result<std::process::ExitStatus,
     if let Ok(Some(status)) = child.0.try_wait() {
         return Ok(status);
     }
-    let sent = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status();
+    let sent = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status();
     if !sent.is_ok_and(|s| s.success()) {
         return Err("cannot send SIGTERM (the `kill` command failed)".into());
     }
@@ -574,8 +455,7 @@ impl Scratch {
     fn new() -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("lab-otlp-collector-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("lab-otlp-collector-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         Scratch(dir)
     }
@@ -586,17 +466,11 @@ impl Scratch {
 
     /// `name`, opened for appending: stdout and stderr can share it.
     fn file(&self, name: &str) -> std::fs::File {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path(name))
-            .expect("a scratch file")
+        std::fs::OpenOptions::new().create(true).append(true).open(self.path(name)).expect("a scratch file")
     }
 
     fn read(&self, name: &str) -> String {
-        std::fs::read(self.path(name))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        std::fs::read(self.path(name)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
     }
 }
 
@@ -618,9 +492,7 @@ mod all_signals {
     use axum::routing::get;
     use lab::{Edge, PositionClient, Telemetry};
     use opentelemetry::metrics::{Counter, MeterProvider as _};
-    use opentelemetry::trace::{
-        FutureExt as _, TraceContextExt as _, Tracer as _, TracerProvider as _,
-    };
+    use opentelemetry::trace::{FutureExt as _, TraceContextExt as _, Tracer as _, TracerProvider as _};
     use opentelemetry::{Context, KeyValue};
     use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
     use opentelemetry_sdk::Resource;
@@ -652,9 +524,8 @@ mod all_signals {
         fn telemetry(edge: Edge) -> Telemetry {
             let resource = Resource::builder().with_service_name(SERVICE_NAME).build();
             let batch = PROCESSORS.get().is_some_and(|p| p == "batch");
-            let tracer_provider = SdkTracerProvider::builder()
-                .with_resource(resource.clone())
-                .with_id_generator(edge.ids);
+            let tracer_provider =
+                SdkTracerProvider::builder().with_resource(resource.clone()).with_id_generator(edge.ids);
             let tracer_provider = if batch {
                 tracer_provider.with_batch_exporter(edge.spans)
             } else {
@@ -673,8 +544,7 @@ mod all_signals {
                 .build();
             // Deliberately no filter: every crate's events, the exporters' own included,
             // reach the bridge. The edge must keep those out (no feedback, no deadlock).
-            let subscriber = tracing_subscriber::registry()
-                .with(OpenTelemetryTracingBridge::new(&logger_provider));
+            let subscriber = tracing_subscriber::registry().with(OpenTelemetryTracingBridge::new(&logger_provider));
             tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
             Telemetry::new(tracer_provider.build())
                 .with_meter_provider(meter_provider)
@@ -685,19 +555,10 @@ mod all_signals {
             let tracer = telemetry.tracer_provider().tracer("otlp-collector-test");
             // Ended on the thread that builds the router, inside the service's runtime.
             tracer.in_span("startup", |_| tracing::info!("starting"));
-            let requests = telemetry
-                .meter_provider()
-                .meter("otlp-collector-test")
-                .u64_counter("lab.test.requests")
-                .build();
-            let state = AppState {
-                tracer,
-                requests,
-                position,
-            };
-            Router::new()
-                .route("/distance/{place}", get(distance))
-                .with_state(state)
+            let requests =
+                telemetry.meter_provider().meter("otlp-collector-test").u64_counter("lab.test.requests").build();
+            let state = AppState { tracer, requests, position };
+            Router::new().route("/distance/{place}", get(distance)).with_state(state)
         }
     }
 
@@ -708,21 +569,8 @@ mod all_signals {
             tracing::info!(place = place.as_str(), "distance asked");
         }
         let iss = app.position.fetch().with_context(cx.clone()).await;
-        app.requests.add(
-            1,
-            &[KeyValue::new(
-                "outcome",
-                if iss.is_ok() { "ok" } else { "error" },
-            )],
-        );
+        app.requests.add(1, &[KeyValue::new("outcome", if iss.is_ok() { "ok" } else { "error" })]);
         cx.span().end();
-        format!(
-            "{place}: {}\n",
-            if iss.is_ok() {
-                "ok"
-            } else {
-                "position service down"
-            }
-        )
+        format!("{place}: {}\n", if iss.is_ok() { "ok" } else { "position service down" })
     }
 }

@@ -23,29 +23,15 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let tracer = crate::telemetry::tracer(telemetry);
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |_| Places::bundled());
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route("/distance/{place}", get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // A server span, named after the method and the route template (never the raw path:
     // `/distance/paris`, `/distance/lima`, ... would make one span name per place).
-    let span = app
-        .tracer
-        .span_builder("GET /distance/{place}")
-        .with_kind(SpanKind::Server)
-        .start(&app.tracer);
+    let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
     // The span is the current one while the handler's work runs, and ends when the
     // context holding it is dropped, after the work is done.
     let cx = Context::current_with_span(span);

@@ -49,31 +49,17 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // TODO (1 of 6): set `app.places.count` (i64: `places.len() as i64`) on this span. The
     // closure receives the span's context: `|cx| { ...; cx.span().set_attribute(...); ... }`.
     let places = tracer.in_span("load-places", |_| Places::bundled());
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route(DISTANCE_ROUTE, get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // TODO (2 of 6): what is known when the request arrives goes in at the start, with
     // `.with_attributes([...])` on the builder: `http.request.method` ("GET"), `http.route`
     // (the template `DISTANCE_ROUTE`, never the raw path) and `app.place` (the place asked
     // for, as given).
-    let span = app
-        .tracer
-        .span_builder("GET /distance/{place}")
-        .with_kind(SpanKind::Server)
-        .start(&app.tracer);
+    let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
     let cx = Context::current_with_span(span);
     // TODO (3 of 6): once the work is done, set `http.response.status_code` on the server
     // span: an i64, 200 (`axum::http::StatusCode::OK`) for `Ok`, `err.status()` for an
@@ -92,9 +78,7 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     let place = app.places.find(place)?;
     let iss = fetch_position(app).await?;
     // TODO (5 of 6): set `app.distance_km` (the f64 `km`) on `compute-distance`.
-    let km = app.tracer.in_span("compute-distance", |_| {
-        distance_km(place.coordinates, iss.coordinates)
-    });
+    let km = app.tracer.in_span("compute-distance", |_| distance_km(place.coordinates, iss.coordinates));
     Ok(Json(DistanceReply::new(place, iss, km)))
 }
 
@@ -105,18 +89,10 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // TODO (6 of 6): the client span's HTTP attributes: at the start, `http.request.method`
     // ("GET") and `url.full` (`app.position.url()`); once the response is there,
     // `http.response.status_code` (an i64, from `response.status()`), on `cx.span()`.
-    let span = app
-        .tracer
-        .span_builder("GET")
-        .with_kind(SpanKind::Client)
-        .start(&app.tracer);
+    let span = app.tracer.span_builder("GET").with_kind(SpanKind::Client).start(&app.tracer);
     let cx = Context::current_with_span(span);
     // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app
-        .position
-        .send(app.position.request())
-        .with_context(cx.clone())
-        .await?;
+    let response = app.position.send(app.position.request()).with_context(cx.clone()).await?;
     Ok(PositionClient::read(response).with_context(cx).await?)
 }
 

@@ -23,29 +23,15 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let tracer = crate::telemetry::tracer(telemetry);
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |_| Places::bundled());
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route("/distance/{place}", get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // A server span, named after the method and the route template (never the raw path:
     // `/distance/paris`, `/distance/lima`, ... would make one span name per place).
-    let span = app
-        .tracer
-        .span_builder("GET /distance/{place}")
-        .with_kind(SpanKind::Server)
-        .start(&app.tracer);
+    let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
     // The span is the current one while the handler's work runs, and ends when the
     // context holding it is dropped, after the work is done.
     let cx = Context::current_with_span(span);
@@ -59,9 +45,7 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     let iss = fetch_position(app).await?;
     // Synchronous work: `in_span` starts a child of the current span, makes it current
     // for the closure, and ends it when the closure returns.
-    let km = app.tracer.in_span("compute-distance", |_| {
-        distance_km(place.coordinates, iss.coordinates)
-    });
+    let km = app.tracer.in_span("compute-distance", |_| distance_km(place.coordinates, iss.coordinates));
     Ok(Json(DistanceReply::new(place, iss, km)))
 }
 
@@ -70,11 +54,7 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
 /// route template on this side), so the span is `GET`.
 async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // `start` takes the current context (the server span's) as the parent.
-    let span = app
-        .tracer
-        .span_builder("GET")
-        .with_kind(SpanKind::Client)
-        .start(&app.tracer);
+    let span = app.tracer.span_builder("GET").with_kind(SpanKind::Client).start(&app.tracer);
     // Across an `.await` the span travels with the future, as the server span does.
     let cx = Context::current_with_span(span);
     Ok(app.position.fetch().with_context(cx).await?)

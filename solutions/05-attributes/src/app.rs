@@ -42,26 +42,15 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |cx| {
         let places = Places::bundled();
-        cx.span()
-            .set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
         places
     });
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route(DISTANCE_ROUTE, get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // What is known when the request arrives goes in at the start, where samplers see it:
     // the method and the route template (HTTP server conventions), and the place asked for.
     let span = app
@@ -82,10 +71,7 @@ async fn distance(
         Ok(_) => StatusCode::OK,
         Err(err) => err.status(),
     };
-    cx.span().set_attribute(KeyValue::new(
-        HTTP_RESPONSE_STATUS_CODE,
-        i64::from(status.as_u16()),
-    ));
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
     result
 }
 
@@ -94,9 +80,7 @@ async fn distance(
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let place = app.places.find(place);
     // The current span is the server span: add what the lookup found out.
-    Context::current()
-        .span()
-        .set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
+    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
     let place = place?;
     let iss = fetch_position(app).await?;
     // Synchronous work: `in_span` starts a child of the current span, makes it current
@@ -119,22 +103,12 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
         .tracer
         .span_builder("GET")
         .with_kind(SpanKind::Client)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(URL_FULL, app.position.url()),
-        ])
+        .with_attributes([KeyValue::new(HTTP_REQUEST_METHOD, "GET"), KeyValue::new(URL_FULL, app.position.url())])
         .start(&app.tracer);
     let cx = Context::current_with_span(span);
     // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app
-        .position
-        .send(app.position.request())
-        .with_context(cx.clone())
-        .await?;
-    cx.span().set_attribute(KeyValue::new(
-        HTTP_RESPONSE_STATUS_CODE,
-        i64::from(response.status().as_u16()),
-    ));
+    let response = app.position.send(app.position.request()).with_context(cx.clone()).await?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
     Ok(PositionClient::read(response).with_context(cx).await?)
 }
 

@@ -33,8 +33,6 @@ pub fn init(edge: Edge) -> Telemetry {
 /// The tracer this service's own code uses: its instrumentation scope says which code
 /// made a span (name and version), next to the resource that says which service did.
 pub fn tracer(telemetry: &Telemetry) -> SdkTracer {
-    let scope = InstrumentationScope::builder("iss-distance")
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
+    let scope = InstrumentationScope::builder("iss-distance").with_version(env!("CARGO_PKG_VERSION")).build();
     telemetry.tracer_provider().tracer_with_scope(scope)
 }

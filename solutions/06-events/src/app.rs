@@ -13,8 +13,8 @@ use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
-    GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
-    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL,
+    GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE,
+    HTTP_ROUTE, URL_FULL,
 };
 
 // This service's own attributes. They are no semantic convention, so they live under the
@@ -43,26 +43,15 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |cx| {
         let places = Places::bundled();
-        cx.span()
-            .set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
         places
     });
-    let state = AppState {
-        tracer,
-        places: Arc::new(places),
-        position,
-    };
-    Router::new()
-        .route(DISTANCE_ROUTE, get(distance))
-        .route("/places", get(list_places))
-        .with_state(state)
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
 }
 
 /// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-) -> Result<Json<DistanceReply>, AppError> {
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // What is known when the request arrives goes in at the start, where samplers see it:
     // the method and the route template (HTTP server conventions), and the place asked for.
     let span = app
@@ -83,10 +72,7 @@ async fn distance(
         Ok(_) => StatusCode::OK,
         Err(err) => err.status(),
     };
-    cx.span().set_attribute(KeyValue::new(
-        HTTP_RESPONSE_STATUS_CODE,
-        i64::from(status.as_u16()),
-    ));
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
     result
 }
 
@@ -95,9 +81,7 @@ async fn distance(
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let place = app.places.find(place);
     // The current span is the server span: add what the lookup found out.
-    Context::current()
-        .span()
-        .set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
+    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
     let place = place?;
     // A moment worth a timestamp: the place is resolved. Its location goes in the event's
     // attributes, with the keys of the `geo.*` conventions.
@@ -130,25 +114,13 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
         .tracer
         .span_builder("GET")
         .with_kind(SpanKind::Client)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(URL_FULL, app.position.url()),
-        ])
+        .with_attributes([KeyValue::new(HTTP_REQUEST_METHOD, "GET"), KeyValue::new(URL_FULL, app.position.url())])
         .start(&app.tracer);
     let cx = Context::current_with_span(span);
     // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app
-        .position
-        .send(app.position.request())
-        .with_context(cx.clone())
-        .await?;
-    cx.span().set_attribute(KeyValue::new(
-        HTTP_RESPONSE_STATUS_CODE,
-        i64::from(response.status().as_u16()),
-    ));
-    let iss = PositionClient::read(response)
-        .with_context(cx.clone())
-        .await?;
+    let response = app.position.send(app.position.request()).with_context(cx.clone()).await?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
+    let iss = PositionClient::read(response).with_context(cx.clone()).await?;
     // The answer arrived and made sense: when, and what it said.
     cx.span().add_event(
         "iss.position.received",

@@ -1,0 +1,157 @@
+//! The verdict cache, in `.lab/cache/verdicts.json`: a verdict is reused as long as
+//! nothing it depends on changed, so that re-running the checker with nothing changed
+//! costs no build and no capture.
+//!
+//! A verdict depends on the crate's files, its snapshot, its scenario, the lab's harness
+//! (`checker/lab`, `checker/document`, the workspace manifest and lock file) and the
+//! checker itself (its executable's size and modification time, which change with every
+//! rebuild). Time-outs are never cached: they may depend on the machine's load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::grade::{Status, Verdict};
+use crate::track::{Exercise, Side, Track};
+
+#[derive(Default, Serialize, Deserialize)]
+struct Entries(BTreeMap<String, Entry>);
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    verdict: Verdict,
+}
+
+pub struct Cache {
+    file: Option<PathBuf>,
+    entries: Entries,
+    /// The part of every key that all exercises share (harness and checker).
+    shared: u64,
+}
+
+impl Cache {
+    pub fn disabled() -> Cache {
+        Cache { file: None, entries: Entries::default(), shared: 0 }
+    }
+
+    /// The saved cache; a missing or unreadable file is an empty cache.
+    pub fn load(track: &Track) -> Cache {
+        let file = track.root.join(".lab").join("cache").join("verdicts.json");
+        let entries =
+            std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let mut shared = Fingerprint::default();
+        if let Ok(exe) = std::env::current_exe().and_then(std::fs::metadata) {
+            shared.add(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
+        }
+        for harness in ["Cargo.toml", "Cargo.lock", "checker/lab", "checker/document"] {
+            shared.add_tree(&track.root, Path::new(harness));
+        }
+        Cache { file: Some(file), entries, shared: shared.0 }
+    }
+
+    /// The key of one crate's verdict, or `None` when caching is off.
+    pub fn key(&self, track: &Track, exercise: &Exercise, side: Side) -> Option<String> {
+        self.file.as_ref()?;
+        let mut key = Fingerprint(self.shared);
+        key.add(exercise.scenario.as_bytes());
+        key.add(&std::fs::read(track.snapshot_path(exercise)).unwrap_or_default());
+        key.add_tree(&track.root, &exercise.folder(side));
+        Some(format!("{:016x}", key.0))
+    }
+
+    pub fn get(&self, package: &str, key: Option<&str>) -> Option<Verdict> {
+        let entry = self.entries.0.get(package)?;
+        (Some(entry.key.as_str()) == key).then(|| entry.verdict.clone())
+    }
+
+    pub fn put(&mut self, package: &str, key: Option<&str>, verdict: &Verdict) {
+        match key {
+            Some(key) if verdict.status != Status::Timeout => {
+                self.entries.0.insert(package.to_string(), Entry { key: key.to_string(), verdict: verdict.clone() });
+            }
+            _ => {
+                self.entries.0.remove(package);
+            }
+        }
+    }
+
+    /// Best effort: a cache that cannot be written only makes the next run slower.
+    pub fn save(&self) {
+        let Some(file) = &self.file else { return };
+        let Ok(text) = serde_json::to_string(&self.entries) else { return };
+        if std::fs::create_dir_all(file.parent().expect("cache file has a folder")).is_ok() {
+            let tmp = file.with_extension("json.tmp");
+            if std::fs::write(&tmp, text).is_ok() {
+                let _ = std::fs::rename(tmp, file);
+            }
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: stable across runs and Rust versions (std's hasher is not).
+#[derive(Clone, Copy)]
+struct Fingerprint(u64);
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Fingerprint(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fingerprint {
+    fn add(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().chain(&[0xff]) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// Every file below `root/relative` (or the file itself), by path and content, in a
+    /// stable order; `target` folders and dotfiles are skipped.
+    fn add_tree(&mut self, root: &Path, relative: &Path) {
+        let path = root.join(relative);
+        if path.is_file() {
+            self.add(relative.to_string_lossy().as_bytes());
+            self.add(&std::fs::read(&path).unwrap_or_default());
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(&path) else { return };
+        let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+        names.sort();
+        for name in names {
+            let text = name.to_string_lossy();
+            if text.starts_with('.') || text == "target" {
+                continue;
+            }
+            self.add_tree(root, &relative.join(&name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fingerprint_changes_with_content_and_not_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ex/src")).unwrap();
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn a() {}").unwrap();
+        let print = || {
+            let mut f = Fingerprint::default();
+            f.add_tree(dir.path(), Path::new("ex"));
+            f.0
+        };
+        let first = print();
+        assert_eq!(print(), first);
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn b() {}").unwrap();
+        assert_ne!(print(), first);
+        std::fs::create_dir_all(dir.path().join("ex/target")).unwrap();
+        std::fs::write(dir.path().join("ex/target/junk"), "x").unwrap();
+        let before = print();
+        std::fs::write(dir.path().join("ex/target/junk"), "y").unwrap();
+        assert_eq!(print(), before, "build output does not count");
+    }
+}
