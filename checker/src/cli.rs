@@ -50,6 +50,13 @@ enum Command {
     List,
     /// Check one exercise, by number (3), id (first-span) or folder (03-first-span).
     Check { exercise: String },
+    /// Draw what an exercise emitted: trace waterfalls, metrics and log records.
+    Show {
+        exercise: String,
+        /// Show the reference solution's telemetry instead of yours.
+        #[arg(long)]
+        solution: bool,
+    },
     /// Show the next hint for the current exercise, or for the one named.
     Hint { exercise: Option<String> },
     /// For maintainers and CI: every starter fails and every solution passes.
@@ -78,6 +85,10 @@ pub fn main() -> ExitCode {
         Some(Command::List) => list(&cli, &track, options),
         Some(Command::Check { exercise }) => match find(&track, exercise) {
             Some(e) => check(&cli, &track, e, options),
+            None => ExitCode::from(2),
+        },
+        Some(Command::Show { exercise, solution }) => match find(&track, exercise) {
+            Some(e) => show(&track, e, *solution, options),
             None => ExitCode::from(2),
         },
         Some(Command::Hint { exercise }) => hint(&track, exercise.as_deref(), options),
@@ -172,6 +183,25 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
         Format::Text => print!("{}", report::verdict_details(exercise, &verdict, cli.verbose)),
     }
     exit(verdict.passed())
+}
+
+fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) -> ExitCode {
+    let side = if solution { Side::Solution } else { Side::Exercise };
+    let verdict = grade::grade(track, &[exercise], side, options).remove(0);
+    let whose = if solution { "the reference solution" } else { "your code" };
+    println!("{}", report::bold(&format!("{}: what {whose} emitted", exercise.title())));
+    match &verdict.document {
+        Some(document) => {
+            println!();
+            print!("{}", crate::show::render(document));
+            ExitCode::SUCCESS
+        }
+        None => {
+            // It did not run: say why, as `check` would.
+            print!("{}", report::verdict_details(exercise, &verdict, false));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn hint(track: &Track, query: Option<&str>, options: Options) -> ExitCode {

@@ -9,7 +9,8 @@
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
 //! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
-//! - [`report`]: text for learners, JSON for graders; [`verify`] for maintainers.
+//! - [`report`]: text for learners, JSON for graders; [`show`]: a terminal waterfall;
+//!   [`verify`] for maintainers.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
 
 pub mod cache;
@@ -20,6 +21,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod grade;
 pub mod report;
+pub mod show;
 pub mod snapshot;
 pub mod state;
 pub mod track;
