@@ -1,0 +1,6 @@
+//! Exercise 7, Errors: record failures on their spans, and still return them. See README.md.
+
+pub mod app;
+pub mod telemetry;
+
+lab::service!(telemetry::init, app::router);
