@@ -92,7 +92,7 @@ impl Cache {
 
 /// FNV-1a, 64 bits: stable across runs and Rust versions (std's hasher is not).
 #[derive(Clone, Copy)]
-struct Fingerprint(u64);
+pub struct Fingerprint(u64);
 
 impl Default for Fingerprint {
     fn default() -> Self {
@@ -101,6 +101,13 @@ impl Default for Fingerprint {
 }
 
 impl Fingerprint {
+    /// The fingerprint of every file below `root/relative` (see [`Fingerprint::add_tree`]).
+    pub fn of_tree(root: &Path, relative: &Path) -> u64 {
+        let mut f = Fingerprint::default();
+        f.add_tree(root, relative);
+        f.0
+    }
+
     fn add(&mut self, bytes: &[u8]) {
         for &b in bytes.iter().chain(&[0xff]) {
             self.0 ^= u64::from(b);

@@ -50,6 +50,13 @@ enum Command {
     List,
     /// Check one exercise, by number (3), id (first-span) or folder (03-first-span).
     Check { exercise: String },
+    /// Re-check the current exercise on every save, and move on when it passes.
+    Watch {
+        /// Notice saves by looking at the files every second only (for file systems
+        /// where change notifications do not arrive).
+        #[arg(long, env = "LAB_WATCH_POLL")]
+        poll: bool,
+    },
     /// Draw what an exercise emitted: trace waterfalls, metrics and log records.
     Show {
         exercise: String,
@@ -87,6 +94,7 @@ pub fn main() -> ExitCode {
             Some(e) => check(&cli, &track, e, options),
             None => ExitCode::from(2),
         },
+        Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),
         Some(Command::Show { exercise, solution }) => match find(&track, exercise) {
             Some(e) => show(&track, e, *solution, options),
             None => ExitCode::from(2),
@@ -122,7 +130,7 @@ fn exit(ok: bool) -> ExitCode {
 }
 
 /// Remembers where the learner is, for `hint` without an argument.
-fn remember_current(track: &Track, current: Option<&Exercise>) {
+pub(crate) fn remember_current(track: &Track, current: Option<&Exercise>) {
     let mut state = State::load(&track.root);
     state.current = current.map(|e| e.id.clone());
     if let Err(e) = state.save(&track.root) {
@@ -227,9 +235,20 @@ fn hint(track: &Track, query: Option<&str>, options: Options) -> ExitCode {
             }
         },
     };
+    print_hint_with(&mut state, track, exercise);
+    ExitCode::SUCCESS
+}
+
+/// Prints the next hint of `exercise` and remembers that it was shown.
+pub(crate) fn print_hint(track: &Track, exercise: &Exercise) {
+    let mut state = State::load(&track.root);
+    print_hint_with(&mut state, track, exercise);
+}
+
+fn print_hint_with(state: &mut State, track: &Track, exercise: &Exercise) {
     if exercise.hints.is_empty() {
         println!("{} has no hints; its README explains what to do: {}", exercise.title(), exercise.readme().display());
-        return ExitCode::SUCCESS;
+        return;
     }
     let shown = state.hints_shown.entry(exercise.id.clone()).or_default();
     let index = (*shown).min(exercise.hints.len() - 1);
@@ -244,5 +263,4 @@ fn hint(track: &Track, query: Option<&str>, options: Options) -> ExitCode {
     if let Err(e) = state.save(&track.root) {
         eprintln!("warning: cannot save hint progress in .lab/: {e}");
     }
-    ExitCode::SUCCESS
 }

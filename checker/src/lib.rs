@@ -11,6 +11,7 @@
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders; [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
+//! - [`watch`]: re-checks on every save.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
 
 pub mod cache;
@@ -26,3 +27,4 @@ pub mod snapshot;
 pub mod state;
 pub mod track;
 pub mod verify;
+pub mod watch;
