@@ -81,6 +81,24 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Bui
         }
     }
     let cargo_said = cargo_complaint(&String::from_utf8_lossy(&output.stderr));
+    // Errors in crates that were not asked for (the lab's own crates): every exercise that
+    // depends on them fails to build, and the learner must see that it is not their code.
+    let asked: Vec<PathBuf> = packages.iter().map(|(_, m)| canonical(m)).collect();
+    let elsewhere: Vec<String> = errors
+        .iter()
+        .filter(|(manifest, _)| !asked.contains(manifest))
+        .map(|(manifest, errs)| {
+            let folder = manifest.parent().unwrap_or(manifest);
+            let shown = folder.strip_prefix(canonical(root)).unwrap_or(folder);
+            format!(
+                "A crate this exercise depends on does not compile: {} (not your exercise; if you did not change it, \
+                 restore it with `git checkout {}`).\n\n{}",
+                shown.display(),
+                shown.display(),
+                summarise(errs)
+            )
+        })
+        .collect();
 
     packages
         .iter()
@@ -90,7 +108,9 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)]) -> HashMap<String, Bui
                 (Some(errs), _) => Build::Failed { errors: summarise(&errs) },
                 (None, Some(executable)) => Build::Built { executable },
                 (None, None) => Build::Failed {
-                    errors: if cargo_said.is_empty() {
+                    errors: if !elsewhere.is_empty() {
+                        elsewhere.join("\n\n")
+                    } else if cargo_said.is_empty() {
                         format!("cargo built no binary for `{name}`")
                     } else {
                         cargo_said.clone()

@@ -48,7 +48,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     traces(&mut out, &expected.traces, &actual.traces);
     metrics(&mut out, &expected.metrics, &actual.metrics);
     logs(&mut out, &expected.logs, &actual.logs);
-    let mut diffs = out.0;
+    let mut diffs = group_by_trace(out.0);
     if diffs.is_empty() && expected != actual {
         // A difference the rules above do not describe (for instance, order only).
         diffs.push(Difference {
@@ -57,6 +57,51 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
         });
     }
     diffs
+}
+
+/// One line for a difference that repeats in several traces: "span `GET /x`: attribute
+/// `a` is missing (in traces 2, 3, 4)" instead of three lines that differ by a number.
+fn group_by_trace(diffs: Vec<Difference>) -> Vec<Difference> {
+    // (the first difference as written, the text without its trace, the trace numbers)
+    let mut grouped: Vec<(Difference, Option<String>, Vec<u32>)> = Vec::new();
+    for diff in diffs {
+        match single_trace_ref(&diff.text) {
+            Some((number, general)) => {
+                let same = grouped
+                    .iter_mut()
+                    .find(|(d, g, _)| d.signal == diff.signal && g.as_deref() == Some(general.as_str()));
+                match same {
+                    Some((_, _, numbers)) => numbers.push(number),
+                    None => grouped.push((diff, Some(general), vec![number])),
+                }
+            }
+            None => grouped.push((diff, None, vec![])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(first, general, numbers)| match general {
+            Some(general) if numbers.len() > 1 => {
+                let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+                Difference { signal: first.signal, text: format!("{general} (in traces {})", list.join(", ")) }
+            }
+            _ => first,
+        })
+        .collect()
+}
+
+/// The trace number of a text that names exactly one span path, and the text without it.
+fn single_trace_ref(text: &str) -> Option<(u32, String)> {
+    const MARK: &str = "`trace ";
+    let start = text.find(MARK)?;
+    if text[start + 1..].contains(MARK) {
+        return None;
+    }
+    let rest = &text[start + MARK.len()..];
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let number = rest[..digits].parse().ok()?;
+    let after = rest[digits..].strip_prefix(" > ")?;
+    Some((number, format!("{}`{after}", &text[..start])))
 }
 
 #[derive(Default)]
@@ -519,6 +564,28 @@ mod tests {
         assert_eq!(
             one(&traces(vec![request()]), &traces(vec![extra])),
             "span `trace 1 > GET /distance/{place} > cache` (internal) is not expected"
+        );
+    }
+
+    #[test]
+    fn the_same_difference_in_several_traces_is_one_line() {
+        let mut bare = request();
+        bare.attributes.clear();
+        let t = texts(&traces(vec![request(), request(), request()]), &traces(vec![bare.clone(), bare.clone(), bare]));
+        assert_eq!(
+            t,
+            [
+                "span `GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string) (in traces 1, 2, 3)"
+            ]
+        );
+        let mut one_bare = request();
+        one_bare.attributes.clear();
+        let single = texts(&traces(vec![request(), request()]), &traces(vec![request(), one_bare]));
+        assert_eq!(
+            single,
+            [
+                "span `trace 2 > GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string)"
+            ]
         );
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use opentelemetry_semantic_conventions::{attribute, resource};
-use telemetry_document::{Attributes, Document, ParentLink, Span};
+use telemetry_document::{Attributes, Document, ParentLink, Span, Status};
 
 /// Keys the semantic conventions renamed: (old, new, the constant to use). Both strings
 /// come from the conventions crate itself.
@@ -33,6 +33,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     unended_parents(&mut causes, actual);
     metric_cardinality(&mut causes, expected, actual);
     sdk_logs(&mut causes, expected, actual);
+    client_errors_as_failures(&mut causes, expected, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -189,6 +190,28 @@ fn metric_cardinality(causes: &mut Vec<String>, expected: &Document, actual: &Do
     }
 }
 
+/// A server span marked as failed for a 4xx answer, where the snapshot keeps it Unset.
+fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let status_code = attribute::HTTP_RESPONSE_STATUS_CODE;
+    let actual_spans = actual.spans();
+    for (path, want) in expected.spans() {
+        let four_xx = matches!(want.attributes.get(status_code), Some(telemetry_document::Value::Int(400..=499)));
+        if !(four_xx && want.kind == telemetry_document::SpanKind::Server && want.status == Status::Unset) {
+            continue;
+        }
+        if let Some((_, got)) = actual_spans.iter().find(|(p, _)| *p == path)
+            && got.status != Status::Unset
+        {
+            causes.push(format!(
+                "span `{}` answered a 4xx and has status {}: a 4xx is the caller's mistake, not the server's \
+                 failure, so the HTTP conventions keep a server span's status Unset (and add no `error.type`). \
+                 Mark only 5xx answers as errors.",
+                want.name, got.status
+            ));
+        }
+    }
+}
+
 fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     let is_sdk = |scope: &str| scope.starts_with("opentelemetry");
     let leaked = actual.logs.iter().filter(|l| is_sdk(&l.scope.name)).count();
@@ -205,7 +228,7 @@ fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telemetry_document::{Scope, SpanKind, Status, Trace, Value};
+    use telemetry_document::{Scope, SpanKind, Trace, Value};
 
     fn span(name: &str) -> Span {
         Span {
