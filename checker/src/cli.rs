@@ -66,6 +66,13 @@ enum Command {
     },
     /// Show the next hint for the current exercise, or for the one named.
     Hint { exercise: Option<String> },
+    /// Put an exercise back as it was handed out (asks first; keeps a copy of yours).
+    Reset {
+        exercise: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// For maintainers and CI: every starter fails and every solution passes.
     Verify,
 }
@@ -92,6 +99,10 @@ pub fn main() -> ExitCode {
         Some(Command::List) => list(&cli, &track, options),
         Some(Command::Check { exercise }) => match find(&track, exercise) {
             Some(e) => check(&cli, &track, e, options),
+            None => ExitCode::from(2),
+        },
+        Some(Command::Reset { exercise, yes }) => match find(&track, exercise) {
+            Some(e) => crate::reset::run(&track, e, *yes),
             None => ExitCode::from(2),
         },
         Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),

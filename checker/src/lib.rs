@@ -11,7 +11,7 @@
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders; [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
-//! - [`watch`]: re-checks on every save.
+//! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
 
 pub mod cache;
@@ -22,6 +22,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod grade;
 pub mod report;
+pub mod reset;
 pub mod show;
 pub mod snapshot;
 pub mod state;
