@@ -101,6 +101,12 @@ impl Default for Fingerprint {
 }
 
 impl Fingerprint {
+    pub fn of_bytes(bytes: &[u8]) -> u64 {
+        let mut f = Fingerprint::default();
+        f.add(bytes);
+        f.0
+    }
+
     /// The fingerprint of every file below `root/relative` (see [`Fingerprint::add_tree`]).
     pub fn of_tree(root: &Path, relative: &Path) -> u64 {
         let mut f = Fingerprint::default();

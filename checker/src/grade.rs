@@ -13,6 +13,7 @@ use crate::capture::{self, Outcome};
 use crate::cargo::{self, Build};
 use crate::compare::{self, Difference};
 use crate::diagnose;
+use crate::integrity;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
 
@@ -92,6 +93,9 @@ pub struct Options {
 /// With the cache on, only exercises whose inputs changed are built and run: when
 /// nothing changed, no cargo process starts at all.
 pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Verdict> {
+    if let Err(why) = integrity::check_harness(track) {
+        return exercises.iter().map(|_| Verdict::new(Status::Fail, format!("was not graded: {why}"))).collect();
+    }
     let mut cache = if options.use_cache { Cache::load(track) } else { Cache::disabled() };
     let keys: Vec<Option<String>> = exercises.iter().map(|e| cache.key(track, e, side)).collect();
     let mut verdicts: Vec<Option<Verdict>> =
@@ -165,6 +169,12 @@ fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
             .with_details(why);
         }
     };
+    if let Err(why) = integrity::check_snapshot(&expected.header, &expected.yaml) {
+        return Verdict::new(
+            Status::Fail,
+            format!("was not graded: {why}. Restore it with `git checkout checker/snapshots`."),
+        );
+    }
     match outcome {
         Outcome::Captured(document) => judge(&expected, document.clone()).with_document(document),
         Outcome::Panicked { message } => {

@@ -5,7 +5,8 @@
 //! - [`cargo`]: builds them, one cargo call for all, collecting compile errors per crate.
 //! - [`capture`]: runs each exercise's binary in capture mode, in its own process, with a
 //!   timeout (the harness inside is `checker/lab`).
-//! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta.
+//! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta;
+//!   [`integrity`] refuses snapshots or a harness changed by hand.
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
 //! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod compare;
 pub mod diagnose;
 pub mod grade;
+pub mod integrity;
 pub mod report;
 pub mod reset;
 pub mod show;

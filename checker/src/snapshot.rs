@@ -12,15 +12,18 @@ pub struct Snapshot {
     pub document: Document,
     /// The YAML exactly as committed (for the raw diff).
     pub yaml: String,
+    /// insta's metadata header (it carries the body's fingerprint).
+    pub header: String,
 }
 
 pub fn read(path: &Path) -> Result<Snapshot, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read the snapshot {}: {e}", path.display()))?;
     let yaml = body(&text).ok_or_else(|| format!("{} is not an insta snapshot (no `---` header)", path.display()))?;
+    let header = text[..text.len() - yaml.len()].to_string();
     let document =
         Document::from_yaml(yaml).map_err(|e| format!("the snapshot {} does not parse: {e}", path.display()))?;
-    Ok(Snapshot { document, yaml: yaml.to_string() })
+    Ok(Snapshot { document, yaml: yaml.to_string(), header })
 }
 
 /// The part after insta's `---` ... `---` metadata header.

@@ -12,6 +12,9 @@ pub const TRACK_FILE: &str = "exercises/track.toml";
 pub struct Track {
     /// Folder of the snapshots, relative to the root.
     snapshots: PathBuf,
+    /// Files and folders of the harness that every capture runs through (tamper-checked).
+    #[serde(default)]
+    pub harness: Vec<String>,
     #[serde(rename = "exercise")]
     pub exercises: Vec<Exercise>,
     /// The workspace root everything is relative to.

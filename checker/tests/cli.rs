@@ -184,3 +184,35 @@ fn verify_passes_on_the_lab() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.lines().last().unwrap().starts_with("verify: "), "{text}");
 }
+
+#[test]
+fn a_snapshot_edited_by_hand_is_reported_as_tampering_not_graded() {
+    let root = tempfile::tempdir().unwrap();
+    for dir in ["exercises/01-passes/src", "solutions/01-passes/src", "snapshots"] {
+        std::fs::create_dir_all(root.path().join(dir)).unwrap();
+    }
+    let fixture = fixture();
+    for file in [
+        "Cargo.toml",
+        "expected.rs",
+        "exercises/01-passes/Cargo.toml",
+        "exercises/01-passes/src/main.rs",
+        "solutions/01-passes/Cargo.toml",
+        "solutions/01-passes/src/main.rs",
+        "snapshots/01-passes.snap",
+    ] {
+        std::fs::copy(fixture.join(file), root.path().join(file)).unwrap();
+    }
+    let track = std::fs::read_to_string(fixture.join("exercises/track.toml")).unwrap();
+    let first = track.split("\n[[exercise]]").take(2).collect::<Vec<_>>().join("\n[[exercise]]");
+    std::fs::write(root.path().join("exercises/track.toml"), first).unwrap();
+    let snap = root.path().join("snapshots/01-passes.snap");
+    let edited = std::fs::read_to_string(&snap).unwrap().replace("service.version: 1.0.0", "service.version: 9.9.9");
+    std::fs::write(&snap, edited).unwrap();
+
+    let mut cmd = checker();
+    cmd.env("LAB_ROOT", root.path()).env("CARGO_TARGET_DIR", root.path().join("target"));
+    cmd.args(["check", "1"]).assert().code(1).stdout(predicate::str::contains(
+        "was not graded: its snapshot was changed by hand: the expected telemetry no longer matches its fingerprint",
+    ));
+}
