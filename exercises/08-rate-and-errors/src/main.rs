@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex08_rate_and_errors::Exercise>()
+}

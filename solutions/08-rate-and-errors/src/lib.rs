@@ -1,0 +1,6 @@
+//! Exercise 8, Rate and errors: count requests and failures with low-cardinality attributes. See README.md.
+
+pub mod app;
+pub mod telemetry;
+
+lab::service!(telemetry::init, app::router);
