@@ -73,6 +73,14 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
+    Bench {
+        /// The exercise whose solution is edited (default: the last one).
+        exercise: Option<String>,
+        /// How many edits to time.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// For maintainers and CI: every starter fails and every solution passes.
     Verify,
 }
@@ -105,6 +113,16 @@ pub fn main() -> ExitCode {
             Some(e) => crate::reset::run(&track, e, *yes),
             None => ExitCode::from(2),
         },
+        Some(Command::Bench { exercise, runs }) => {
+            let chosen = match exercise {
+                Some(q) => find(&track, q),
+                None => track.exercises.last(),
+            };
+            match chosen {
+                Some(e) => crate::bench::run(&track, e, *runs, options),
+                None => ExitCode::from(2),
+            }
+        }
         Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),
         Some(Command::Show { exercise, solution }) => match find(&track, exercise) {
             Some(e) => show(&track, e, *solution, options),

@@ -13,8 +13,10 @@
 //! - [`report`]: text for learners, JSON for graders; [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup.
-//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line.
+//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line; [`bench`]: the
+//!   speed figures.
 
+pub mod bench;
 pub mod cache;
 pub mod capture;
 pub mod cargo;
