@@ -73,6 +73,8 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// For instructors: print the GitHub Classroom autograding workflow for this track.
+    Classroom,
     /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
     Bench {
         /// The exercise whose solution is edited (default: the last one).
@@ -122,6 +124,10 @@ pub fn main() -> ExitCode {
                 Some(e) => crate::bench::run(&track, e, *runs, options),
                 None => ExitCode::from(2),
             }
+        }
+        Some(Command::Classroom) => {
+            print!("{}", crate::classroom::workflow(&track));
+            ExitCode::SUCCESS
         }
         Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),
         Some(Command::Show { exercise, solution }) => match find(&track, exercise) {

@@ -10,7 +10,8 @@
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
 //! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
-//! - [`report`]: text for learners, JSON for graders; [`show`]: a terminal waterfall;
+//! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
+//!   workflow); [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line; [`bench`]: the
@@ -20,6 +21,7 @@ pub mod bench;
 pub mod cache;
 pub mod capture;
 pub mod cargo;
+pub mod classroom;
 pub mod cli;
 pub mod compare;
 pub mod diagnose;
