@@ -1,0 +1,6 @@
+//! Exercise 9, Duration and saturation: a request duration histogram and an in-flight requests counter. See README.md.
+
+pub mod app;
+pub mod telemetry;
+
+lab::service!(telemetry::init, app::router);

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex09_duration_and_saturation::Exercise>()
+}
