@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex10_log_bridging_solution::Exercise>()
+}
