@@ -296,6 +296,21 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
     if e.scope != a.scope {
         out.add(t, format!("span `{path}` comes from the tracer scope `{}`; expected `{}`", a.scope, e.scope));
     }
+    if e.service != a.service {
+        let say = |s: &Option<String>| match s {
+            Some(name) => format!("the service `{name}`"),
+            None => "the main service (the resource's `service.name`)".into(),
+        };
+        out.add(
+            t,
+            format!(
+                "span `{path}` was exported by {}; expected {}. Each service needs its own tracer provider with its own \
+                 resource and exporter.",
+                say(&a.service),
+                say(&e.service)
+            ),
+        );
+    }
     if e.parent != a.parent {
         let say = |p: &Option<telemetry_document::ParentLink>| match p {
             None => "no parent outside this service",
@@ -514,6 +529,7 @@ mod tests {
             name: name.into(),
             kind,
             scope: Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) },
+            service: None,
             parent: None,
             status: Status::Unset,
             attributes: Attributes::new(),
@@ -657,6 +673,19 @@ mod tests {
         assert_eq!(t.len(), 2, "{t:?}");
         assert!(t[0].contains("attribute `app.place` is missing (expected \"paris\", of type string)"), "{t:?}");
         assert!(t[1].contains("attribute `app.city` = \"paris\" is not expected"), "{t:?}");
+    }
+
+    #[test]
+    fn a_span_exported_by_the_wrong_service() {
+        let mut downstream = request();
+        downstream.service = Some("iss-position".into());
+        let t = one(&traces(vec![downstream]), &traces(vec![request()]));
+        assert!(
+            t.contains(
+                "was exported by the main service (the resource's `service.name`); expected the service `iss-position`"
+            ),
+            "{t}"
+        );
     }
 
     #[test]

@@ -235,6 +235,7 @@ mod tests {
             name: name.into(),
             kind: SpanKind::Server,
             scope: Scope::default(),
+            service: None,
             parent: None,
             status: Status::Unset,
             attributes: Attributes::new(),

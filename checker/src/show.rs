@@ -75,8 +75,9 @@ fn rows(spans: &[Span], prefix: &str, out: &mut Vec<Row>, top: bool) {
             (false, true) => ("└─ ", "   "),
             (false, false) => ("├─ ", "│  "),
         };
+        let service = span.service.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
         out.push(Row {
-            label: format!("{prefix}{branch}{}", span.name),
+            label: format!("{prefix}{branch}{}{service}", span.name),
             span: Span { children: vec![], ..span.clone() },
         });
         rows(&span.children, &format!("{prefix}{next}"), out, false);
@@ -136,6 +137,7 @@ mod tests {
             name: name.into(),
             kind,
             scope: Scope::default(),
+            service: None,
             parent: None,
             status: Status::Unset,
             attributes: Attributes::new(),

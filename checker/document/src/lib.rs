@@ -145,6 +145,10 @@ pub struct Span {
     pub name: String,
     pub kind: SpanKind,
     pub scope: Scope,
+    /// The service that emitted the span, when it is not the document's main one (the
+    /// resource's `service.name`): spans of a second, downstream service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// Only on roots whose parent is elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
@@ -372,6 +376,7 @@ mod tests {
             name: "fetch".into(),
             kind: SpanKind::Client,
             scope: Scope { name: "svc".into(), version: Some("0.1.0".into()) },
+            service: None,
             parent: None,
             status: Status::Error { description: "down".into() },
             attributes: attributes.clone(),
@@ -390,6 +395,7 @@ mod tests {
                 name: String::new(),
                 kind: SpanKind::Internal,
                 scope: Scope { name: "svc".into(), version: None },
+                service: Some("downstream".into()),
                 parent: None,
                 status: Status::Ok,
                 attributes: Attributes::new(),

@@ -37,6 +37,10 @@ use opentelemetry_sdk::trace::{IdGenerator, InMemorySpanExporter, RandomIdGenera
 pub struct Edge {
     /// Give this to a tracer provider (`with_simple_exporter`, `with_batch_exporter`).
     pub spans: SpanSink,
+    /// A second span exporter, for the position service's own tracer provider once you
+    /// instrument it (a provider stamps its one resource on everything it exports, so two
+    /// services with two names need two providers, each with its exporter).
+    pub position_spans: SpanSink,
     /// Give this to a `PeriodicReader`.
     pub metrics: MetricSink,
     /// Give this to a logger provider (`with_simple_exporter`, `with_batch_exporter`).
@@ -50,6 +54,7 @@ pub struct Edge {
 #[derive(Debug, Clone, Default)]
 pub struct Captured {
     pub spans: MemorySpans,
+    pub position_spans: MemorySpans,
     pub metrics: InMemoryMetricExporter,
     pub logs: MemoryLogs,
 }
@@ -60,6 +65,7 @@ impl Edge {
         let captured = Captured::default();
         let edge = Edge {
             spans: SpanSink::Memory(captured.spans.clone()),
+            position_spans: SpanSink::Memory(captured.position_spans.clone()),
             metrics: MetricSink::Memory(captured.metrics.clone()),
             logs: LogSink::Memory(captured.logs.clone()),
             ids: Ids::Sequence(SequenceIds::default()),
@@ -74,6 +80,7 @@ impl Edge {
         let Some(protocol) = otlp_protocol() else {
             return Ok(Edge {
                 spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
+                position_spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
                 metrics: MetricSink::Stdout(opentelemetry_stdout::MetricExporter::default()),
                 logs: LogSink::Stdout(opentelemetry_stdout::LogExporter::default()),
                 ids,
@@ -86,8 +93,9 @@ impl Edge {
         let runtime = OtlpRuntime::start()?;
         // Built inside the OTLP runtime: tonic's channel spawns its connection task there.
         let _inside = runtime.handle().enter();
-        let (spans, metrics, logs) = match protocol {
+        let (spans, position_spans, metrics, logs) = match protocol {
             OtlpProtocol::Grpc => (
+                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
                 SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
                 MetricExporter::builder().with_tonic().build().map_err(|e| failed("metric", e))?,
                 LogExporter::builder().with_tonic().build().map_err(|e| failed("log", e))?,
@@ -95,6 +103,11 @@ impl Edge {
             OtlpProtocol::HttpProtobuf => {
                 let http = HyperHttp::new();
                 (
+                    SpanExporter::builder()
+                        .with_http()
+                        .with_http_client(http.clone())
+                        .build()
+                        .map_err(|e| failed("span", e))?,
                     SpanExporter::builder()
                         .with_http()
                         .with_http_client(http.clone())
@@ -111,6 +124,7 @@ impl Edge {
         };
         Ok(Edge {
             spans: SpanSink::Otlp(Box::new(Otlp::new(spans, "spans", &runtime))),
+            position_spans: SpanSink::Otlp(Box::new(Otlp::new(position_spans, "spans", &runtime))),
             metrics: MetricSink::Otlp(Box::new(Otlp::new(metrics, "metrics", &runtime))),
             logs: LogSink::Otlp(Box::new(Otlp::new(logs, "logs", &runtime))),
             ids,

@@ -13,6 +13,8 @@ use crate::Edge;
 #[derive(Debug, Clone)]
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
+    /// The position service's own provider, once it is instrumented (its own resource).
+    position_tracer_provider: Option<SdkTracerProvider>,
     meter_provider: SdkMeterProvider,
     logger_provider: SdkLoggerProvider,
 }
@@ -21,9 +23,17 @@ impl Telemetry {
     pub fn new(tracer_provider: SdkTracerProvider) -> Self {
         Self {
             tracer_provider,
+            position_tracer_provider: None,
             meter_provider: SdkMeterProvider::builder().build(),
             logger_provider: SdkLoggerProvider::builder().build(),
         }
+    }
+
+    /// The position service's tracer provider: a second service has its own resource, so
+    /// its own provider (built over `edge.position_spans`).
+    pub fn with_position_tracer_provider(mut self, provider: SdkTracerProvider) -> Self {
+        self.position_tracer_provider = Some(provider);
+        self
     }
 
     pub fn with_meter_provider(mut self, meter_provider: SdkMeterProvider) -> Self {
@@ -40,6 +50,11 @@ impl Telemetry {
         &self.tracer_provider
     }
 
+    /// The position service's tracer provider, or the main one when it has none of its own.
+    pub fn position_tracer_provider(&self) -> &SdkTracerProvider {
+        self.position_tracer_provider.as_ref().unwrap_or(&self.tracer_provider)
+    }
+
     pub fn meter_provider(&self) -> &SdkMeterProvider {
         &self.meter_provider
     }
@@ -53,6 +68,9 @@ impl Telemetry {
         // Errors here mean "nothing to flush" or "already shut down"; the capture reports
         // what actually arrived, which is what the learner needs to see.
         let _ = self.tracer_provider.force_flush();
+        if let Some(p) = &self.position_tracer_provider {
+            let _ = p.force_flush();
+        }
         let _ = self.meter_provider.force_flush();
         let _ = self.logger_provider.force_flush();
     }
@@ -61,6 +79,9 @@ impl Telemetry {
     /// nothing buffered is lost.
     pub fn shutdown(&self) {
         let _ = self.tracer_provider.shutdown();
+        if let Some(p) = &self.position_tracer_provider {
+            let _ = p.shutdown();
+        }
         let _ = self.meter_provider.shutdown();
         let _ = self.logger_provider.shutdown();
     }

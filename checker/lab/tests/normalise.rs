@@ -130,3 +130,49 @@ fn captures_keep_relative_timings_for_waterfalls() {
 fn the_document_reads_as_expected() {
     insta::assert_snapshot!(capture().without_timing().to_yaml());
 }
+
+/// Two services, each with its own provider and resource: the position service's spans
+/// join the same trace and say which service they come from.
+struct TwoServices;
+
+impl Service for TwoServices {
+    fn telemetry(edge: Edge) -> Telemetry {
+        let main = SdkTracerProvider::builder()
+            .with_resource(Resource::builder().with_service_name("probe").build())
+            .with_id_generator(edge.ids)
+            .with_simple_exporter(edge.spans)
+            .build();
+        let position = SdkTracerProvider::builder()
+            .with_resource(Resource::builder().with_service_name("probe-position").build())
+            .with_simple_exporter(edge.position_spans)
+            .build();
+        Telemetry::new(main).with_position_tracer_provider(position)
+    }
+
+    fn distance(telemetry: &Telemetry, _position: PositionClient) -> Router {
+        let tracer = telemetry.tracer_provider().tracer("probe");
+        let position = telemetry.position_tracer_provider().tracer("probe-position");
+        Router::new()
+            .route(
+                "/distance/{place}",
+                get(move || {
+                    let (tracer, position) = (tracer.clone(), position.clone());
+                    async move {
+                        tracer.in_span("GET /distance/{place}", |_| position.in_span("GET /position", |_| {}));
+                        "ok"
+                    }
+                }),
+            )
+            .route("/places", get(|| async { "[]" }))
+    }
+}
+
+#[test]
+fn a_second_service_s_spans_say_which_service_they_come_from() {
+    let document = capture::capture::<TwoServices>(&scenario::DISTANCE);
+    assert_eq!(document.resource["service.name"], telemetry_document::Value::String("probe".into()));
+    let root = &document.traces[0].spans[0];
+    assert_eq!(root.service, None, "the main service's spans need no tag");
+    assert_eq!(root.children[0].name, "GET /position");
+    assert_eq!(root.children[0].service.as_deref(), Some("probe-position"));
+}

@@ -21,16 +21,29 @@ use crate::edge::Captured;
 type SpanKey = (TraceId, SpanId);
 
 pub fn document(captured: &Captured, requests: Vec<String>) -> Document {
-    let spans = captured.spans.finished_spans();
-    let (traces, paths) = traces(&spans);
     let metrics_exports = captured.metrics.get_finished_metrics().unwrap_or_default();
     let logs = captured.logs.emitted();
-    // Every signal carries the same resource; take it from whichever signal has one.
+    // Every signal of the main service carries the same resource; take it from whichever
+    // signal has one.
     let resource = captured
         .spans
         .resource()
         .or_else(|| logs.first().map(|l| l.resource.clone().into_owned()))
         .or_else(|| metrics_exports.last().map(|m| m.resource().clone()));
+    // Spans of the second service come through their own exporter, with their own resource:
+    // they join the same traces, tagged with their service's name when it is another one.
+    let mut spans = captured.spans.finished_spans();
+    let position_spans = captured.position_spans.finished_spans();
+    let main_name = resource.as_ref().and_then(service_name);
+    let position_name = captured.position_spans.resource().as_ref().and_then(service_name);
+    let mut services = HashMap::new();
+    if let Some(name) = position_name.filter(|n| Some(n) != main_name.as_ref()) {
+        for span in &position_spans {
+            services.insert((span.span_context.trace_id(), span.span_context.span_id()), name.clone());
+        }
+    }
+    spans.extend(position_spans);
+    let (traces, paths) = traces(&spans, &services);
     Document {
         requests,
         resource: resource.map(|r| resource_attributes(&r)).unwrap_or_default(),
@@ -39,6 +52,10 @@ pub fn document(captured: &Captured, requests: Vec<String>) -> Document {
         metrics: metrics_exports.last().map(metrics).unwrap_or_default(),
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
     }
+}
+
+fn service_name(resource: &Resource) -> Option<String> {
+    resource.get(&opentelemetry::Key::from_static_str("service.name")).map(|v| v.to_string())
 }
 
 fn resource_attributes(resource: &Resource) -> Attributes {
@@ -89,7 +106,7 @@ struct Node<'a> {
     children: Vec<Node<'a>>,
 }
 
-fn traces(spans: &[SpanData]) -> (Vec<Trace>, HashMap<SpanKey, String>) {
+fn traces(spans: &[SpanData], services: &HashMap<SpanKey, String>) -> (Vec<Trace>, HashMap<SpanKey, String>) {
     // Group by trace; traces in the order their first span started.
     let mut groups: HashMap<TraceId, Vec<&SpanData>> = HashMap::new();
     for span in spans {
@@ -123,7 +140,7 @@ fn traces(spans: &[SpanData]) -> (Vec<Trace>, HashMap<SpanKey, String>) {
 
     let traces = trees
         .iter()
-        .map(|(start, roots)| Trace { spans: roots.iter().map(|n| span(n, true, *start, &paths)).collect() })
+        .map(|(start, roots)| Trace { spans: roots.iter().map(|n| span(n, true, *start, &paths, services)).collect() })
         .collect();
     (traces, paths)
 }
@@ -155,7 +172,13 @@ fn nodes<'a>(
         .collect()
 }
 
-fn span(node: &Node, is_root: bool, trace_start: SystemTime, paths: &HashMap<SpanKey, String>) -> Span {
+fn span(
+    node: &Node,
+    is_root: bool,
+    trace_start: SystemTime,
+    paths: &HashMap<SpanKey, String>,
+    services: &HashMap<SpanKey, String>,
+) -> Span {
     let d = node.data;
     let parent = if d.parent_span_is_remote {
         Some(ParentLink::Remote)
@@ -175,6 +198,7 @@ fn span(node: &Node, is_root: bool, trace_start: SystemTime, paths: &HashMap<Spa
             opentelemetry::trace::SpanKind::Internal => SpanKind::Internal,
         },
         scope: scope(&d.instrumentation_scope),
+        service: services.get(&(d.span_context.trace_id(), d.span_context.span_id())).cloned(),
         parent,
         status: match &d.status {
             opentelemetry::trace::Status::Unset => Status::Unset,
@@ -197,7 +221,7 @@ fn span(node: &Node, is_root: bool, trace_start: SystemTime, paths: &HashMap<Spa
                 paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
             })
             .collect(),
-        children: node.children.iter().map(|c| span(c, false, trace_start, paths)).collect(),
+        children: node.children.iter().map(|c| span(c, false, trace_start, paths, services)).collect(),
         timing: Some(Timing {
             start_us: micros(trace_start, d.start_time),
             duration_us: micros(d.start_time, d.end_time),
