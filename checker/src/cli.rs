@@ -230,18 +230,19 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
 
 fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) -> ExitCode {
     let side = if solution { Side::Solution } else { Side::Exercise };
-    let verdict = grade::grade(track, &[exercise], side, options).remove(0);
+    // Captured afresh, with no snapshot needed: `show` also serves while writing one.
+    let ran = grade::run(track, &[exercise], side, options).remove(0);
     let whose = if solution { "the reference solution" } else { "your code" };
     println!("{}", report::bold(&format!("{}: what {whose} emitted", exercise.title())));
-    match &verdict.document {
-        Some(document) => {
+    match ran {
+        Ok(crate::capture::Outcome::Captured(document)) => {
             println!();
-            print!("{}", crate::show::render(document));
+            print!("{}", crate::show::render(&document));
             ExitCode::SUCCESS
         }
-        None => {
-            // It did not run: say why, as `check` would.
-            print!("{}", report::verdict_details(exercise, &verdict, false));
+        other => {
+            // It did not run to the end: say why, as `check` would.
+            print!("{}", report::verdict_details(exercise, &grade::verdict(track, exercise, other), false));
             ExitCode::FAILURE
         }
     }

@@ -357,7 +357,8 @@ fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             m,
-            "no metrics were exported. Usually the meter provider has no reader (`PeriodicReader::builder(edge.metrics)`), \
+            "no metrics were exported. Usually no instrument recorded anything (an instrument that is created but \
+             never used exports nothing), or the meter provider has no reader (`PeriodicReader::builder(edge.metrics)`), \
              is not handed to `Telemetry::with_meter_provider`, or the instruments come from another provider.",
         );
         return;
@@ -397,14 +398,50 @@ fn show_attributes(attributes: &Attributes) -> String {
     format!("{{{}}}", inner.join(", "))
 }
 
+/// The boundaries the SDK uses when none are given: made for milliseconds.
+const SDK_DEFAULT_BOUNDS: &[f64] =
+    &[0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0, 10000.0];
+
+/// Same keys, and values that read the same once printed without quotes: the same data
+/// point with attributes of the wrong type.
+fn same_but_types(a: &Attributes, b: &Attributes) -> bool {
+    let plain = |v: &Value| v.to_string().trim_matches('"').to_string();
+    a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| plain(v) == plain(w)))
+}
+
 fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoint]) {
     let m = Signal::Metrics;
+    let mut paired = vec![false; actual.len()];
+    let mut wrong_bounds: Option<(Option<Vec<f64>>, Option<Vec<f64>>)> = None;
     for e in expected {
         let attrs = show_attributes(&e.attributes);
-        let Some(a) = actual.iter().find(|a| a.attributes == e.attributes) else {
+        let found = actual.iter().position(|a| a.attributes == e.attributes);
+        let Some(index) = found.or_else(|| {
+            // The same point with an attribute of another type: say so once, then compare it.
+            let i = actual
+                .iter()
+                .enumerate()
+                .position(|(i, a)| !paired[i] && same_but_types(&e.attributes, &a.attributes))?;
+            for (key, want) in &e.attributes {
+                let got = &actual[i].attributes[key];
+                if got.type_name() != want.type_name() {
+                    out.add(
+                        m,
+                        format!(
+                            "metric `{name}`: attribute `{key}` has type {} ({got}); expected type {} ({want})",
+                            got.type_name(),
+                            want.type_name()
+                        ),
+                    );
+                }
+            }
+            Some(i)
+        }) else {
             out.add(m, format!("metric `{name}` has no data point with {attrs}"));
             continue;
         };
+        paired[index] = true;
+        let a = &actual[index];
         let show =
             |v: &Option<Value>| v.as_ref().map(|v| format!("{v} ({})", v.type_name())).unwrap_or("nothing".into());
         if e.value != a.value {
@@ -414,21 +451,33 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
             out.add(
                 m,
                 format!(
-                    "metric `{name}` {attrs}: count is {:?}; expected {:?}",
+                    "metric `{name}` {attrs}: count is {}; expected {}",
                     a.count.unwrap_or(0),
                     e.count.unwrap_or(0)
                 ),
             );
         }
         if e.bounds != a.bounds {
-            out.add(
-                m,
-                format!("metric `{name}` {attrs}: bucket boundaries are {:?}; expected {:?}", a.bounds, e.bounds),
-            );
+            wrong_bounds = Some((a.bounds.clone(), e.bounds.clone()));
         }
     }
-    for a in actual {
-        if !expected.iter().any(|e| e.attributes == a.attributes) {
+    // Boundaries are per instrument: one line, however many points.
+    if let Some((got, want)) = wrong_bounds {
+        let list = |b: &Option<Vec<f64>>| match b {
+            Some(b) => format!("{b:?}"),
+            None => "none".into(),
+        };
+        let mut text = format!("metric `{name}` has bucket boundaries {}; expected {}", list(&got), list(&want));
+        if got.as_deref() == Some(SDK_DEFAULT_BOUNDS) {
+            text.push_str(
+                ". Those are the SDK's defaults, made for milliseconds: give the histogram its boundaries in seconds \
+                 with `.with_boundaries(vec![...])`",
+            );
+        }
+        out.add(m, text);
+    }
+    for (a, was_paired) in actual.iter().zip(paired) {
+        if !was_paired && !expected.iter().any(|e| e.attributes == a.attributes) {
             out.add(m, format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)));
         }
     }
@@ -757,8 +806,22 @@ mod tests {
         let expected = histogram(3, vec![0.1, 1.0]);
         assert!(one(&expected, &histogram(2, vec![0.1, 1.0])).contains("count is 2; expected 3"));
         assert!(
-            one(&expected, &histogram(3, vec![100.0]))
-                .contains("bucket boundaries are Some([100.0]); expected Some([0.1, 1.0])")
+            one(&expected, &histogram(3, vec![100.0])).contains("has bucket boundaries [100.0]; expected [0.1, 1.0]")
+        );
+        let defaults = one(&expected, &histogram(3, SDK_DEFAULT_BOUNDS.to_vec()));
+        assert!(defaults.contains("Those are the SDK's defaults, made for milliseconds"), "{defaults}");
+    }
+
+    #[test]
+    fn a_data_point_attribute_of_the_wrong_type() {
+        let mut as_text = point("/a", 2);
+        as_text.attributes.insert("http.response.status_code".into(), Value::String("200".into()));
+        let mut as_int = point("/a", 2);
+        as_int.attributes.insert("http.response.status_code".into(), Value::Int(200));
+        let counter = |p| metrics_doc(vec![metric("app.requests", MetricKind::Counter, "", vec![p])]);
+        assert_eq!(
+            one(&counter(as_int), &counter(as_text)),
+            "metric `app.requests`: attribute `http.response.status_code` has type string (\"200\"); expected type i64 (200)"
         );
     }
 
@@ -769,6 +832,7 @@ mod tests {
             scope: Scope::default(),
             attributes: Attributes::new(),
             span: span.map(str::to_string),
+            target: None,
         }
     }
 

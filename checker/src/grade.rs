@@ -151,7 +151,7 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
     results.into_inner().expect("runners finished").into_iter().map(|r| r.expect("every exercise ran")).collect()
 }
 
-fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
+pub(crate) fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
     let outcome = match ran {
         Err(errors) => {
             return Verdict::new(Status::CompileError, "does not compile; the compiler says:").with_details(errors);
@@ -213,12 +213,13 @@ impl Verdict {
 
 /// Compares a capture with the snapshot.
 fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
-    let actual = captured.without_timing();
+    let actual = captured.clone().for_snapshot();
     if actual == expected.document {
         return Verdict::new(Status::Pass, "emits exactly the expected telemetry");
     }
     let differences = compare::differences(&expected.document, &actual);
-    let likely_causes = diagnose::likely_causes(&expected.document, &actual);
+    // Diagnosis sees what snapshots leave out (log targets).
+    let likely_causes = diagnose::likely_causes(&expected.document, &captured);
     let (want, got) = (format!("{}\n", expected.yaml.trim_end()), format!("{}\n", actual.to_yaml().trim_end()));
     let raw = similar::TextDiff::from_lines(&want, &got)
         .unified_diff()

@@ -288,6 +288,11 @@ pub struct LogRecord {
     /// `None` when the record is not correlated with any span.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<String>,
+    /// Where the record was written (the `tracing` target or `log` module path), kept in
+    /// captures for diagnosis (the SDK's own records come from `opentelemetry*`), never in
+    /// snapshots: it names the learner's crate, which differs from the solution's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// Names a span by position: `trace 2 > GET /distance/{place} > fetch-iss-position`.
@@ -323,8 +328,11 @@ impl Document {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// The same document without what snapshots never hold (timings).
-    pub fn without_timing(mut self) -> Self {
+    /// The same document without what snapshots never hold: timings and log targets.
+    pub fn for_snapshot(mut self) -> Self {
+        for log in &mut self.logs {
+            log.target = None;
+        }
         fn strip(spans: &mut [Span]) {
             for span in spans {
                 span.timing = None;
@@ -428,7 +436,7 @@ mod tests {
 
     #[test]
     fn yaml_round_trip_keeps_types() {
-        let doc = sample().without_timing();
+        let doc = sample().for_snapshot();
         let back = Document::from_yaml(&doc.to_yaml()).unwrap();
         assert_eq!(doc, back);
         let km = &back.resource["app.km"];

@@ -105,10 +105,10 @@ fn capture() -> telemetry_document::Document {
 
 #[test]
 fn the_same_code_gives_the_same_document_every_time_even_in_parallel() {
-    let first = capture().without_timing();
+    let first = capture().for_snapshot();
     let parallel: Vec<_> = (0..3).map(|_| std::thread::spawn(capture)).collect();
     for run in parallel {
-        assert_eq!(run.join().unwrap().without_timing(), first);
+        assert_eq!(run.join().unwrap().for_snapshot(), first);
     }
     assert_eq!(first.traces.len(), 3, "one trace per /distance request: {first:#?}");
 }
@@ -128,7 +128,7 @@ fn captures_keep_relative_timings_for_waterfalls() {
 
 #[test]
 fn the_document_reads_as_expected() {
-    insta::assert_snapshot!(capture().without_timing().to_yaml());
+    insta::assert_snapshot!(capture().for_snapshot().to_yaml());
 }
 
 /// Two services, each with its own provider and resource: the position service's spans

@@ -311,5 +311,6 @@ fn log_record(
         span: record.trace_context().map(|tc| {
             paths.get(&(tc.trace_id, tc.span_id)).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
         }),
+        target: record.target().map(|t| t.to_string()),
     }
 }
