@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex11_propagation_solution::Exercise>()
+}
