@@ -151,7 +151,8 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
     results.into_inner().expect("runners finished").into_iter().map(|r| r.expect("every exercise ran")).collect()
 }
 
-pub(crate) fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
+/// The verdict of one crate's run against its exercise's snapshot.
+pub fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
     let outcome = match ran {
         Err(errors) => {
             return Verdict::new(Status::CompileError, "does not compile; the compiler says:").with_details(errors);

@@ -1,0 +1,115 @@
+//! Plausible mistakes fail, with a message that points at them.
+//!
+//! Each variant in `variants.toml` is a solution with one change a learner could make.
+//! It is built as the workspace crate `lab-variant` (`checker/variants`, which shares every
+//! dependency already built), captured like any exercise, and graded against the exercise's
+//! snapshot: it must fail, and what the learner reads must contain every `expect` text.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use checker::capture;
+use checker::grade::{self, Verdict};
+use checker::track::{Side, Track};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Variants {
+    variant: Vec<Variant>,
+}
+
+#[derive(Deserialize)]
+struct Variant {
+    exercise: String,
+    mistake: String,
+    file: String,
+    replace: String,
+    with: String,
+    expect: Vec<String>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Builds `lab-variant` from `src` and returns its executable, or the compiler's output.
+fn build(src: &Path) -> Result<PathBuf, String> {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["build", "-p", "lab-variant", "--message-format=json", "--color=never"])
+        .env("LAB_VARIANT_SRC", src)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let executable = stdout.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|m| {
+        (m["reason"] == "compiler-artifact" && m["target"]["name"] == "lab-variant")
+            .then(|| m["executable"].as_str().map(PathBuf::from))
+            .flatten()
+    });
+    match (output.status.success(), executable) {
+        (true, Some(exe)) => Ok(exe),
+        _ => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
+/// Everything the learner reads about a verdict.
+fn learner_reads(verdict: &Verdict) -> String {
+    let mut text = verdict.message.clone();
+    for d in &verdict.differences {
+        text.push('\n');
+        text.push_str(&d.text);
+    }
+    for cause in &verdict.likely_causes {
+        text.push('\n');
+        text.push_str(cause);
+    }
+    if let Some(details) = &verdict.details {
+        text.push('\n');
+        text.push_str(details);
+    }
+    text
+}
+
+#[test]
+fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
+    let root = root();
+    let track = Track::load(&root).unwrap();
+    let variants: Variants =
+        toml::from_str(&std::fs::read_to_string(root.join("checker/tests/variants.toml")).unwrap())
+            .expect("variants.toml parses");
+    let mut problems = Vec::new();
+    for v in &variants.variant {
+        let exercise = track.find(&v.exercise).unwrap_or_else(|| panic!("no exercise `{}` in the track", v.exercise));
+        let label = format!("{} / {}", exercise.title(), v.mistake);
+        let dir = tempfile::tempdir().unwrap();
+        let src = root.join(exercise.folder(Side::Solution)).join("src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        let file = dir.path().join(v.file.strip_prefix("src/").unwrap_or(&v.file));
+        let original = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{label}: no file {}", v.file));
+        let found = original.matches(&v.replace).count();
+        if found != 1 {
+            problems.push(format!("{label}: the text to replace occurs {found} times in {} (must be once)", v.file));
+            continue;
+        }
+        std::fs::write(&file, original.replacen(&v.replace, &v.with, 1)).unwrap();
+
+        let ran = build(dir.path()).map(|exe| capture::run(&exe, &exercise.scenario, Duration::from_secs(60)));
+        let verdict = grade::verdict(&track, exercise, ran);
+        let reads = learner_reads(&verdict);
+        println!("--- {label}: {}\n{reads}\n", verdict.status.word());
+        if verdict.passed() {
+            problems.push(format!("{label}: the mistake passes the checker"));
+        }
+        for expected in &v.expect {
+            if !reads.contains(expected.as_str()) {
+                problems.push(format!("{label}: the learner never reads {expected:?}; they read:\n{reads}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
+}
