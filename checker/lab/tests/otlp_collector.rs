@@ -56,6 +56,13 @@ const SOLUTIONS: &[Expected] = &[
         metrics: &[],
         logs: &[],
     },
+    Expected {
+        package: "ex10-log-bridging-solution",
+        service_name: "iss-distance",
+        spans: &["load-places", "GET /distance/{place}", "GET", "compute-distance"],
+        metrics: &["app.requests", "http.server.request.duration", "http.server.active_requests"],
+        logs: &["places loaded", "place resolved"],
+    },
 ];
 
 /// What this binary's own service sends (see [`all_signals`]).
