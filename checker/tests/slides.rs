@@ -1,0 +1,397 @@
+//! The slides follow the track: `slides/lab.md` has one section per exercise of
+//! `exercises/track.toml`, in the same order, with the same numbers, names and folders.
+//!
+//! A section starts with a heading `## <N>. <Name>` (N is the exercise's position in the
+//! track, Name its `name`), and the next line that is not blank is
+//! ``Exercise: `exercises/<dir>` ``. Any other `## ` heading that starts with a number and
+//! a dot is taken as a section heading too, so that a renamed or renumbered section is
+//! reported instead of silently ignored. Headings inside fenced code blocks and HTML
+//! comments (speaker notes) do not count.
+//!
+//! Sections of exercises that are not in the track yet wait in `slides/upcoming.md`, in
+//! the same format; when an exercise lands in the track, its section moves to `lab.md`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Track {
+    #[serde(rename = "exercise")]
+    exercises: Vec<TrackExercise>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TrackExercise {
+    dir: String,
+    name: String,
+}
+
+/// One `## N. Name` section of a deck.
+#[derive(Debug)]
+struct Section {
+    /// 1-based line of the heading.
+    line: usize,
+    /// The heading as written, for messages.
+    heading: String,
+    number: Option<usize>,
+    name: String,
+    /// The folder of the `Exercise:` line, if the line is there and well formed.
+    dir: Option<String>,
+    /// What follows the heading instead of a well-formed `Exercise:` line.
+    exercise_line: Option<String>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the checker lives in the workspace").to_path_buf()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn track() -> Vec<TrackExercise> {
+    let path = root().join("exercises/track.toml");
+    let track: Track =
+        toml::from_str(&read(&path)).unwrap_or_else(|e| panic!("{} is not a valid track file: {e}", path.display()));
+    track.exercises
+}
+
+/// `## 3. First span` -> (Some(3), "First span"). `None` for headings that are not
+/// section headings (no digits and dot after `## `).
+fn parse_heading(line: &str) -> Option<(Option<usize>, String)> {
+    let rest = line.strip_prefix("## ")?.trim();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let after = rest[digits.len()..].strip_prefix('.')?;
+    Some((digits.parse().ok(), after.trim().to_string()))
+}
+
+/// ``Exercise: `exercises/03-first-span` `` -> "03-first-span".
+fn parse_exercise_line(line: &str) -> Option<String> {
+    let path = line.trim().strip_prefix("Exercise:")?.trim().strip_prefix('`')?.strip_suffix('`')?;
+    let dir = path.strip_prefix("exercises/")?.trim_end_matches('/');
+    (!dir.is_empty() && !dir.contains('/')).then(|| dir.to_string())
+}
+
+/// The deck's sections, in order, skipping fenced code and HTML comments.
+fn parse_sections(text: &str) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut in_comment = false;
+    // The section whose `Exercise:` line is still awaited.
+    let mut awaiting = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end();
+        let trimmed = line.trim_start();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            continue;
+        }
+        if in_comment {
+            if trimmed.contains("-->") {
+                in_comment = false;
+            }
+            continue;
+        }
+        if trimmed.starts_with("<!--") {
+            in_comment = !trimmed.contains("-->");
+            continue;
+        }
+        if awaiting {
+            if trimmed.is_empty() {
+                continue;
+            }
+            awaiting = false;
+            let section = sections.last_mut().expect("awaiting follows a section");
+            match parse_exercise_line(trimmed) {
+                Some(dir) => section.dir = Some(dir),
+                None => section.exercise_line = Some(trimmed.to_string()),
+            }
+            if section.dir.is_some() {
+                continue;
+            }
+        }
+        for marker in ["```", "~~~"] {
+            if trimmed.starts_with(marker) {
+                fence = Some(marker);
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        if let Some((number, name)) = parse_heading(line) {
+            sections.push(Section {
+                line: i + 1,
+                heading: line.to_string(),
+                number,
+                name,
+                dir: None,
+                exercise_line: None,
+            });
+            awaiting = true;
+        }
+    }
+    sections
+}
+
+/// What is wrong with `deck`'s front matter, if anything: it must open the file and say
+/// `marp: true`.
+fn front_matter_problem(deck: &str, text: &str) -> Option<String> {
+    let mut lines = text.lines();
+    if lines.next().map(str::trim_end) != Some("---") {
+        return Some(format!(
+            "{deck} must start with Marp front matter: a first line `---`, then `marp: true`, then `---`"
+        ));
+    }
+    let mut marp = false;
+    for line in lines {
+        let line = line.trim();
+        if line == "---" {
+            return (!marp).then(|| {
+                format!("{deck}: the front matter has no `marp: true`, so Marp will not render it as slides")
+            });
+        }
+        if let Some(value) = line.strip_prefix("marp:") {
+            marp = value.trim() == "true";
+        }
+    }
+    Some(format!("{deck}: the front matter is never closed by a line `---`"))
+}
+
+fn expected_heading(number: usize, e: &TrackExercise) -> String {
+    format!("the heading `## {number}. {}` and then the line ``Exercise: `exercises/{}` ``", e.name, e.dir)
+}
+
+fn where_(deck: &str, s: &Section) -> String {
+    format!("{deck}:{} `{}`", s.line, s.heading)
+}
+
+/// Problems with a deck's section format, shared by both decks: every section has its
+/// `Exercise:` line, and numbers only go up.
+fn format_problems(deck: &str, sections: &[Section], problems: &mut Vec<String>) {
+    for s in sections {
+        if s.number.is_none() {
+            problems.push(format!("{}: the number is not a number", where_(deck, s)));
+        }
+        if s.dir.is_none() {
+            problems.push(match &s.exercise_line {
+                Some(found) => format!(
+                    "{}: the line after the heading must name the exercise's folder, like ``Exercise: `exercises/03-first-span` ``; found `{found}`",
+                    where_(deck, s)
+                ),
+                None => format!(
+                    "{}: no line ``Exercise: `exercises/<folder>` `` after the heading",
+                    where_(deck, s)
+                ),
+            });
+        }
+    }
+    for pair in sections.windows(2) {
+        if let (Some(a), Some(b)) = (pair[0].number, pair[1].number)
+            && b <= a
+        {
+            problems.push(format!(
+                "{} comes after section {a} (line {}): sections must follow the track's order, each once",
+                where_(deck, &pair[1]),
+                pair[0].line
+            ));
+        }
+    }
+}
+
+/// Everything that keeps `lab.md` from matching the track, as messages for the instructor.
+fn lab_problems(track: &[TrackExercise], lab: &str, upcoming: Option<&str>) -> Vec<String> {
+    const DECK: &str = "slides/lab.md";
+    let mut problems = Vec::new();
+    if let Some(p) = front_matter_problem(DECK, lab) {
+        problems.push(p);
+    }
+    let sections = parse_sections(lab);
+    format_problems(DECK, &sections, &mut problems);
+    let waiting = upcoming.map(parse_sections).unwrap_or_default();
+
+    for s in &sections {
+        let Some(number) = s.number else { continue };
+        let Some(exercise) = number.checked_sub(1).and_then(|i| track.get(i)) else {
+            problems.push(format!(
+                "{}: exercise {number} is not in exercises/track.toml (it has {} exercises). Move the section to slides/upcoming.md until the exercise lands, or fix its number",
+                where_(DECK, s),
+                track.len()
+            ));
+            continue;
+        };
+        if s.name != exercise.name {
+            problems.push(format!(
+                "{}: exercise {number} is named `{}` in the track; the heading must be `## {number}. {}`",
+                where_(DECK, s),
+                exercise.name,
+                exercise.name
+            ));
+        }
+        if let Some(dir) = &s.dir
+            && *dir != exercise.dir
+        {
+            problems.push(format!(
+                "{}: names the folder `exercises/{dir}`, but exercise {number} lives in `exercises/{}`",
+                where_(DECK, s),
+                exercise.dir
+            ));
+        }
+    }
+
+    for (i, exercise) in track.iter().enumerate() {
+        let number = i + 1;
+        if sections.iter().any(|s| s.number == Some(number)) {
+            continue;
+        }
+        let mut message = format!(
+            "exercise {number}. {} (exercises/{}) has no section in {DECK}: add one starting with {}",
+            exercise.name,
+            exercise.dir,
+            expected_heading(number, exercise)
+        );
+        if let Some(w) = waiting.iter().find(|w| w.dir.as_deref() == Some(&exercise.dir) || w.name == exercise.name) {
+            let _ = write!(
+                message,
+                ". Its section is waiting in slides/upcoming.md:{} (`{}`): move it to {DECK}",
+                w.line, w.heading
+            );
+        }
+        problems.push(message);
+    }
+    problems
+}
+
+/// Problems with `upcoming.md`: same format, in order, and nothing that belongs in
+/// `lab.md` already.
+fn upcoming_problems(track: &[TrackExercise], upcoming: &str) -> Vec<String> {
+    const DECK: &str = "slides/upcoming.md";
+    let mut problems = Vec::new();
+    if let Some(p) = front_matter_problem(DECK, upcoming) {
+        problems.push(p);
+    }
+    let sections = parse_sections(upcoming);
+    format_problems(DECK, &sections, &mut problems);
+    for s in &sections {
+        let landed = track
+            .iter()
+            .enumerate()
+            .find(|(i, e)| s.number == Some(i + 1) || s.dir.as_deref() == Some(&e.dir) || s.name == e.name);
+        if let Some((i, e)) = landed {
+            problems.push(format!(
+                "{}: exercise {}. {} (exercises/{}) is in the track now: move this section to slides/lab.md and renumber or rename it to match",
+                where_(DECK, s),
+                i + 1,
+                e.name,
+                e.dir
+            ));
+        }
+    }
+    problems
+}
+
+fn report(problems: &[String]) -> String {
+    let mut text = format!(
+        "the slides are out of step with exercises/track.toml ({} problem{}):\n",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        let _ = writeln!(text, "  - {p}");
+    }
+    text.push_str(
+        "Each exercise has one section in slides/lab.md, in track order, starting with `## <N>. <Name>` and then ``Exercise: `exercises/<dir>` `` (see slides/README.md).",
+    );
+    text
+}
+
+#[test]
+fn lab_deck_has_one_section_per_exercise_in_track_order() {
+    let track = track();
+    let lab = read(&root().join("slides/lab.md"));
+    let upcoming = std::fs::read_to_string(root().join("slides/upcoming.md")).ok();
+    let problems = lab_problems(&track, &lab, upcoming.as_deref());
+    assert!(problems.is_empty(), "{}", report(&problems));
+}
+
+#[test]
+fn upcoming_deck_holds_only_exercises_not_in_the_track_yet() {
+    let path = root().join("slides/upcoming.md");
+    let Ok(upcoming) = std::fs::read_to_string(&path) else {
+        return; // every section has moved to lab.md: nothing waits
+    };
+    let problems = upcoming_problems(&track(), &upcoming);
+    assert!(problems.is_empty(), "{}", report(&problems));
+}
+
+// The checks themselves, on small decks, so that a broken check cannot pass silently.
+
+fn small_track() -> Vec<TrackExercise> {
+    [("01-resource", "Resource"), ("02-tracer-provider", "Tracer provider")]
+        .into_iter()
+        .map(|(dir, name)| TrackExercise { dir: dir.into(), name: name.into() })
+        .collect()
+}
+
+const FRONT: &str = "---\nmarp: true\n---\n\n# Title\n\n---\n\n";
+
+fn deck(body: &str) -> String {
+    format!("{FRONT}{body}")
+}
+
+const GOOD: &str = "## 1. Resource\n\nExercise: `exercises/01-resource`\n\n---\n\n## Resource: the code\n\n```text\n## 9. Not a heading\n```\n\n<!--\n## 8. Nor this\n-->\n\n---\n\n## 2. Tracer provider\nExercise: `exercises/02-tracer-provider`\n";
+
+#[test]
+fn a_deck_in_step_with_the_track_passes() {
+    let problems = lab_problems(&small_track(), &deck(GOOD), None);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_missing_section_is_reported_and_points_at_upcoming() {
+    let lab = deck("## 1. Resource\nExercise: `exercises/01-resource`\n");
+    let upcoming = deck("## 2. Tracer provider\nExercise: `exercises/02-tracer-provider`\n");
+    let problems = lab_problems(&small_track(), &lab, Some(&upcoming));
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains("exercise 2. Tracer provider"), "{}", problems[0]);
+    assert!(problems[0].contains("move it to slides/lab.md"), "{}", problems[0]);
+    let problems = upcoming_problems(&small_track(), &upcoming);
+    assert!(problems[0].contains("is in the track now"), "{problems:#?}");
+}
+
+#[test]
+fn wrong_names_folders_numbers_and_order_are_reported() {
+    let cases = [
+        (GOOD.replace("1. Resource", "1. Resources"), "is named `Resource`"),
+        (GOOD.replace("exercises/01-resource", "exercises/01-res"), "lives in `exercises/01-resource`"),
+        (GOOD.replace("Exercise: `exercises/01-resource`", "See exercises/01-resource"), "must name the exercise's folder"),
+        (format!("{GOOD}\n---\n\n## 3. Nested spans\nExercise: `exercises/03-nested-spans`\n"), "exercise 3 is not in exercises/track.toml"),
+        (
+            "## 2. Tracer provider\nExercise: `exercises/02-tracer-provider`\n\n---\n\n## 1. Resource\nExercise: `exercises/01-resource`\n".to_string(),
+            "must follow the track's order",
+        ),
+    ];
+    for (body, expected) in cases {
+        let problems = lab_problems(&small_track(), &deck(&body), None);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "expected a problem containing {expected:?} for:\n{body}\ngot {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_deck_without_marp_front_matter_is_reported() {
+    for text in
+        [GOOD.to_string(), format!("---\ntheme: default\n---\n{GOOD}"), format!("---\nmarp: false\n---\n{GOOD}")]
+    {
+        let problems = lab_problems(&small_track(), &text, None);
+        assert!(problems.iter().any(|p| p.contains("front matter")), "{text}\n{problems:#?}");
+    }
+}
