@@ -398,6 +398,9 @@ fn show_attributes(attributes: &Attributes) -> String {
     format!("{{{}}}", inner.join(", "))
 }
 
+/// A histogram point's bucket boundaries.
+type Bounds = Option<Vec<f64>>;
+
 /// The boundaries the SDK uses when none are given: made for milliseconds.
 const SDK_DEFAULT_BOUNDS: &[f64] =
     &[0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0, 10000.0];
@@ -412,7 +415,8 @@ fn same_but_types(a: &Attributes, b: &Attributes) -> bool {
 fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoint]) {
     let m = Signal::Metrics;
     let mut paired = vec![false; actual.len()];
-    let mut wrong_bounds: Option<(Option<Vec<f64>>, Option<Vec<f64>>)> = None;
+    // (emitted, expected), once per instrument.
+    let mut wrong_bounds: Option<(Bounds, Bounds)> = None;
     for e in expected {
         let attrs = show_attributes(&e.attributes);
         let found = actual.iter().position(|a| a.attributes == e.attributes);
@@ -574,19 +578,8 @@ mod tests {
     use telemetry_document::{Event, MetricKind, ParentLink, Scope, SpanKind, Status};
 
     fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
-        Span {
-            name: name.into(),
-            kind,
-            scope: Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) },
-            service: None,
-            parent: None,
-            status: Status::Unset,
-            attributes: Attributes::new(),
-            events: vec![],
-            links: vec![],
-            children,
-            timing: None,
-        }
+        let scope = Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) };
+        Span { scope, children, ..Span::new(name, kind) }
     }
 
     /// A server span with a client child, as most exercises expect.

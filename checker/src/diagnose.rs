@@ -239,19 +239,7 @@ mod tests {
     use telemetry_document::{Scope, SpanKind, Trace, Value};
 
     fn span(name: &str) -> Span {
-        Span {
-            name: name.into(),
-            kind: SpanKind::Server,
-            scope: Scope::default(),
-            service: None,
-            parent: None,
-            status: Status::Unset,
-            attributes: Attributes::new(),
-            events: vec![],
-            links: vec![],
-            children: vec![],
-            timing: None,
-        }
+        Span::new(name, SpanKind::Server)
     }
 
     fn with_resource(pairs: &[(&str, &str)]) -> Document {

@@ -130,22 +130,10 @@ fn millis(us: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telemetry_document::{Attributes, Scope, SpanKind, Timing, Value};
+    use telemetry_document::{SpanKind, Timing, Value};
 
     fn span(name: &str, kind: SpanKind, start_us: u64, duration_us: u64, children: Vec<Span>) -> Span {
-        Span {
-            name: name.into(),
-            kind,
-            scope: Scope::default(),
-            service: None,
-            parent: None,
-            status: Status::Unset,
-            attributes: Attributes::new(),
-            events: vec![],
-            links: vec![],
-            children,
-            timing: Some(Timing { start_us, duration_us }),
-        }
+        Span { children, timing: Some(Timing { start_us, duration_us }), ..Span::new(name, kind) }
     }
 
     #[test]

@@ -167,6 +167,25 @@ pub struct Span {
     pub timing: Option<Timing>,
 }
 
+impl Span {
+    /// A span with nothing but a name and a kind: unset status, no attributes, no children.
+    pub fn new(name: impl Into<String>, kind: SpanKind) -> Span {
+        Span {
+            name: name.into(),
+            kind,
+            scope: Scope::default(),
+            service: None,
+            parent: None,
+            status: Status::Unset,
+            attributes: Attributes::new(),
+            events: vec![],
+            links: vec![],
+            children: vec![],
+            timing: None,
+        }
+    }
+}
+
 /// A span's status, written `unset`, `ok` or `error: <description>` in documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
