@@ -43,7 +43,7 @@ echo "Using $("$marp" --version | head -n 1)"
 
 mkdir -p "$dist"
 html="$dist/$deck.html"
-rm -f "$html"
+rm -f "$html" || true
 "$marp" --no-config-file --html "$input" -o "$html" || fail "HTML rendering of $input failed"
 [[ -s "$html" ]] || fail "HTML rendering of $input produced no file at $html"
 echo "HTML: made $html"
