@@ -1,0 +1,161 @@
+//! The telemetry setup (exercises 1 and 2, the metrics pipeline of exercise 8, the logs
+//! pipeline of exercise 10, the position service's provider and the W3C propagator of
+//! exercise 11), and since exercise 13, ready to ship: batch processors, flushed on the way
+//! out, a sampler, and settings from the standard `OTEL_*` variables.
+
+use lab::{Edge, Telemetry};
+use opentelemetry::metrics::{Meter, MeterProvider as _};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::{InstrumentationScope, KeyValue, global};
+use opentelemetry_appender_log::OpenTelemetryLogBridge;
+use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_VERSION};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
+
+/// The distance service's name: its resource's `service.name` and its instrumentation scope.
+const DISTANCE_SERVICE: &str = "iss-distance";
+/// The position service's name, for its own resource and scope.
+const POSITION_SERVICE: &str = "iss-position";
+
+/// Who is emitting: attached to every span, metric and log record this service exports.
+pub fn resource() -> Resource {
+    service_resource(DISTANCE_SERVICE)
+}
+
+/// A service's resource: its name, and the version and environment it shares with the other.
+fn service_resource(name: &'static str) -> Resource {
+    Resource::builder()
+        .with_service_name(name)
+        .with_attributes([
+            KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "workshop"),
+        ])
+        .build()
+}
+
+// TODO (1 of 2): ship it. Three changes to the pipelines below (the README explains each):
+// 1. A sampler, the same for both tracer providers: keep a share of the new traces, and
+//    let every span with a parent follow its parent's decision (local, or remote through
+//    `traceparent`), so that a trace is kept whole or not at all:
+//        Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
+//    (`opentelemetry_sdk::trace::Sampler`), given to each builder with `.with_sampler(...)`.
+//    Write it in a function `fn sampler() -> Sampler`, called once per provider.
+// 2. The share comes from the standard variable `OTEL_TRACES_SAMPLER_ARG` (a number from 0
+//    to 1) when it is set and valid, and is 0.5 otherwise: the code's default, the
+//    operator's override. `std::env::var("OTEL_TRACES_SAMPLER_ARG")`, `.ok()`, then parse it
+//    as an `f64`, keep it only within `0.0..=1.0`, and `.unwrap_or(0.5)`. Never `unwrap()`
+//    the variable itself: the checker clears every `OTEL_*` variable, so it grades the
+//    default, and a service must start without it.
+// 3. Batch processors instead of simple ones, for the spans of both services and the log
+//    records: `.with_batch_exporter(...)` in place of `.with_simple_exporter(...)`.
+
+/// The tracing pipeline, and the metrics and logs pipelines beside it.
+pub fn init(edge: Edge) -> Telemetry {
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_resource(resource())
+        // Given: under the checker, ids come from a fixed sequence (stable snapshots).
+        .with_id_generator(edge.ids)
+        .with_simple_exporter(edge.spans)
+        .build();
+    // Metrics are aggregated in the process (a sum per counter and attribute set) and
+    // exported now and then, not per measurement: a reader collects them every 60 s
+    // (`OTEL_METRIC_EXPORT_INTERVAL`, in ms), when flushed, and at shutdown.
+    let meter_provider = SdkMeterProvider::builder()
+        .with_resource(resource())
+        .with_reader(PeriodicReader::builder(edge.metrics).build())
+        .build();
+    // The logs pipeline: the resource, and a simple processor that exports each record as
+    // it is emitted, like the spans'.
+    let logger_provider =
+        SdkLoggerProvider::builder().with_resource(resource()).with_simple_exporter(edge.logs).build();
+    bridge_logs(&logger_provider);
+    // The position service is another service: in production, another process with its own
+    // setup. Here both run in one process, so this function builds its pipeline too: a
+    // provider of its own, because a provider stamps one resource (one `service.name`) on
+    // everything it exports, with its own exporter. Its span ids are random (the fixed
+    // sequence `edge.ids` belongs to the distance service's provider); its trace ids come
+    // from the callers, through the `traceparent` header.
+    let position_tracer_provider = SdkTracerProvider::builder()
+        .with_resource(service_resource(POSITION_SERVICE))
+        .with_simple_exporter(edge.position_spans)
+        .build();
+    // How a span context travels between services: the W3C Trace Context format (the
+    // `traceparent` header), registered once for the whole process, where every piece of
+    // code that sends or receives a request finds it (`global::get_text_map_propagator`).
+    // Until one is registered, the global propagator is a no-op that injects nothing.
+    global::set_text_map_propagator(TraceContextPropagator::new());
+    Telemetry::new(tracer_provider)
+        .with_meter_provider(meter_provider)
+        .with_logger_provider(logger_provider)
+        .with_position_tracer_provider(position_tracer_provider)
+}
+
+/// What the service does with its telemetry on its way out, after its last request
+/// (`lib.rs` hands it to the lab: `shutdown: telemetry::shutdown`; a real run calls it on
+/// Ctrl-C).
+pub fn shutdown(telemetry: &Telemetry) {
+    // TODO (2 of 2): flush on the way out. A batch processor holds up to 5 s of spans, the
+    // meter provider up to 60 s of metrics: a service that stops without shutting its
+    // providers down loses them. Shut each one down (`shutdown()` exports what it still
+    // holds, then stops it): `telemetry.tracer_provider()`,
+    // `telemetry.position_tracer_provider()`, `telemetry.meter_provider()` and
+    // `telemetry.logger_provider()`. Each returns a `Result`: print the errors with
+    // `eprintln!` (a collector that is down at that moment), so that data is never lost
+    // quietly. The checker flushes your providers itself before it calls this, so it
+    // cannot see what this function forgets: a real run can (see the README).
+    let _ = telemetry;
+}
+
+/// Sends the service's log records, written the Rust way with `tracing` and `log`, to the
+/// logger provider: the bridges (appenders) turn each one into an OpenTelemetry log record.
+///
+/// A process has one global `tracing` subscriber and one global `log` logger, so this runs
+/// once per process (a real run, or one capture of the checker).
+fn bridge_logs(logger_provider: &SdkLoggerProvider) {
+    // What the bridge lets through: INFO and above, and nothing at all from the telemetry
+    // stack itself. The SDK and the exporters' network crates log with `tracing` too: let
+    // them through and the pipeline exports its own chatter, record after record.
+    let filter = Targets::new().with_default(LevelFilter::INFO).with_targets(
+        ["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"].map(|target| (target, LevelFilter::OFF)),
+    );
+    let tracing_bridge = OpenTelemetryTracingBridge::new(logger_provider).with_filter(filter);
+    // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
+    // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
+    // `log` bridge below could not be installed.
+    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge)) {
+        eprintln!("tracing records are not bridged: {e}");
+    }
+    // The `log` crate has a bridge of its own. `log` records nothing until its maximum
+    // level is set: it is `Off` by default.
+    match log::set_boxed_logger(Box::new(OpenTelemetryLogBridge::new(logger_provider))) {
+        Ok(()) => log::set_max_level(log::LevelFilter::Info),
+        Err(e) => eprintln!("log records are not bridged: {e}"),
+    }
+}
+
+/// The instrumentation scope of a service's own code, for its tracer and its meter.
+fn scope(name: &'static str) -> InstrumentationScope {
+    InstrumentationScope::builder(name).with_version(env!("CARGO_PKG_VERSION")).build()
+}
+
+/// The tracer this service's own code uses: its instrumentation scope says which code
+/// made a span (name and version), next to the resource that says which service did.
+pub fn tracer(telemetry: &Telemetry) -> SdkTracer {
+    telemetry.tracer_provider().tracer_with_scope(scope(DISTANCE_SERVICE))
+}
+
+/// The meter this service's own code makes its instruments with, under the same scope.
+pub fn meter(telemetry: &Telemetry) -> Meter {
+    telemetry.meter_provider().meter_with_scope(scope(DISTANCE_SERVICE))
+}
+
+/// The position service's tracer, from its own provider.
+pub fn position_tracer(telemetry: &Telemetry) -> SdkTracer {
+    telemetry.position_tracer_provider().tracer_with_scope(scope(POSITION_SERVICE))
+}

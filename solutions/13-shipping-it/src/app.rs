@@ -1,0 +1,412 @@
+//! The distance service's routes and handlers, and the position service's router. Since
+//! exercise 12, one middleware instruments every route of both: the server span, with the
+//! caller's context (exercise 11), and the request metrics. The handlers only add what they
+//! alone know to the current span.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use lab::service::{AppError, DistanceReply, Places, Position, distance_km};
+use lab::{Orbit, PositionClient, Telemetry};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue, global};
+use opentelemetry_http::{HeaderExtractor, HeaderInjector};
+use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
+    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL, URL_SCHEME,
+};
+use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
+
+// This service's own attributes. They are no semantic convention, so they live under the
+// service's own `app.` prefix, and each key is written once, here, never inline.
+/// The place as the caller asked for it (string).
+pub const APP_PLACE: &str = "app.place";
+/// Whether the place is in the table (bool).
+pub const APP_PLACE_KNOWN: &str = "app.place.known";
+/// The computed distance in kilometres (f64).
+pub const APP_DISTANCE_KM: &str = "app.distance_km";
+/// How many places the table holds (i64).
+pub const APP_PLACES_COUNT: &str = "app.places.count";
+
+/// The route template of the distance endpoint: the router's path and the `http.route`.
+const DISTANCE_ROUTE: &str = "/distance/{place}";
+/// The route of the list of places.
+const PLACES_ROUTE: &str = "/places";
+
+// This service's own metrics. The semantic conventions have no request or error counter
+// (their `http.server.request.duration` histogram, below, counts requests too), so they are
+// the service's own, under its `app.` prefix like its attributes, and named once, here.
+/// Requests answered, a counter in `{request}`: the rate.
+pub const APP_REQUESTS: &str = "app.requests";
+/// Requests that failed by this server's fault, a counter in `{error}`: the errors.
+pub const APP_ERRORS: &str = "app.errors";
+
+/// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
+/// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
+/// made for milliseconds: with seconds, nearly every request would land in the first bucket.
+const DURATION_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+
+#[derive(Clone)]
+struct AppState {
+    tracer: SdkTracer,
+    places: Arc<Places>,
+    position: PositionClient,
+}
+
+pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
+    let tracer = crate::telemetry::tracer(telemetry);
+    // Given: the service traces loading its table of places, so there is a span to export.
+    let places = tracer.in_span("load-places", |cx| {
+        let places = Places::bundled();
+        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        // Logged with the `log` crate, as many libraries do; its key-values (before the `;`)
+        // become attributes. The key is a constant: in parentheses, its value is the key.
+        log::info!((APP_PLACES_COUNT) = places.len(); "places loaded");
+        places
+    });
+    let metrics = RequestMetrics::new(&crate::telemetry::meter(telemetry));
+    let server = HttpServer { tracer: tracer.clone(), metrics: Some(metrics) };
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new()
+        .route(DISTANCE_ROUTE, get(distance))
+        .route(PLACES_ROUTE, get(list_places))
+        // One layer around every route above: `route_layer` runs it after routing, so it
+        // knows which route matched. A layer wraps the routes added before it: add it last.
+        .route_layer(middleware::from_fn_with_state(server, instrument))
+        .with_state(state)
+}
+
+/// The position service's router: the lab's own, uninstrumented one, `GET /position`,
+/// wrapped in the same layer with the position service's tracer. Code you did not write
+/// gets its server spans all the same: the idea behind automatic instrumentation.
+pub fn position_router(telemetry: &Telemetry, orbit: Orbit) -> Router {
+    // No metrics: they would need a meter provider of the position service's own (its own
+    // resource), as its spans have their own tracer provider.
+    let server = HttpServer { tracer: crate::telemetry::position_tracer(telemetry), metrics: None };
+    lab::service::position::router(orbit).route_layer(middleware::from_fn_with_state(server, instrument))
+}
+
+/// What the layer instruments a service's requests with: the service's tracer, and its
+/// request metrics when it has some.
+#[derive(Clone)]
+struct HttpServer {
+    tracer: SdkTracer,
+    metrics: Option<RequestMetrics>,
+}
+
+/// The middleware: every request of every route it wraps, in a server span, counted, timed.
+/// What each handler did by hand until now (exercises 3 to 11), once, for all of them.
+async fn instrument(State(server): State<HttpServer>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    // The route template the request matched, `/distance/{place}`, never the raw path,
+    // `/distance/paris`: one span name and one time series per route, not per place.
+    // `MatchedPath` is there for every request that reaches a `route_layer`.
+    let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
+    // In flight and timed from here, whichever way the request ends.
+    let in_flight = server.metrics.as_ref().map(|metrics| metrics.in_flight(&method));
+    // The caller's context, when the request brought one (exercise 11): a service behind
+    // this layer joins its callers' traces without a line in its handlers.
+    let parent = global::get_text_map_propagator(|propagator| {
+        propagator.extract_with_context(&Context::new(), &HeaderExtractor(request.headers()))
+    });
+    // HTTP server spans are named `{method} {route}` (`{method}` alone with no route), with
+    // the method and the route as attributes from the start, where samplers see them.
+    let name = match &route {
+        Some(route) => format!("{method} {route}"),
+        None => method.clone(),
+    };
+    let mut attributes = vec![KeyValue::new(HTTP_REQUEST_METHOD, method.clone())];
+    attributes.extend(route.clone().map(|route| KeyValue::new(HTTP_ROUTE, route)));
+    let span = server
+        .tracer
+        .span_builder(name)
+        .with_kind(SpanKind::Server)
+        .with_attributes(attributes)
+        .start_with_context(&server.tracer, &parent);
+    let cx = parent.with_span(span);
+    // The handler runs in the span's context: its spans are children of the server span, its
+    // log records carry its ids, and `Context::current().span()` is the server span.
+    let response = next.run(request).with_context(cx.clone()).await;
+    let status = response.status();
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
+    // Only a 5xx is this server's failure (exercise 7); a 4xx leaves the status Unset.
+    let error_type = if status.is_server_error() {
+        match response.extensions().get::<AppError>() {
+            // The handler's error, which the response carries (see `Failed`).
+            Some(err) => {
+                record_failure(&cx, err);
+                Some(err.kind())
+            }
+            // A 5xx with no error of ours (another layer's answer): the status code is the
+            // class of error, as the HTTP conventions say for that case.
+            None => {
+                cx.span().set_status(Status::error(status.to_string()));
+                cx.span().set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+                Some(status.as_str())
+            }
+        }
+    } else {
+        None
+    };
+    if let (Some(metrics), Some(in_flight)) = (&server.metrics, &in_flight) {
+        metrics.record(route.as_deref(), &method, status, error_type, in_flight.elapsed());
+    }
+    response
+}
+
+/// A handler's error on its way out. It answers the caller as the lab's `AppError` does, and
+/// leaves a copy of the error in the response's extensions: the layer sees only the
+/// response, and finds there what failed (its kind, its message) to record it.
+struct Failed(AppError);
+
+impl From<AppError> for Failed {
+    fn from(err: AppError) -> Self {
+        Failed(err)
+    }
+}
+
+impl IntoResponse for Failed {
+    fn into_response(self) -> Response {
+        let mut response = self.0.clone().into_response();
+        response.extensions_mut().insert(self.0);
+        response
+    }
+}
+
+/// REDS: rate and errors (two counters), duration (a histogram) and saturation (an
+/// up-down counter), made once, when the service starts (instruments are cheap to clone
+/// and meant to be kept, not made per request).
+#[derive(Clone)]
+struct RequestMetrics {
+    requests: Counter<u64>,
+    errors: Counter<u64>,
+    duration: Histogram<f64>,
+    active: UpDownCounter<i64>,
+}
+
+impl RequestMetrics {
+    fn new(meter: &Meter) -> Self {
+        // The unit of a count of things is the thing, in braces (UCUM annotations).
+        let requests = meter
+            .u64_counter(APP_REQUESTS)
+            .with_unit("{request}")
+            .with_description("Requests answered, by route, method and status code")
+            .build();
+        let errors = meter
+            .u64_counter(APP_ERRORS)
+            .with_unit("{error}")
+            .with_description("Requests that failed by this server's fault (5xx), by route, method and error type")
+            .build();
+        // The semantic conventions' HTTP server metrics: their names, units and
+        // descriptions come from the conventions, the names from the crate's constants.
+        let duration = meter
+            .f64_histogram(HTTP_SERVER_REQUEST_DURATION)
+            .with_unit("s")
+            .with_description("Duration of HTTP server requests")
+            .with_boundaries(DURATION_BUCKETS.to_vec())
+            .build();
+        let active = meter
+            .i64_up_down_counter(HTTP_SERVER_ACTIVE_REQUESTS)
+            .with_unit("{request}")
+            .with_description("Number of active HTTP server requests")
+            .build();
+        Self { requests, errors, duration, active }
+    }
+
+    /// One more request in flight, until the returned guard is dropped: however the
+    /// handler ends (a reply, a `?` that returns an error early, a panic), the count goes
+    /// back down.
+    fn in_flight(&self, method: &str) -> InFlight {
+        // Known before routing: the method and the scheme (the convention's required
+        // attributes), not the route or the status code.
+        let attributes = [KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()), KeyValue::new(URL_SCHEME, "http")];
+        self.active.add(1, &attributes);
+        InFlight { active: self.active.clone(), attributes, started: Instant::now() }
+    }
+
+    /// Counts one answered request and, when it failed by this server's fault, one error,
+    /// and records how long it took.
+    ///
+    /// Every distinct set of attribute values is a time series of its own, kept in memory
+    /// and stored by the backend: only low-cardinality values here, a handful each (the
+    /// route template, the method, the status code, the kind of error), never the place,
+    /// an id or the raw path. Those belong on spans and logs.
+    ///
+    /// `error_type` is the class of error of a request that failed by this server's fault
+    /// (a 5xx), `None` otherwise: as on the server span (exercise 7), a 4xx is the caller's
+    /// mistake, counted as a request with its status code, not as an error.
+    fn record(
+        &self,
+        route: Option<&str>,
+        method: &str,
+        status: StatusCode,
+        error_type: Option<&str>,
+        elapsed: Duration,
+    ) {
+        // What every series of a request has: the route (when one matched) and the method.
+        let mut common: Vec<KeyValue> =
+            route.map(|route| KeyValue::new(HTTP_ROUTE, route.to_owned())).into_iter().collect();
+        common.push(KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()));
+        let status_code = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
+        let error_type = error_type.map(|kind| KeyValue::new(ERROR_TYPE, kind.to_owned()));
+        let mut requests = common.clone();
+        requests.push(status_code.clone());
+        self.requests.add(1, &requests);
+        if let Some(error_type) = &error_type {
+            let mut errors = common.clone();
+            errors.push(error_type.clone());
+            self.errors.add(1, &errors);
+        }
+        // The duration, in seconds (an f64: 0.0042 s, not 4 ms), with the convention's
+        // attributes: `error.type` only when the request failed.
+        let mut attributes = common;
+        attributes.extend([KeyValue::new(URL_SCHEME, "http"), status_code]);
+        attributes.extend(error_type);
+        self.duration.record(elapsed.as_secs_f64(), &attributes);
+    }
+}
+
+/// A request in flight: counted in `http.server.active_requests` from
+/// [`RequestMetrics::in_flight`] until dropped, and timed from the same moment.
+struct InFlight {
+    active: UpDownCounter<i64>,
+    attributes: [KeyValue; 2],
+    started: Instant,
+}
+
+impl InFlight {
+    /// How long the request has been in flight.
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // The same attributes as the `+1`: the two cancel out in the same time series.
+        self.active.add(-1, &self.attributes);
+    }
+}
+
+/// `GET /distance/{place}`: how far the ISS is from `place`. The layer made the server span
+/// and keeps it current while this runs: the handler adds what only it knows.
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, Failed> {
+    Context::current().span().set_attribute(KeyValue::new(APP_PLACE, place.clone()));
+    // The error goes back to the caller (`?` makes it a `Failed`), and the layer records it
+    // on the server span and in the metrics.
+    Ok(find_distance(&app, &place).await?)
+}
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context, so every span started here is its child.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let found = app.places.find(place);
+    // The current span is the server span: add what the lookup found out.
+    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, found.is_ok()));
+    // Logs with `tracing`: a level, fields (the keys in braces are constants: their value is
+    // the key), and a message. Written here, they carry the server span's ids: this
+    // function runs inside its context (`.with_context(cx)` in the layer).
+    if found.is_err() {
+        // The caller's mistake: worth a warning, not an error of this service.
+        tracing::warn!({ APP_PLACE } = place, "unknown place");
+    }
+    let place = found?;
+    tracing::info!({ APP_PLACE } = place.name, "place resolved");
+    // A moment worth a timestamp: the place is resolved. Its location goes in the event's
+    // attributes, with the keys of the `geo.*` conventions.
+    Context::current().span().add_event(
+        "place.resolved",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
+            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
+        ],
+    );
+    let iss = fetch_position(app).await.inspect_err(|err| {
+        // An error field becomes the record's `exception.message`.
+        let error: &(dyn std::error::Error + 'static) = err;
+        tracing::error!({ ERROR_TYPE } = err.kind(), error, "ISS position unavailable");
+    })?;
+    // Synchronous work: `in_span` starts a child of the current span, makes it current
+    // for the closure, and ends it when the closure returns.
+    let km = app.tracer.in_span("compute-distance", |cx| {
+        let km = distance_km(place.coordinates, iss.coordinates);
+        cx.span().set_attribute(KeyValue::new(APP_DISTANCE_KM, km));
+        // Inside `in_span`, the current span is `compute-distance`: the record carries its ids.
+        tracing::info!({ APP_DISTANCE_KM } = km, "distance computed");
+        km
+    });
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span: this service is the
+/// client of that call. HTTP client spans are named after the method alone (there is no
+/// route template on this side), so the span is `GET`.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // `start` takes the current context (the server span's) as the parent. The method and
+    // the full URL are known before the call: HTTP client conventions.
+    let span = app
+        .tracer
+        .span_builder("GET")
+        .with_kind(SpanKind::Client)
+        .with_attributes([KeyValue::new(HTTP_REQUEST_METHOD, "GET"), KeyValue::new(URL_FULL, app.position.url())])
+        .start(&app.tracer);
+    let cx = Context::current_with_span(span);
+    // The request carries the trace context to the position service: the propagator writes
+    // this span's context (trace id, span id, sampled flag) into its headers, as
+    // `traceparent: 00-<trace id>-<span id>-01`. The client span's context, not the server
+    // span's: on the other side, the position service's span is the child of this call.
+    let mut request = app.position.request();
+    global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&cx, &mut HeaderInjector(request.headers_mut()));
+    });
+    // Given: the call in two steps, so that the response's status can be recorded.
+    let response = app.position.send(request).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
+    let iss = PositionClient::read(response).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
+    // The answer arrived and made sense: when, and what it said.
+    cx.span().add_event(
+        "iss.position.received",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
+        ],
+    );
+    Ok(iss)
+}
+
+/// Records `err` on the span in `cx` as the reason its operation failed, and gives the
+/// error back, so that `?` still returns it to the caller: instrumentation observes an
+/// error, it never swallows it.
+fn fail(cx: &Context, err: impl Into<AppError>) -> AppError {
+    let err = err.into();
+    record_failure(cx, &err);
+    err
+}
+
+/// The three marks of a failed operation on its span.
+fn record_failure(cx: &Context, err: &AppError) {
+    let span = cx.span();
+    // The status says the operation failed, and its description says why, for people.
+    span.set_status(Status::error(err.to_string()));
+    // The exception event: an `exception` event with `exception.message`. It does not
+    // set the status: that is the line above.
+    span.record_error(err);
+    // The class of error, low-cardinality, to group and count failures by.
+    span.set_attribute(KeyValue::new(ERROR_TYPE, err.kind()));
+}
+
+/// `GET /places`: the places the service knows. Never instrumented by hand: the layer
+/// gives it its span and its metrics like every other route.
+async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
+    Json(app.places.names())
+}
