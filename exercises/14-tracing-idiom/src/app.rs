@@ -1,0 +1,455 @@
+//! The distance service's routes and handlers, instrumented the `tracing` way since
+//! exercise 14: `#[tracing::instrument]` on functions, `tracing` spans with fields, which
+//! tracing-opentelemetry turns into OpenTelemetry spans (see `telemetry.rs`). The telemetry
+//! is the one of exercise 13. The position service, another team's, keeps its layer written
+//! with the OpenTelemetry API: the two styles meet in the `traceparent` header.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use lab::service::{AppError, Coordinates, DistanceReply, Places, Position, distance_km};
+use lab::{Orbit, PositionClient, Telemetry};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue, global};
+use opentelemetry_http::{HeaderExtractor, HeaderInjector};
+use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, EXCEPTION_MESSAGE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
+    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_SCHEME,
+};
+use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
+use tracing::Instrument as _;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+// This service's own attributes. They are no semantic convention, so they live under the
+// service's own `app.` prefix, and each key is written once, here, never inline.
+/// The place as the caller asked for it (string).
+pub const APP_PLACE: &str = "app.place";
+/// Whether the place is in the table (bool).
+pub const APP_PLACE_KNOWN: &str = "app.place.known";
+/// The computed distance in kilometres (f64).
+pub const APP_DISTANCE_KM: &str = "app.distance_km";
+/// How many places the table holds (i64).
+pub const APP_PLACES_COUNT: &str = "app.places.count";
+
+/// The route template of the distance endpoint: the router's path and the `http.route`.
+const DISTANCE_ROUTE: &str = "/distance/{place}";
+/// The route of the list of places.
+const PLACES_ROUTE: &str = "/places";
+
+// This service's own metrics. The semantic conventions have no request or error counter
+// (their `http.server.request.duration` histogram, below, counts requests too), so they are
+// the service's own, under its `app.` prefix like its attributes, and named once, here.
+/// Requests answered, a counter in `{request}`: the rate.
+pub const APP_REQUESTS: &str = "app.requests";
+/// Requests that failed by this server's fault, a counter in `{error}`: the errors.
+pub const APP_ERRORS: &str = "app.errors";
+
+/// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
+/// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
+/// made for milliseconds: with seconds, nearly every request would land in the first bucket.
+const DURATION_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+
+/// `tracing-opentelemetry`'s special fields: the OpenTelemetry span's name when it cannot be
+/// `tracing`'s (which must be known at compile time), its kind, and its status.
+const OTEL_NAME: &str = "otel.name";
+const OTEL_KIND: &str = "otel.kind";
+const OTEL_STATUS_CODE: &str = "otel.status_code";
+const OTEL_STATUS_DESCRIPTION: &str = "otel.status_description";
+
+#[derive(Clone)]
+struct AppState {
+    places: Arc<Places>,
+    position: PositionClient,
+}
+
+pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
+    let places = load_places();
+    let metrics = RequestMetrics::new(&crate::telemetry::meter(telemetry));
+    let state = AppState { places: Arc::new(places), position };
+    Router::new()
+        .route(DISTANCE_ROUTE, get(distance))
+        .route(PLACES_ROUTE, get(list_places))
+        // One layer around every route above (exercise 12), now making `tracing` spans.
+        .route_layer(middleware::from_fn_with_state(metrics, trace_requests))
+        .with_state(state)
+}
+
+/// The service traces loading its table of places: a function, so `#[instrument]` gives it
+/// a span, `load-places`, for as long as it runs. Its field is declared `Empty`, a promise
+/// to record it before the span ends: `tracing` spans have a fixed set of fields, named when
+/// the span is created.
+#[tracing::instrument(name = "load-places", fields({ APP_PLACES_COUNT } = Empty))]
+fn load_places() -> Places {
+    let places = Places::bundled();
+    tracing::Span::current().record(APP_PLACES_COUNT, places.len() as i64);
+    // Logged with the `log` crate, as many libraries do; it carries the span's ids: entering
+    // a `tracing` span makes its OpenTelemetry context the current one.
+    log::info!((APP_PLACES_COUNT) = places.len(); "places loaded");
+    places
+}
+
+/// The distance service's layer: every request in a server span, counted and timed, as in
+/// exercise 12, with the span written the `tracing` way: a span with fields, entered while
+/// the handler runs.
+async fn trace_requests(State(metrics): State<RequestMetrics>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    // The route template the request matched, never the raw path (exercise 12).
+    let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
+    let in_flight = metrics.in_flight(&method);
+    // A `tracing` span's name is a `&'static str`, fixed where the macro is: `otel.name`
+    // gives the OpenTelemetry span its real one, `{method} {route}`. `otel.kind` its kind.
+    // Every field it will ever have is named here, the later ones `Empty`.
+    let name = match &route {
+        Some(route) => format!("{method} {route}"),
+        None => method.clone(),
+    };
+    let span = tracing::info_span!(
+        "HTTP request",
+        { OTEL_NAME } = name,
+        { OTEL_KIND } = "server",
+        { HTTP_REQUEST_METHOD } = method,
+        { HTTP_ROUTE } = route,
+        { HTTP_RESPONSE_STATUS_CODE } = Empty,
+        { ERROR_TYPE } = Empty,
+        { OTEL_STATUS_CODE } = Empty,
+        { OTEL_STATUS_DESCRIPTION } = Empty,
+    );
+    // The caller's context (exercise 11), set as the OpenTelemetry parent before the span
+    // starts: `tracing` has no idea of remote parents. Without a `traceparent` header, an
+    // empty context: a root span, whatever `tracing` span happens to be current.
+    let parent = global::get_text_map_propagator(|propagator| {
+        propagator.extract_with_context(&Context::new(), &HeaderExtractor(request.headers()))
+    });
+    let _ = span.set_parent(parent);
+    // `instrument`: the span is entered whenever the handler's future runs, so it is the
+    // current `tracing` span there (and, through the bridge, the current OpenTelemetry one).
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.record(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
+    // Only a 5xx is this server's failure (exercise 7); a 4xx leaves the status Unset.
+    let error_type = if status.is_server_error() {
+        match response.extensions().get::<AppError>() {
+            // The handler's error, which the response carries (see `Failed`).
+            Some(err) => {
+                record_failure(&span, err);
+                Some(err.kind())
+            }
+            // A 5xx with no error of ours (another layer's answer): the status code is the
+            // class of error, as the HTTP conventions say for that case.
+            None => {
+                span.record(OTEL_STATUS_CODE, "ERROR");
+                span.record(OTEL_STATUS_DESCRIPTION, status.to_string());
+                span.record(ERROR_TYPE, status.as_str());
+                Some(status.as_str())
+            }
+        }
+    } else {
+        None
+    };
+    metrics.record(route.as_deref(), &method, status, error_type, in_flight.elapsed());
+    response
+}
+
+/// A handler's error on its way out. It answers the caller as the lab's `AppError` does, and
+/// leaves a copy of the error in the response's extensions: the layer sees only the
+/// response, and finds there what failed (its kind, its message) to record it.
+struct Failed(AppError);
+
+impl From<AppError> for Failed {
+    fn from(err: AppError) -> Self {
+        Failed(err)
+    }
+}
+
+impl IntoResponse for Failed {
+    fn into_response(self) -> Response {
+        let mut response = self.0.clone().into_response();
+        response.extensions_mut().insert(self.0);
+        response
+    }
+}
+
+/// REDS: rate and errors (two counters), duration (a histogram) and saturation (an
+/// up-down counter), made once, when the service starts (instruments are cheap to clone
+/// and meant to be kept, not made per request).
+#[derive(Clone)]
+struct RequestMetrics {
+    requests: Counter<u64>,
+    errors: Counter<u64>,
+    duration: Histogram<f64>,
+    active: UpDownCounter<i64>,
+}
+
+impl RequestMetrics {
+    fn new(meter: &Meter) -> Self {
+        // The unit of a count of things is the thing, in braces (UCUM annotations).
+        let requests = meter
+            .u64_counter(APP_REQUESTS)
+            .with_unit("{request}")
+            .with_description("Requests answered, by route, method and status code")
+            .build();
+        let errors = meter
+            .u64_counter(APP_ERRORS)
+            .with_unit("{error}")
+            .with_description("Requests that failed by this server's fault (5xx), by route, method and error type")
+            .build();
+        // The semantic conventions' HTTP server metrics: their names, units and
+        // descriptions come from the conventions, the names from the crate's constants.
+        let duration = meter
+            .f64_histogram(HTTP_SERVER_REQUEST_DURATION)
+            .with_unit("s")
+            .with_description("Duration of HTTP server requests")
+            .with_boundaries(DURATION_BUCKETS.to_vec())
+            .build();
+        let active = meter
+            .i64_up_down_counter(HTTP_SERVER_ACTIVE_REQUESTS)
+            .with_unit("{request}")
+            .with_description("Number of active HTTP server requests")
+            .build();
+        Self { requests, errors, duration, active }
+    }
+
+    /// One more request in flight, until the returned guard is dropped: however the
+    /// handler ends (a reply, a `?` that returns an error early, a panic), the count goes
+    /// back down.
+    fn in_flight(&self, method: &str) -> InFlight {
+        // Known before routing: the method and the scheme (the convention's required
+        // attributes), not the route or the status code.
+        let attributes = [KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()), KeyValue::new(URL_SCHEME, "http")];
+        self.active.add(1, &attributes);
+        InFlight { active: self.active.clone(), attributes, started: Instant::now() }
+    }
+
+    /// Counts one answered request and, when it failed by this server's fault, one error,
+    /// and records how long it took.
+    ///
+    /// Every distinct set of attribute values is a time series of its own, kept in memory
+    /// and stored by the backend: only low-cardinality values here, a handful each (the
+    /// route template, the method, the status code, the kind of error), never the place,
+    /// an id or the raw path. Those belong on spans and logs.
+    ///
+    /// `error_type` is the class of error of a request that failed by this server's fault
+    /// (a 5xx), `None` otherwise: as on the server span (exercise 7), a 4xx is the caller's
+    /// mistake, counted as a request with its status code, not as an error.
+    fn record(
+        &self,
+        route: Option<&str>,
+        method: &str,
+        status: StatusCode,
+        error_type: Option<&str>,
+        elapsed: Duration,
+    ) {
+        // What every series of a request has: the route (when one matched) and the method.
+        let mut common: Vec<KeyValue> =
+            route.map(|route| KeyValue::new(HTTP_ROUTE, route.to_owned())).into_iter().collect();
+        common.push(KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()));
+        let status_code = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
+        let error_type = error_type.map(|kind| KeyValue::new(ERROR_TYPE, kind.to_owned()));
+        let mut requests = common.clone();
+        requests.push(status_code.clone());
+        self.requests.add(1, &requests);
+        if let Some(error_type) = &error_type {
+            let mut errors = common.clone();
+            errors.push(error_type.clone());
+            self.errors.add(1, &errors);
+        }
+        // The duration, in seconds (an f64: 0.0042 s, not 4 ms), with the convention's
+        // attributes: `error.type` only when the request failed.
+        let mut attributes = common;
+        attributes.extend([KeyValue::new(URL_SCHEME, "http"), status_code]);
+        attributes.extend(error_type);
+        self.duration.record(elapsed.as_secs_f64(), &attributes);
+    }
+}
+
+/// A request in flight: counted in `http.server.active_requests` from
+/// [`RequestMetrics::in_flight`] until dropped, and timed from the same moment.
+struct InFlight {
+    active: UpDownCounter<i64>,
+    attributes: [KeyValue; 2],
+    started: Instant,
+}
+
+impl InFlight {
+    /// How long the request has been in flight.
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // The same attributes as the `+1`: the two cancel out in the same time series.
+        self.active.add(-1, &self.attributes);
+    }
+}
+
+/// `GET /distance/{place}`: how far the ISS is from `place`. The layer's span is the
+/// current one: the handler adds what only it knows.
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, Failed> {
+    // The layer could not declare this field (it knows nothing of places): a `tracing` span
+    // takes no field it was not created with. `set_attribute` (`OpenTelemetrySpanExt`) goes
+    // to the OpenTelemetry span directly.
+    tracing::Span::current().set_attribute(APP_PLACE, place.clone());
+    // The error goes back to the caller (`?` makes it a `Failed`), and the layer records it
+    // on the server span and in the metrics.
+    Ok(find_distance(&app, &place).await?)
+}
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span, so every span started here is its child.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let server = tracing::Span::current();
+    let found = app.places.find(place);
+    server.set_attribute(APP_PLACE_KNOWN, found.is_ok());
+    // Logs with `tracing`: events, which the logs bridge makes log records (exercise 10),
+    // with the ids of the span they were written in.
+    if found.is_err() {
+        // The caller's mistake: worth a warning, not an error of this service.
+        tracing::warn!({ APP_PLACE } = place, "unknown place");
+    }
+    let place = found?;
+    tracing::info!({ APP_PLACE } = place.name, "place resolved");
+    // A span event, named, with the `geo.*` attributes: added to the OpenTelemetry span, as
+    // in exercise 6. (A `tracing` event would be a log record: see `telemetry.rs`.)
+    server.add_event(
+        "place.resolved",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
+            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
+        ],
+    );
+    let iss = fetch_position(app).await.inspect_err(|err| {
+        // An error field becomes the record's `exception.message`.
+        let error: &(dyn std::error::Error + 'static) = err;
+        tracing::error!({ ERROR_TYPE } = err.kind(), error, "ISS position unavailable");
+    })?;
+    let km = compute_distance(place.coordinates, iss.coordinates);
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span `GET`: the function is the
+/// span.
+// TODO (1 of 2): make this function a span. The body is written for it already: it takes
+// `tracing::Span::current()` and records the status code, the failure and the event on it.
+// Without a span of its own, all of that lands on the server span, and the checker finds
+// no client span. Put `#[tracing::instrument(...)]` on the function, with:
+// - `name = "GET"`: the span's name (by default, the function's name, `fetch_position`);
+// - `skip_all`: by default every argument becomes a field, as its `Debug` text (here, the
+//   whole state); list the fields you want instead;
+// - `fields(...)`, every field the span will ever have, the keys in braces (constants):
+//   `{ OTEL_KIND } = "client"` (the special field that sets the span kind),
+//   `{ HTTP_REQUEST_METHOD } = "GET"`, `{ URL_FULL } = app.position.url()` (import
+//   `URL_FULL` from `opentelemetry_semantic_conventions::attribute`), and `Empty` for those
+//   recorded later: `{ HTTP_RESPONSE_STATUS_CODE } = Empty`, `{ ERROR_TYPE } = Empty`,
+//   `{ OTEL_STATUS_CODE } = Empty`, `{ OTEL_STATUS_DESCRIPTION } = Empty`. A `tracing` span
+//   ignores a field it was not created with.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    let span = tracing::Span::current();
+    // The client span's context into the request's headers (exercise 11): `context()` is
+    // the OpenTelemetry context of a `tracing` span.
+    let mut request = app.position.request();
+    global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
+    });
+    // No `.with_context(cx)`: `#[instrument]` enters the span every time the function's
+    // future runs, and entering it makes its context current.
+    let response = app.position.send(request).await.map_err(|err| fail(&span, err))?;
+    span.record(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16()));
+    let iss = PositionClient::read(response).await.map_err(|err| fail(&span, err))?;
+    span.add_event(
+        "iss.position.received",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
+        ],
+    );
+    Ok(iss)
+}
+
+/// The computation, in a span of its own, `compute-distance`, whose field is recorded once
+/// known.
+// TODO (2 of 2): the same for this function: `#[tracing::instrument(...)]` named
+// "compute-distance", `skip_all` (the coordinates need no fields), and one field,
+// `{ APP_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
+fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
+    let km = distance_km(place, iss);
+    tracing::Span::current().record(APP_DISTANCE_KM, km);
+    // Inside the function, the current span is `compute-distance`: the record carries its ids.
+    tracing::info!({ APP_DISTANCE_KM } = km, "distance computed");
+    km
+}
+
+/// Records `err` on `span` as the reason its operation failed, and gives the error back,
+/// so that `?` still returns it to the caller: instrumentation observes an error, it never
+/// swallows it.
+fn fail(span: &tracing::Span, err: impl Into<AppError>) -> AppError {
+    let err = err.into();
+    record_failure(span, &err);
+    err
+}
+
+/// The three marks of a failed operation on its span (exercise 7), the `tracing` way: the
+/// status through the special fields, the class of error as a field, and the `exception`
+/// event added to the OpenTelemetry span.
+fn record_failure(span: &tracing::Span, err: &AppError) {
+    // `otel.status_code` first: alone, it would leave the description empty.
+    span.record(OTEL_STATUS_CODE, "ERROR");
+    span.record(OTEL_STATUS_DESCRIPTION, err.to_string());
+    span.record(ERROR_TYPE, err.kind());
+    span.add_event("exception", vec![KeyValue::new(EXCEPTION_MESSAGE, err.to_string())]);
+}
+
+/// `GET /places`: the places the service knows. The layer gives it its span and metrics.
+async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
+    Json(app.places.names())
+}
+
+/// The position service's router: the lab's own, uninstrumented one, `GET /position`,
+/// wrapped in its own layer. That service is another team's, instrumented with the
+/// OpenTelemetry API (exercise 12): the `traceparent` header is all the two need to share.
+pub fn position_router(telemetry: &Telemetry, orbit: Orbit) -> Router {
+    let tracer = crate::telemetry::position_tracer(telemetry);
+    lab::service::position::router(orbit).route_layer(middleware::from_fn_with_state(tracer, instrument))
+}
+
+/// The position service's layer, as in exercise 12, without metrics: a server span in the
+/// caller's context, named after the matched route.
+async fn instrument(State(tracer): State<SdkTracer>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
+    let parent = global::get_text_map_propagator(|propagator| {
+        propagator.extract_with_context(&Context::new(), &HeaderExtractor(request.headers()))
+    });
+    let name = match &route {
+        Some(route) => format!("{method} {route}"),
+        None => method.clone(),
+    };
+    let mut attributes = vec![KeyValue::new(HTTP_REQUEST_METHOD, method)];
+    attributes.extend(route.map(|route| KeyValue::new(HTTP_ROUTE, route)));
+    let span = tracer
+        .span_builder(name)
+        .with_kind(SpanKind::Server)
+        .with_attributes(attributes)
+        .start_with_context(&tracer, &parent);
+    let cx = parent.with_span(span);
+    let response = next.run(request).with_context(cx.clone()).await;
+    let status = response.status();
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
+    if status.is_server_error() {
+        cx.span().set_status(Status::error(status.to_string()));
+        cx.span().set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+    }
+    response
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex14_tracing_idiom_solution::Exercise>()
+}
