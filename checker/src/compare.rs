@@ -199,30 +199,13 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
         out.add(
             Signal::Traces,
             "no spans were exported. Usually the tracer provider has no exporter (`.with_simple_exporter(edge.spans)`), \
-             or the spans come from a tracer of another provider, or they were never ended.",
+             or a batch processor was never flushed (the service must shut its providers down on the way out), or \
+             the spans come from a tracer of another provider, or they were never ended.",
         );
         return;
     }
-    let e_roots: Vec<String> = expected.iter().map(root_names).collect();
-    let a_roots: Vec<String> = actual.iter().map(root_names).collect();
-    let mut pairs = Vec::new();
-    let mut missing_traces = Vec::new();
-    let mut extra_traces = Vec::new();
-    for op in capture_diff_slices(Algorithm::Myers, &e_roots, &a_roots) {
-        match op {
-            DiffOp::Equal { old_index, new_index, len } => {
-                pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
-            }
-            DiffOp::Delete { old_index, old_len, .. } => missing_traces.extend(old_index..old_index + old_len),
-            DiffOp::Insert { new_index, new_len, .. } => extra_traces.extend(new_index..new_index + new_len),
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                let both = old_len.min(new_len);
-                pairs.extend((0..both).map(|i| (old_index + i, new_index + i)));
-                missing_traces.extend(old_index + both..old_index + old_len);
-                extra_traces.extend(new_index + both..new_index + new_len);
-            }
-        }
-    }
+    let (pairs, missing_traces, extra_traces) = pair_traces(expected, actual);
+    trace_count(out, expected, actual, &missing_traces, &extra_traces);
 
     // Spans missing from matched traces, and spans nobody expected, to pair up by name.
     let mut missing: Vec<Placed> = Vec::new();
@@ -248,7 +231,93 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
     for i in extra_traces {
         extra.extend(placed(&actual[i], i + 1));
     }
+    report_unpaired(out, missing, extra);
+}
 
+/// What identifies a trace when pairing: its roots and everything below them.
+fn content(trace: &Trace) -> String {
+    fn strip(spans: &[Span]) -> Vec<Span> {
+        spans.iter().map(|s| Span { timing: None, children: strip(&s.children), ..s.clone() }).collect()
+    }
+    serde_json::to_string(&strip(&trace.spans)).unwrap_or_default()
+}
+
+/// Pairs expected and emitted traces: first those that are identical (in order), then,
+/// among the rest, those whose roots have the same names (in order). Identical traces
+/// first, so that when some traces are missing (sampled out, say) the others still meet
+/// their own counterparts. Returns the pairs and the unpaired on each side.
+fn pair_traces(expected: &[Trace], actual: &[Trace]) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
+    let mut pairs = Vec::new();
+    let e_content: Vec<String> = expected.iter().map(content).collect();
+    let a_content: Vec<String> = actual.iter().map(content).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &e_content, &a_content) {
+        if let DiffOp::Equal { old_index, new_index, len } = op {
+            pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
+        }
+    }
+    let e_left: Vec<usize> = (0..expected.len()).filter(|i| !pairs.iter().any(|p| p.0 == *i)).collect();
+    let a_left: Vec<usize> = (0..actual.len()).filter(|i| !pairs.iter().any(|p| p.1 == *i)).collect();
+    let e_roots: Vec<String> = e_left.iter().map(|&i| root_names(&expected[i])).collect();
+    let a_roots: Vec<String> = a_left.iter().map(|&i| root_names(&actual[i])).collect();
+    let mut missing_traces = Vec::new();
+    let mut extra_traces = Vec::new();
+    for op in capture_diff_slices(Algorithm::Myers, &e_roots, &a_roots) {
+        match op {
+            DiffOp::Equal { old_index, new_index, len } => {
+                pairs.extend((0..len).map(|i| (e_left[old_index + i], a_left[new_index + i])));
+            }
+            DiffOp::Delete { old_index, old_len, .. } => missing_traces.extend(&e_left[old_index..old_index + old_len]),
+            DiffOp::Insert { new_index, new_len, .. } => extra_traces.extend(&a_left[new_index..new_index + new_len]),
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                let both = old_len.min(new_len);
+                pairs.extend((0..both).map(|i| (e_left[old_index + i], a_left[new_index + i])));
+                missing_traces.extend(&e_left[old_index + both..old_index + old_len]);
+                extra_traces.extend(&a_left[new_index + both..new_index + new_len]);
+            }
+        }
+    }
+
+    pairs.sort_unstable();
+    (pairs, missing_traces, extra_traces)
+}
+
+/// The names of every span below `span`.
+fn placed_children(span: &Span) -> Vec<&str> {
+    span.children.iter().flat_map(|c| std::iter::once(c.name.as_str()).chain(placed_children(c))).collect()
+}
+
+/// Whole traces missing, or whole traces kept that the snapshot does not have: what a
+/// sampler (or an unflushed batch processor) does. Not said when the surplus traces are
+/// orphaned spans (their roots sit below a parent in the snapshot): that is a parent problem.
+fn trace_count(out: &mut Diffs, expected: &[Trace], actual: &[Trace], missing: &[usize], extra: &[usize]) {
+    let (want, got) = (expected.len(), actual.len());
+    if !extra.is_empty() && missing.is_empty() {
+        // An orphan is a span the snapshot has below a parent; a kept trace is not.
+        let below: Vec<&str> =
+            expected.iter().flat_map(|t| t.spans.iter().flat_map(|root| placed_children(root))).collect();
+        if extra.iter().all(|&i| actual[i].spans.iter().all(|root| !below.contains(&root.name.as_str()))) {
+            out.add(
+                Signal::Traces,
+                format!(
+                    "{got} traces were exported; expected {want}: traces that should have been dropped were kept. \
+                     Usually the sampler is missing or keeps more than it should (check its kind and ratio)."
+                ),
+            );
+        }
+    } else if extra.is_empty() && !missing.is_empty() {
+        out.add(
+            Signal::Traces,
+            format!(
+                "{got} traces were exported; expected {want}: whole traces are missing. Usually a sampler dropped them \
+                 (check its kind and ratio), or a batch processor was not flushed on the way out."
+            ),
+        );
+    }
+}
+
+/// Spans left unpaired: misplaced (same name elsewhere), renamed (same place and kind), or
+/// missing and unexpected.
+fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>) {
     let parent_of = |p: &Placed| p.within.rsplit_once(" > ").map(|(parent, _)| parent.to_string());
     for m in missing {
         if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
@@ -278,9 +347,15 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
     let should_have_parent = expected.within.contains(" > ");
     if is_root_now && should_have_parent {
         let parent = expected.full.rsplit_once(" > ").map(|(p, _)| p).unwrap_or(&expected.full);
+        let how = if expected.span.parent == Some(telemetry_document::ParentLink::Remote) {
+            // Its parent is in the calling service: only the request's headers can carry it.
+            "Its parent is in the calling service: the caller must inject the context into the request's headers \
+             (W3C `traceparent`), and this service extract it and start the span with it as parent."
+        } else {
+            "Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`)."
+        };
         format!(
-            "span `{}` has no parent: it is the root of its own trace (`{}`); expected it under `{parent}`. \
-             Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`).",
+            "span `{}` has no parent: it is the root of its own trace (`{}`); expected it under `{parent}`. {how}",
             expected.span.name, actual.full
         )
     } else {
@@ -645,6 +720,22 @@ mod tests {
                 "span `trace 2 > GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string)"
             ]
         );
+    }
+
+    #[test]
+    fn sampled_out_traces_do_not_shift_the_others() {
+        let at = |place: &str| {
+            let mut s = request();
+            s.attributes.insert("app.place".into(), Value::String(place.into()));
+            s
+        };
+        let expected = traces(vec![at("paris"), at("lima"), at("tokyo")]);
+        let actual = traces(vec![at("paris"), at("tokyo")]);
+        let t = texts(&expected, &actual);
+        assert!(t[0].starts_with("2 traces were exported; expected 3: whole traces are missing"), "{t:?}");
+        assert!(t.iter().all(|l| !l.contains("is \"tokyo\"; expected")), "tokyo meets tokyo, not lima: {t:?}");
+        let kept_too_many = texts(&actual, &expected);
+        assert!(kept_too_many[0].contains("traces that should have been dropped were kept"), "{kept_too_many:?}");
     }
 
     #[test]

@@ -106,7 +106,7 @@ fn waterfall(out: &mut String, number: usize, trace: &Trace) {
         let status = match &s.status {
             Status::Unset => String::new(),
             Status::Ok => "ok".into(),
-            Status::Error { description } => format!("ERROR {description}"),
+            Status::Error { description } => format!("ERROR {description} "),
         };
         let attributes: Vec<String> =
             s.attributes.iter().take(SHOWN_ATTRIBUTES).map(|(k, v)| format!("{k}={v}")).collect();

@@ -153,7 +153,14 @@ impl PositionClient {
                 if down.load(Ordering::SeqCst) {
                     return Err(PositionError::Unreachable("connection refused".into()));
                 }
-                Ok(router.clone().oneshot(request).await.unwrap_or_else(|never| match never {}))
+                // In a task of its own, like a server: the caller's current context (its
+                // OpenTelemetry context, its `tracing` span) must not reach the position
+                // service by any way but the request's headers.
+                let call = tokio::spawn(router.clone().oneshot(request));
+                match call.await {
+                    Ok(response) => Ok(response.unwrap_or_else(|never| match never {})),
+                    Err(e) => Err(PositionError::Unreachable(format!("the position service failed: {e}"))),
+                }
             }
             Transport::Tcp(client) => {
                 let response = client.request(request).await.map_err(|e| PositionError::Unreachable(e.to_string()))?;
