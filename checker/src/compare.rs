@@ -433,7 +433,8 @@ fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
         out.add(
             m,
             "no metrics were exported. Usually no instrument recorded anything (an instrument that is created but \
-             never used exports nothing), or the meter provider has no reader (`PeriodicReader::builder(edge.metrics)`), \
+             never used exports nothing), or the meter provider was never shut down on the way out (its reader \
+             exports every 60 s, and when shut down), or it has no reader (`PeriodicReader::builder(edge.metrics)`), \
              is not handed to `Telemetry::with_meter_provider`, or the instruments come from another provider.",
         );
         return;

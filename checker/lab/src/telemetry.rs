@@ -63,18 +63,6 @@ impl Telemetry {
         &self.logger_provider
     }
 
-    /// Exports everything still buffered, without shutting down.
-    pub fn force_flush(&self) {
-        // Errors here mean "nothing to flush" or "already shut down"; the capture reports
-        // what actually arrived, which is what the learner needs to see.
-        let _ = self.tracer_provider.force_flush();
-        if let Some(p) = &self.position_tracer_provider {
-            let _ = p.force_flush();
-        }
-        let _ = self.meter_provider.force_flush();
-        let _ = self.logger_provider.force_flush();
-    }
-
     /// Flushes and shuts every provider down: what a service does on its way out so that
     /// nothing buffered is lost.
     pub fn shutdown(&self) {
