@@ -45,9 +45,12 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     let mut out = Diffs::default();
     requests(&mut out, &expected.requests, &actual.requests);
     resource(&mut out, &expected.resource, &actual.resource);
-    traces(&mut out, &expected.traces, &actual.traces);
+    // One pairing of traces for everything that names a span by its path.
+    let pairing = pair_traces(&expected.traces, &actual.traces);
+    let renumber = Renumber::new(&pairing.0, actual.traces.len());
+    traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber);
     metrics(&mut out, &expected.metrics, &actual.metrics);
-    logs(&mut out, &expected.logs, &actual.logs);
+    logs(&mut out, &expected.logs, &actual.logs, &renumber);
     let mut diffs = group_by_trace(out.0);
     if diffs.is_empty() && expected != actual {
         // A difference the rules above do not describe (for instance, order only).
@@ -194,7 +197,36 @@ fn root_names(trace: &Trace) -> String {
     trace.spans.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" + ")
 }
 
-fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
+/// Expected and emitted trace indices paired, then the unpaired on each side.
+type Pairing = (Vec<(usize, usize)>, Vec<usize>, Vec<usize>);
+
+/// Emitted span paths (`trace 4 > GET /x`) in the expected traces' numbers, through the
+/// pairing: one trace more or less must not make every later reference to a span (a log
+/// record's correlation, a link) differ. Only for comparing; learners see their own paths.
+struct Renumber(std::collections::HashMap<usize, String>);
+
+impl Renumber {
+    fn new(pairs: &[(usize, usize)], emitted: usize) -> Self {
+        let mut map: std::collections::HashMap<usize, String> =
+            // An unpaired emitted trace gets a name no expected path has.
+            (1..=emitted).map(|n| (n, format!("emitted trace {n}"))).collect();
+        for &(e, a) in pairs {
+            map.insert(a + 1, format!("trace {}", e + 1));
+        }
+        Renumber(map)
+    }
+
+    fn path(&self, path: &str) -> String {
+        let Some(rest) = path.strip_prefix("trace ") else { return path.to_string() };
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        match rest[..digits].parse().ok().and_then(|n: usize| self.0.get(&n)) {
+            Some(trace) => format!("{trace}{}", &rest[digits..]),
+            None => path.to_string(),
+        }
+    }
+}
+
+fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace], pairing: &Pairing, renumber: &Renumber) {
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             Signal::Traces,
@@ -204,7 +236,7 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
         );
         return;
     }
-    let (pairs, missing_traces, extra_traces) = pair_traces(expected, actual);
+    let (pairs, missing_traces, extra_traces) = pairing.clone();
     trace_count(out, expected, actual, &missing_traces, &extra_traces);
 
     // Spans missing from matched traces, and spans nobody expected, to pair up by name.
@@ -215,7 +247,7 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
         let a_spans = placed(&actual[ai], ai + 1);
         for e in &e_spans {
             match a_spans.iter().find(|a| a.within == e.within) {
-                Some(a) => span(out, &e.full, e.span, a.span),
+                Some(a) => span(out, &e.full, e.span, a.span, renumber),
                 None => missing.push(Placed { full: e.full.clone(), within: e.within.clone(), span: e.span }),
             }
         }
@@ -231,7 +263,7 @@ fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace]) {
     for i in extra_traces {
         extra.extend(placed(&actual[i], i + 1));
     }
-    report_unpaired(out, missing, extra);
+    report_unpaired(out, missing, extra, renumber);
 }
 
 /// What identifies a trace when pairing: its roots and everything below them.
@@ -246,7 +278,7 @@ fn content(trace: &Trace) -> String {
 /// among the rest, those whose roots have the same names (in order). Identical traces
 /// first, so that when some traces are missing (sampled out, say) the others still meet
 /// their own counterparts. Returns the pairs and the unpaired on each side.
-fn pair_traces(expected: &[Trace], actual: &[Trace]) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
+fn pair_traces(expected: &[Trace], actual: &[Trace]) -> Pairing {
     let mut pairs = Vec::new();
     let e_content: Vec<String> = expected.iter().map(content).collect();
     let a_content: Vec<String> = actual.iter().map(content).collect();
@@ -317,13 +349,13 @@ fn trace_count(out: &mut Diffs, expected: &[Trace], actual: &[Trace], missing: &
 
 /// Spans left unpaired: misplaced (same name elsewhere), renamed (same place and kind), or
 /// missing and unexpected.
-fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>) {
+fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>, renumber: &Renumber) {
     let parent_of = |p: &Placed| p.within.rsplit_once(" > ").map(|(parent, _)| parent.to_string());
     for m in missing {
         if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
             let x = extra.remove(pos);
             out.add(Signal::Traces, misplaced(&m, &x));
-            span(out, &m.full, m.span, x.span);
+            span(out, &m.full, m.span, x.span, renumber);
         } else if let Some(pos) = extra.iter().position(|x| x.span.kind == m.span.kind && parent_of(x) == parent_of(&m))
         {
             // Same place in the tree, same kind, another name: a renamed span.
@@ -332,7 +364,7 @@ fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>
                 Signal::Traces,
                 format!("span `{}` is named `{}`; expected `{}`", x.full, x.span.name, m.span.name),
             );
-            span(out, &m.full, m.span, x.span);
+            span(out, &m.full, m.span, x.span, renumber);
         } else {
             out.add(Signal::Traces, format!("span `{}` ({}) is missing", m.full, m.span.kind));
         }
@@ -363,7 +395,7 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
     }
 }
 
-fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
+fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
     let t = Signal::Traces;
     if e.kind != a.kind {
         out.add(t, format!("span `{path}` has kind {}; expected {}", a.kind, e.kind));
@@ -422,7 +454,7 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span) {
             );
         }
     }
-    if e.links != a.links {
+    if e.links != a.links.iter().map(|l| renumber.path(l)).collect::<Vec<_>>() {
         out.add(t, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
     }
 }
@@ -568,7 +600,7 @@ fn log_label(record: &LogRecord) -> String {
     format!("{} {body}", record.severity.as_deref().unwrap_or("(no severity)"))
 }
 
-fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
+fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord], renumber: &Renumber) {
     let l = Signal::Logs;
     if actual.is_empty() && !expected.is_empty() {
         out.add(
@@ -584,7 +616,13 @@ fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
         match op {
             DiffOp::Equal { old_index, new_index, len } => {
                 for i in 0..len {
-                    log_record(out, &e_labels[old_index + i], &expected[old_index + i], &actual[new_index + i]);
+                    log_record(
+                        out,
+                        &e_labels[old_index + i],
+                        &expected[old_index + i],
+                        &actual[new_index + i],
+                        renumber,
+                    );
                 }
             }
             DiffOp::Delete { old_index, old_len, .. } => {
@@ -614,7 +652,7 @@ fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
                                     show(&expected[ei].severity)
                                 ),
                             );
-                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai]);
+                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai], renumber);
                         }
                         None => out.add(l, format!("log record `{}` is missing", e_labels[ei])),
                     }
@@ -627,17 +665,23 @@ fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord]) {
     }
 }
 
-fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord) {
+fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord, renumber: &Renumber) {
     let l = Signal::Logs;
-    if e.span != a.span {
-        let text = match (&e.span, &a.span) {
+    if e.span != a.span.as_deref().map(|p| renumber.path(p)) {
+        // Learners see their own path; one in a trace the snapshot lacks is said to be so.
+        let got = a.span.as_deref().map(|p| {
+            if renumber.path(p).starts_with("emitted ") {
+                format!("`{p}` (a trace the expected telemetry does not have)")
+            } else {
+                format!("`{p}`")
+            }
+        });
+        let text = match (&e.span, &got) {
             (Some(want), None) => format!(
                 "log record `{label}` carries no trace context; expected the ids of `{want}` (emit it while that span is active)"
             ),
-            (None, Some(got)) => format!("log record `{label}` carries the ids of `{got}`; expected no trace context"),
-            (Some(want), Some(got)) => {
-                format!("log record `{label}` carries the ids of `{got}`; expected `{want}`")
-            }
+            (None, Some(got)) => format!("log record `{label}` carries the ids of {got}; expected no trace context"),
+            (Some(want), Some(got)) => format!("log record `{label}` carries the ids of {got}; expected `{want}`"),
             (None, None) => unreachable!("equal spans are not reported"),
         };
         out.add(l, text);
@@ -737,6 +781,27 @@ mod tests {
         assert!(t.iter().all(|l| !l.contains("is \"tokyo\"; expected")), "tokyo meets tokyo, not lima: {t:?}");
         let kept_too_many = texts(&actual, &expected);
         assert!(kept_too_many[0].contains("traces that should have been dropped were kept"), "{kept_too_many:?}");
+    }
+
+    #[test]
+    fn an_extra_trace_does_not_shift_every_log_record() {
+        // The emitted side has an orphan trace first: every later trace number moves by one.
+        let mut orphan = request();
+        orphan.name = "orphan".into();
+        orphan.children.clear();
+        let log_in =
+            |trace: usize| log("INFO", "resolved paris", Some(&format!("trace {trace} > GET /distance/{{place}}")));
+        let expected = Document { logs: vec![log_in(1)], ..traces(vec![request()]) };
+        let actual = Document { logs: vec![log_in(2)], ..traces(vec![orphan, request()]) };
+        let t = texts(&expected, &actual);
+        assert!(t.iter().all(|l| !l.starts_with("log record")), "the record sits in its span: {t:?}");
+        let wrong = Document { logs: vec![log_in(1)], ..actual };
+        assert!(
+            texts(&expected, &wrong).iter().any(|l| l.contains(
+                "carries the ids of `trace 1 > GET /distance/{place}` (a trace the expected telemetry does not have)"
+            )),
+            "a record in the unpaired trace still differs"
+        );
     }
 
     #[test]
