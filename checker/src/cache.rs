@@ -3,7 +3,7 @@
 //! costs no build and no capture.
 //!
 //! A verdict depends on the crate's files, its snapshot, its scenario, the lab's harness
-//! (`checker/lab`, `checker/document`, the workspace manifest and lock file) and the
+//! (its fingerprint from [`crate::integrity`]; the workspace manifest and lock file) and the
 //! checker itself (its executable's size and modification time, which change with every
 //! rebuild). Time-outs are never cached: they may depend on the machine's load.
 
@@ -36,8 +36,9 @@ impl Cache {
         Cache { file: None, entries: Entries::default(), shared: 0 }
     }
 
-    /// The saved cache; a missing or unreadable file is an empty cache.
-    pub fn load(track: &Track) -> Cache {
+    /// The saved cache; a missing or unreadable file is an empty cache. `harness` is the
+    /// harness's fingerprint, already computed by the tamper check.
+    pub fn load(track: &Track, harness: Option<&str>) -> Cache {
         let file = track.root.join(".lab").join("cache").join("verdicts.json");
         let entries =
             std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
@@ -45,8 +46,9 @@ impl Cache {
         if let Ok(exe) = std::env::current_exe().and_then(std::fs::metadata) {
             shared.add(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
         }
-        for harness in ["Cargo.toml", "Cargo.lock", "checker/lab", "checker/document"] {
-            shared.add_tree(&track.root, Path::new(harness));
+        shared.add(harness.unwrap_or_default().as_bytes());
+        for manifest in ["Cargo.toml", "Cargo.lock"] {
+            shared.add_tree(&track.root, Path::new(manifest));
         }
         Cache { file: Some(file), entries, shared: shared.0 }
     }

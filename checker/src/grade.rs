@@ -93,10 +93,13 @@ pub struct Options {
 /// With the cache on, only exercises whose inputs changed are built and run: when
 /// nothing changed, no cargo process starts at all.
 pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Verdict> {
-    if let Err(why) = integrity::check_harness(track) {
-        return exercises.iter().map(|_| Verdict::new(Status::Fail, format!("was not graded: {why}"))).collect();
-    }
-    let mut cache = if options.use_cache { Cache::load(track) } else { Cache::disabled() };
+    let harness = match integrity::check_harness(track) {
+        Ok(fingerprint) => fingerprint,
+        Err(why) => {
+            return exercises.iter().map(|_| Verdict::new(Status::Fail, format!("was not graded: {why}"))).collect();
+        }
+    };
+    let mut cache = if options.use_cache { Cache::load(track, harness.as_deref()) } else { Cache::disabled() };
     let keys: Vec<Option<String>> = exercises.iter().map(|e| cache.key(track, e, side)).collect();
     let mut verdicts: Vec<Option<Verdict>> =
         exercises.iter().zip(&keys).map(|(e, key)| cache.get(&e.package(side), key.as_deref())).collect();

@@ -46,13 +46,14 @@ pub fn check_snapshot(header: &str, body: &str) -> Result<(), String> {
     }
 }
 
-/// Checks the harness against `harness.snap`, when the track names a harness.
-pub fn check_harness(track: &Track) -> Result<(), String> {
-    let Some(now) = harness_fingerprint(track) else { return Ok(()) };
+/// Checks the harness against `harness.snap`, when the track names a harness, and returns
+/// its fingerprint (which the verdict cache keys on too).
+pub fn check_harness(track: &Track) -> Result<Option<String>, String> {
+    let Some(now) = harness_fingerprint(track) else { return Ok(None) };
     let file = track.snapshot_dir().join("harness.snap");
     let recorded = std::fs::read_to_string(&file).unwrap_or_default();
     if recorded.lines().any(|line| line.trim() == now) {
-        Ok(())
+        Ok(Some(now))
     } else {
         Err(format!(
             "the lab's harness ({}) differs from the one the snapshots were made with. If you changed it by \

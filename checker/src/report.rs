@@ -1,7 +1,6 @@
 //! Reporting: verdicts as text for a learner, or as JSON for graders and CI.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal as _;
 
 use owo_colors::{OwoColorize, Stream};
 use serde::Serialize;
@@ -10,26 +9,23 @@ use crate::compare::{Difference, Signal};
 use crate::grade::{Status, Verdict};
 use crate::track::{Exercise, Side};
 
-/// Colour only when stdout is a terminal and `NO_COLOR` is unset (owo-colors'
-/// `supports-colors` checks both).
-fn paint(text: &str, style: fn(&str) -> String) -> String {
-    if std::io::stdout().is_terminal() { style(text) } else { text.to_string() }
-}
+// Colour only when stdout is a terminal and `NO_COLOR` is unset: owo-colors'
+// `if_supports_color` (feature `supports-colors`) checks both.
 
 pub fn green(text: &str) -> String {
-    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.green()).to_string())
+    text.if_supports_color(Stream::Stdout, |t| t.green()).to_string()
 }
 
 pub fn red(text: &str) -> String {
-    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.red()).to_string())
+    text.if_supports_color(Stream::Stdout, |t| t.red()).to_string()
 }
 
 pub fn bold(text: &str) -> String {
-    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.bold()).to_string())
+    text.if_supports_color(Stream::Stdout, |t| t.bold()).to_string()
 }
 
 pub fn dim(text: &str) -> String {
-    paint(text, |t| t.if_supports_color(Stream::Stdout, |t| t.dimmed()).to_string())
+    text.if_supports_color(Stream::Stdout, |t| t.dimmed()).to_string()
 }
 
 pub fn mark(status: Status) -> String {
