@@ -1,9 +1,11 @@
 //! The dev container (`.devcontainer/`) cannot be started here: CI has a Docker client but
-//! no engine. So this test reads the configuration the way the dev container tooling and
-//! Docker Compose would, and checks that its pieces fit together: the files it names
-//! exist, the services it names are in the compose file, the trace backend listens where
-//! the workspace sends telemetry, the ports are forwarded with labels, and the scripts
-//! its lifecycle commands run exist and are executable.
+//! no engine. So this test reads the configuration the way the dev container tooling,
+//! Docker Compose and Grafana would, and checks that its pieces fit together: the files it
+//! names exist, the workspace shares the backend's network so that Codespaces can forward
+//! Grafana by a plain port number (never the `service:port` form, which Codespaces does
+//! not support), the telemetry goes where the backend listens, Grafana's provisioning
+//! parses and links logs to traces, the dashboard shows the metrics exercises 8 and 9
+//! export, and the build runs in the lifecycle step that prebuilds cache.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -24,9 +26,16 @@ const LIFECYCLE_COMMANDS: [&str; 6] = [
 
 const OTLP_GRPC: u16 = 4317;
 const OTLP_HTTP: u16 = 4318;
-const JAEGER_UI: u16 = 16686;
+/// The lab's real-run ports (`LAB_DISTANCE_ADDR`, `LAB_POSITION_ADDR` change them).
 const DISTANCE_SERVICE: u16 = 3000;
 const POSITION_SERVICE: u16 = 3001;
+/// Grafana's port unless `GF_SERVER_HTTP_PORT` says otherwise.
+const GRAFANA_DEFAULT_PORT: u16 = 3000;
+/// The one backend for traces, metrics and logs: Grafana, Tempo, Prometheus, Loki and a
+/// collector in one image.
+const BACKEND_IMAGE: &str = "grafana/otel-lgtm:";
+/// Where the backend image's Grafana reads its provisioning files.
+const GRAFANA_PROVISIONING: &str = "/otel-lgtm/grafana/conf/provisioning";
 
 // ---------------------------------------------------------------------------------------
 // JSON with comments
@@ -285,19 +294,18 @@ impl DevContainer {
         dockerfile
     }
 
-    /// The Jaeger service, found by its image.
-    fn jaeger(&self) -> (String, &Yaml) {
+    /// The backend service, found by its image.
+    fn backend(&self) -> (String, &Yaml) {
         let found: Vec<_> = self
             .services
             .iter()
-            .filter(|(_, s)| image(s).is_some_and(|i| i.starts_with("jaegertracing/")))
+            .filter(|(_, s)| image(s).is_some_and(|i| i.starts_with(BACKEND_IMAGE)))
             .map(|(n, s)| (n.as_str().unwrap_or_default().to_string(), s))
             .collect();
         assert_eq!(
             found.len(),
             1,
-            "the compose file must have exactly one Jaeger service (image jaegertracing/all-in-one:<version> or \
-             jaegertracing/jaeger:<version>); found {:?}",
+            "the compose file must have exactly one backend service (image {BACKEND_IMAGE}<version>); found {:?}",
             found.iter().map(|(n, _)| n).collect::<Vec<_>>()
         );
         found.into_iter().next().unwrap()
@@ -489,6 +497,171 @@ fn code_lines(text: &str) -> Vec<&str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
 }
 
+/// What is wrong with how devcontainer.json names ports: `forwardPorts` entries and
+/// `portsAttributes` keys must be port numbers (or, for attributes, a range `a-b`).
+/// The spec also allows `"service:port"`, but GitHub Codespaces supports neither form
+/// with a host, so a port forwarded that way never opens in a Codespace.
+fn port_form_problems(json: &Json) -> Vec<String> {
+    let is_port = |s: &str| s.parse::<u16>().is_ok_and(|p| p > 0);
+    let mut problems = Vec::new();
+    for entry in json.get("forwardPorts").and_then(Json::as_array).into_iter().flatten() {
+        let ok = match entry {
+            Json::Number(n) => n.as_u64().is_some_and(|p| (1..=u64::from(u16::MAX)).contains(&p)),
+            Json::String(s) => is_port(s),
+            _ => false,
+        };
+        if !ok {
+            problems.push(format!(
+                "\"forwardPorts\" entry {entry} is not a port number: Codespaces does not support the \"host:port\" form; \
+                 forward a port of the workspace container (which shares the backend's network) instead"
+            ));
+        }
+    }
+    for key in json.get("portsAttributes").and_then(Json::as_object).into_iter().flatten().map(|(k, _)| k) {
+        let ok = match key.split_once('-') {
+            Some((a, b)) => is_port(a) && is_port(b),
+            None => is_port(key),
+        };
+        if !ok {
+            problems.push(format!(
+                "\"portsAttributes\" key {key:?} is not a port number: Codespaces does not support the \"host:port\" form"
+            ));
+        }
+    }
+    problems
+}
+
+/// The ports devcontainer.json forwards (after `port_form_problems` found none wrong).
+fn forwarded_ports(json: &Json) -> Vec<u16> {
+    json.get("forwardPorts")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| match p {
+            Json::Number(n) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
+            Json::String(s) => s.parse().ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The port of an address variable of the workspace (`LAB_DISTANCE_ADDR=127.0.0.1:3000`).
+fn workspace_port(dc: &DevContainer, variable: &str, default: u16) -> u16 {
+    dc.workspace_env(variable).map_or(default, |addr| {
+        host_and_port(&addr).and_then(|(_, p)| p).unwrap_or_else(|| panic!("{variable}={addr} has no port"))
+    })
+}
+
+fn grafana_port(backend: &Yaml) -> u16 {
+    environment(backend, "GF_SERVER_HTTP_PORT").map_or(GRAFANA_DEFAULT_PORT, |p| {
+        p.parse().unwrap_or_else(|_| panic!("GF_SERVER_HTTP_PORT={p} is not a port number"))
+    })
+}
+
+/// The backend's bind mounts whose target is under `prefix`, as (source, target).
+fn mounts_under(dc: &DevContainer, backend: &Yaml, prefix: &str) -> Vec<(PathBuf, String)> {
+    bind_mounts(backend, dc.compose_dir()).into_iter().filter(|(_, target)| target.starts_with(prefix)).collect()
+}
+
+fn parse_yaml(path: &Path) -> Yaml {
+    serde_norway::from_str(&read(path)).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+}
+
+fn parse_json(path: &Path) -> Json {
+    serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
+}
+
+/// `"8gb"`, `"512mb"`, `"1tb"` → bytes, as hostRequirements writes sizes.
+fn size_in_bytes(text: &str) -> Option<u64> {
+    let text = text.trim().to_ascii_lowercase();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let factor: u64 = match unit.trim() {
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        "tb" => 1 << 40,
+        _ => return None,
+    };
+    number.parse::<u64>().ok().map(|n| n * factor)
+}
+
+/// The metrics of an exercise's snapshot: (name, kind, unit).
+fn snapshot_metrics(root: &Path, number: &str) -> Vec<(String, String, String)> {
+    let dir = root.join("checker/snapshots");
+    let path = std::fs::read_dir(&dir)
+        .expect("checker/snapshots/ is readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{number}-"))))
+        .unwrap_or_else(|| panic!("no snapshot checker/snapshots/{number}-*.snap"));
+    // An insta snapshot: a `---` header block, then the body (the telemetry document).
+    let text = read(&path);
+    let body = text
+        .split_once("\n---\n")
+        .map(|(_, body)| body)
+        .unwrap_or_else(|| panic!("{} has no insta header", path.display()));
+    let document: Yaml = serde_norway::from_str(body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let field = |m: &Yaml, key: &str| m.get(key).and_then(Yaml::as_str).unwrap_or_default().to_string();
+    document
+        .get("metrics")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|m| (field(m, "name"), field(m, "kind"), field(m, "unit")))
+        .collect()
+}
+
+/// The name Prometheus gives an OTLP metric with its default translation strategy
+/// (`UnderscoreEscapingWithSuffixes`, the default of the Prometheus in the pinned
+/// grafana/otel-lgtm image): characters outside `[a-zA-Z0-9_:]` become `_`, the unit is
+/// appended (a `{annotation}` unit is dropped), and a counter gets `_total`. A histogram
+/// is then stored as `<name>_bucket`, `_sum` and `_count`.
+fn prometheus_name(name: &str, kind: &str, unit: &str) -> String {
+    let mut out: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == ':' { c } else { '_' }).collect();
+    let unit = match unit {
+        u if u.is_empty() || (u.starts_with('{') && u.ends_with('}')) => "",
+        "s" => "seconds",
+        "ms" => "milliseconds",
+        "By" => "bytes",
+        "1" => "",
+        other => panic!("no Prometheus unit suffix known for {other:?}: extend prometheus_name"),
+    };
+    if !unit.is_empty() && !out.ends_with(&format!("_{unit}")) {
+        out = format!("{out}_{unit}");
+    }
+    if kind == "counter" {
+        out.push_str("_total");
+    }
+    out
+}
+
+/// Every string value in a JSON document (queries, variable values, ...).
+fn json_strings(json: &Json, out: &mut Vec<String>) {
+    match json {
+        Json::String(s) => out.push(s.clone()),
+        Json::Array(items) => items.iter().for_each(|i| json_strings(i, out)),
+        Json::Object(map) => map.values().for_each(|v| json_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The identifiers (`[A-Za-z0-9_:]+`) in a text, such as the metric names of a query.
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).filter(|w| !w.is_empty())
+}
+
+/// Whether a lifecycle command builds the workspace: it runs `cargo build --workspace`
+/// itself, or through a script in the repository.
+fn command_builds(root: &Path, command: &Json) -> bool {
+    let mut texts = vec![command.to_string()];
+    texts.extend(
+        scripts_named(command).iter().map(|s| normalise(&root.join(s))).filter(|p| p.is_file()).map(|p| read(&p)),
+    );
+    texts.iter().any(|t| code_lines(t).iter().any(|l| l.contains("cargo build")))
+}
+
 // ---------------------------------------------------------------------------------------
 // The checks
 
@@ -508,10 +681,10 @@ fn devcontainer_json_names_compose_files_and_services_that_exist() {
             );
         }
         assert!(run.contains(&workspace), "\"runServices\" must include the workspace service {workspace:?}");
-        let (jaeger, _) = dc.jaeger();
+        let (backend, _) = dc.backend();
         assert!(
-            run.contains(&jaeger.as_str()),
-            "\"runServices\" must start the trace backend {jaeger:?} with the workspace"
+            run.contains(&backend.as_str()),
+            "\"runServices\" must start the backend {backend:?} with the workspace"
         );
     }
     for (name, service) in &dc.services {
@@ -602,25 +775,6 @@ fn the_repository_is_mounted_at_the_workspace_folder() {
 }
 
 #[test]
-fn jaeger_is_pinned_and_listens_for_otlp_and_serves_its_ui() {
-    let dc = DevContainer::load();
-    let (name, jaeger) = dc.jaeger();
-    let ports = container_ports(jaeger);
-    for (port, what) in [(OTLP_GRPC, "OTLP gRPC"), (OTLP_HTTP, "OTLP HTTP"), (JAEGER_UI, "the UI")] {
-        assert!(
-            ports.contains(&port),
-            "the Jaeger service {name:?} must expose or publish {port} ({what}); it has {ports:?}"
-        );
-    }
-    if let Some(host) = environment(jaeger, "JAEGER_LISTEN_HOST") {
-        assert!(
-            !matches!(host.as_str(), "localhost" | "127.0.0.1"),
-            "JAEGER_LISTEN_HOST={host} makes Jaeger refuse connections from the other containers: use 0.0.0.0"
-        );
-    }
-}
-
-#[test]
 fn every_image_is_pinned_to_a_version() {
     let dc = DevContainer::load();
     let mut images: Vec<(String, String)> =
@@ -644,213 +798,301 @@ fn every_image_is_pinned_to_a_version() {
 }
 
 #[test]
-fn otlp_endpoint_points_at_the_backend_by_service_name() {
+fn ports_are_forwarded_as_port_numbers_codespaces_supports() {
+    let dc = DevContainer::load();
+    let problems = port_form_problems(&dc.json);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_service_port_form_is_refused() {
+    // The configuration this lab shipped before: the Jaeger UI forwarded as "jaeger:16686".
+    let old = serde_json::json!({
+        "forwardPorts": ["jaeger:16686", 3000, 3001],
+        "portsAttributes": { "jaeger:16686": { "label": "Jaeger UI" }, "3000": { "label": "distance service" } },
+    });
+    let problems = port_form_problems(&old);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("\"jaeger:16686\"") && problems[0].contains("forwardPorts"), "{problems:#?}");
+    assert!(problems[1].contains("\"jaeger:16686\"") && problems[1].contains("portsAttributes"), "{problems:#?}");
+    let fine =
+        serde_json::json!({ "forwardPorts": [3300, "3000"], "portsAttributes": { "3300": {}, "40000-40010": {} } });
+    assert_eq!(port_form_problems(&fine), Vec::<String>::new());
+}
+
+#[test]
+fn the_workspace_shares_the_backend_network() {
     let dc = DevContainer::load();
     let (workspace_name, workspace) = dc.workspace();
+    let (backend_name, backend) = dc.backend();
+    let mode = workspace.get("network_mode").and_then(Yaml::as_str).unwrap_or_default();
+    assert_eq!(
+        mode,
+        format!("service:{backend_name}"),
+        "the workspace service {workspace_name:?} must join the backend's network (`network_mode: service:{backend_name}`): \
+         Codespaces forwards only ports of the workspace container, so that is how Grafana becomes reachable"
+    );
+    for key in ["ports", "expose", "networks"] {
+        assert!(
+            workspace.get(key).is_none(),
+            "the workspace service {workspace_name:?} has `{key}:`, which Docker refuses beside `network_mode: service:...`"
+        );
+    }
+    assert!(
+        backend.get("network_mode").is_none(),
+        "the backend {backend_name:?} must own the network, not join another"
+    );
+    assert!(
+        depends_on(workspace).contains(&backend_name),
+        "the workspace service {workspace_name:?} should depend on {backend_name:?}, whose network it joins"
+    );
+}
+
+#[test]
+fn grafana_and_the_services_are_forwarded_with_labels_and_do_not_clash() {
+    let dc = DevContainer::load();
+    let (backend_name, backend) = dc.backend();
+    let grafana = grafana_port(backend);
+    let distance = workspace_port(&dc, "LAB_DISTANCE_ADDR", DISTANCE_SERVICE);
+    let position = workspace_port(&dc, "LAB_POSITION_ADDR", POSITION_SERVICE);
+    // One network namespace: Grafana and the lab's services must not want the same port.
+    assert!(
+        grafana != distance && grafana != position,
+        "Grafana listens on {grafana} in the network the workspace shares, where the lab's services take {distance} and \
+         {position}: set GF_SERVER_HTTP_PORT on {backend_name:?} (or LAB_DISTANCE_ADDR / LAB_POSITION_ADDR) to another port"
+    );
+    let forwarded = forwarded_ports(&dc.json);
+    let attributes = dc.json.get("portsAttributes").and_then(Json::as_object);
+    for (port, what) in [(grafana, "Grafana"), (distance, "the distance service"), (position, "the position service")] {
+        assert!(forwarded.contains(&port), "\"forwardPorts\" must forward {what} ({port}); it forwards {forwarded:?}");
+        let label = attributes
+            .and_then(|a| a.get(&port.to_string()))
+            .and_then(|a| a.get("label"))
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        assert!(!label.trim().is_empty(), "\"portsAttributes\" should give {port} ({what}) a \"label\"");
+    }
+    assert!(
+        container_ports(backend).contains(&grafana),
+        "the backend {backend_name:?} should expose Grafana's port {grafana}"
+    );
+    if let Some(check) = backend.get("healthcheck").and_then(|h| h.get("test")) {
+        let check = serde_norway::to_string(check).unwrap_or_default();
+        assert!(
+            check.contains(&format!(":{grafana}/")),
+            "the backend's healthcheck should ask Grafana where it listens ({grafana}): {check}"
+        );
+    }
+}
+
+#[test]
+fn otlp_endpoint_reaches_the_backend_collector() {
+    let dc = DevContainer::load();
+    let (backend_name, backend) = dc.backend();
     let endpoint = dc.workspace_env("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_else(|| {
         panic!("OTEL_EXPORTER_OTLP_ENDPOINT is not set for the workspace: without it `cargo run -p <exercise>` prints to stdout")
     });
     assert!(
-        endpoint.starts_with("http://") || endpoint.starts_with("https://"),
-        "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} must be a URL, like http://jaeger:4318"
+        endpoint.starts_with("http://"),
+        "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} must be an http:// URL (the backend's collector has no TLS)"
     );
     let (host, port) =
         host_and_port(&endpoint).unwrap_or_else(|| panic!("OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} is not host:port"));
     let port = port
         .unwrap_or_else(|| panic!("OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} has no port: say :4318 (or :4317 for gRPC)"));
-    let backend = dc.service(&host).unwrap_or_else(|| {
-        panic!(
-            "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} names the host {host:?}, which is not a compose service ({}): from the \
-             workspace container the backend is reached by its service name",
-            dc.service_names().join(", ")
-        )
-    });
-
-    // The lab's services speak HTTP/protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL=grpc (or
-    // the endpoint ends in :4317 and no protocol is set).
+    // The workspace shares the backend's network, so its collector is on the loopback.
+    assert!(
+        matches!(host.as_str(), "127.0.0.1" | "localhost"),
+        "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint}: the workspace shares {backend_name:?}'s network, so its collector is at \
+         http://127.0.0.1:{OTLP_HTTP}"
+    );
+    // The lab's services speak HTTP/protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL=grpc.
     let protocol = dc.workspace_env("OTEL_EXPORTER_OTLP_PROTOCOL").unwrap_or_default();
     let grpc = protocol == "grpc" || (protocol.is_empty() && port == OTLP_GRPC);
     let expected = if grpc { OTLP_GRPC } else { OTLP_HTTP };
     assert_eq!(
         port,
         expected,
-        "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} with OTEL_EXPORTER_OTLP_PROTOCOL={protocol:?} sends {} to port {port}, \
-         but OTLP {} listens on {expected}",
-        if grpc { "gRPC" } else { "HTTP/protobuf" },
+        "OTEL_EXPORTER_OTLP_ENDPOINT={endpoint} with OTEL_EXPORTER_OTLP_PROTOCOL={protocol:?} sends to port {port}, but \
+         OTLP {} listens on {expected}",
         if grpc { "gRPC" } else { "HTTP" },
     );
     let ports = container_ports(backend);
-    assert!(
-        ports.contains(&port),
-        "OTEL_EXPORTER_OTLP_ENDPOINT sends to {host}:{port}, but the service {host:?} does not expose {port} (it has {ports:?})"
-    );
-    assert!(
-        depends_on(workspace).contains(&host),
-        "the workspace service {workspace_name:?} should depend on {host:?}, so that the backend starts with it"
-    );
-
-    let (jaeger, _) = dc.jaeger();
-    if host != jaeger {
-        collector_passes_traces_to(&dc, &host, backend, &jaeger);
-    }
+    assert!(ports.contains(&port), "the backend {backend_name:?} should expose {port} (OTLP); it has {ports:?}");
 }
 
-/// The endpoint is a collector in front of Jaeger: it must accept OTLP from the other
-/// containers, take all three signals the lab sends, and pass traces on to Jaeger.
-fn collector_passes_traces_to(dc: &DevContainer, name: &str, service: &Yaml, jaeger: &str) {
-    assert!(
-        image(service).is_some_and(|i| i.contains("opentelemetry-collector")),
-        "OTEL_EXPORTER_OTLP_ENDPOINT points at {name:?}, which is neither Jaeger ({jaeger:?}) nor an OpenTelemetry Collector"
-    );
-    let configs: Vec<PathBuf> = bind_mounts(service, dc.compose_dir())
-        .into_iter()
-        .map(|(source, _)| source)
-        .filter(|s| s.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect();
+/// Grafana's data sources, as provisioned for the backend: (file, its `datasources`).
+fn provisioned_datasources(dc: &DevContainer, backend: &Yaml) -> (PathBuf, Vec<Yaml>) {
+    let mounts = mounts_under(dc, backend, &format!("{GRAFANA_PROVISIONING}/datasources/"));
     assert_eq!(
-        configs.len(),
+        mounts.len(),
         1,
-        "the collector {name:?} should mount exactly one configuration file (YAML); it mounts {configs:?}"
+        "the backend should mount exactly one data source file into {GRAFANA_PROVISIONING}/datasources/; it mounts {mounts:?}"
     );
-    let path = &configs[0];
-    assert!(path.is_file(), "the collector's configuration {} does not exist", path.display());
-    let config: Yaml =
-        serde_norway::from_str(&read(path)).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
+    let path = mounts[0].0.clone();
+    assert!(path.is_file(), "the data source file {} does not exist", path.display());
+    let yaml = parse_yaml(&path);
+    let list = yaml.get("datasources").and_then(Yaml::as_sequence).cloned().unwrap_or_default();
+    assert!(!list.is_empty(), "{} provisions no data source", path.display());
+    (path, list)
+}
+
+#[test]
+fn grafana_links_logs_to_traces_and_traces_to_logs() {
+    let dc = DevContainer::load();
+    let (_, backend) = dc.backend();
+    let (path, datasources) = provisioned_datasources(&dc, backend);
     let file = path.display();
-
-    for (protocol, port) in [("grpc", OTLP_GRPC), ("http", OTLP_HTTP)] {
-        let endpoint = config
-            .get("receivers")
-            .and_then(|r| r.get("otlp"))
-            .and_then(|r| r.get("protocols"))
-            .and_then(|p| p.get(protocol))
-            .and_then(|p| p.get("endpoint"))
-            .and_then(Yaml::as_str)
-            .unwrap_or_else(|| {
-                panic!("{file}: receivers.otlp.protocols.{protocol}.endpoint must be set (the collector's default, localhost, refuses other containers)")
-            });
-        let (host, listen_port) = host_and_port(endpoint).unwrap_or_default();
-        assert!(
-            !matches!(host.as_str(), "localhost" | "127.0.0.1"),
-            "{file}: the OTLP {protocol} receiver listens on {endpoint}, which refuses the other containers: use 0.0.0.0:{port}"
-        );
-        assert_eq!(
-            listen_port,
-            Some(port),
-            "{file}: the OTLP {protocol} receiver should listen on port {port}, not {endpoint}"
-        );
+    let of_type = |kind: &str| {
+        let found: Vec<&Yaml> =
+            datasources.iter().filter(|d| d.get("type").and_then(Yaml::as_str) == Some(kind)).collect();
+        assert_eq!(found.len(), 1, "{file} should provision exactly one {kind} data source");
+        found[0]
+    };
+    let uid = |d: &Yaml| d.get("uid").and_then(Yaml::as_str).unwrap_or_default().to_string();
+    let (prometheus, tempo, loki) = (of_type("prometheus"), of_type("tempo"), of_type("loki"));
+    for d in [prometheus, tempo, loki] {
+        assert!(!uid(d).is_empty(), "{file}: every data source needs a `uid` (dashboards and links name it)");
     }
 
-    let pipelines = config
-        .get("service")
-        .and_then(|s| s.get("pipelines"))
-        .and_then(Yaml::as_mapping)
-        .unwrap_or_else(|| panic!("{file} has no service.pipelines"));
-    let pipeline = |signal: &str| {
-        pipelines
-            .iter()
-            .find(|(k, _)| k.as_str().is_some_and(|k| k == signal || k.starts_with(&format!("{signal}/"))))
-            .map(|(_, v)| v)
-    };
-    let list = |pipeline: &Yaml, key: &str| -> Vec<String> {
-        pipeline
-            .get(key)
-            .and_then(Yaml::as_sequence)
-            .into_iter()
-            .flatten()
-            .filter_map(Yaml::as_str)
-            .map(str::to_string)
-            .collect()
-    };
-    for signal in ["traces", "metrics", "logs"] {
-        let p = pipeline(signal).unwrap_or_else(|| {
-            panic!(
-                "{file} has no {signal} pipeline: the lab's services send {signal}, and the collector would refuse them"
-            )
-        });
-        assert!(
-            list(p, "receivers").iter().any(|r| r == "otlp" || r.starts_with("otlp/")),
-            "{file}: the {signal} pipeline does not receive OTLP"
-        );
-        assert!(!list(p, "exporters").is_empty(), "{file}: the {signal} pipeline has no exporter");
-    }
-    let exporters = config.get("exporters").unwrap_or_else(|| panic!("{file} has no exporters"));
-    let to_jaeger = list(pipeline("traces").unwrap(), "exporters").into_iter().any(|e| {
-        exporters
-            .get(e.as_str())
-            .and_then(|x| x.get("endpoint"))
-            .and_then(Yaml::as_str)
-            .and_then(host_and_port)
-            .is_some_and(|(host, _)| host == jaeger)
-    });
-    assert!(
-        to_jaeger,
-        "{file}: no exporter of the traces pipeline sends to the Jaeger service {jaeger:?} (endpoint: {jaeger}:4317)"
+    let derived = loki
+        .get("jsonData")
+        .and_then(|j| j.get("derivedFields"))
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+        .find(|f| f.get("datasourceUid").and_then(Yaml::as_str) == Some(uid(tempo).as_str()))
+        .unwrap_or_else(|| panic!("{file}: Loki needs a derived field that links a log record's trace id to Tempo"));
+    let matcher = derived.get("matcherRegex").and_then(Yaml::as_str).unwrap_or_default();
+    assert!(matcher.contains("trace_id"), "{file}: Loki's derived field should match `trace_id`, not {matcher:?}");
+
+    let to_logs = tempo
+        .get("jsonData")
+        .and_then(|j| j.get("tracesToLogsV2"))
+        .unwrap_or_else(|| panic!("{file}: Tempo needs `tracesToLogsV2`, so that a span opens its log records"));
+    assert_eq!(
+        to_logs.get("datasourceUid").and_then(Yaml::as_str),
+        Some(uid(loki).as_str()),
+        "{file}: Tempo's tracesToLogsV2 should point at the Loki data source"
     );
 }
 
 #[test]
-fn ui_and_services_ports_are_forwarded_with_labels() {
+fn grafana_dashboards_are_provisioned_and_parse() {
     let dc = DevContainer::load();
-    let forwarded: Vec<String> = dc
-        .json
-        .get("forwardPorts")
-        .and_then(Json::as_array)
-        .expect("devcontainer.json needs \"forwardPorts\"")
-        .iter()
-        .map(|p| match p {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect();
-    // The dev container schema allows a port number or "service:port", the service name
-    // in lower case letters, digits and dashes.
-    for entry in &forwarded {
-        let valid = match entry.split_once(':') {
-            Some((host, port)) => {
-                !host.is_empty()
-                    && host.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
-                    && port.parse::<u16>().is_ok()
-            }
-            None => entry.parse::<u16>().is_ok(),
-        };
-        assert!(valid, "\"forwardPorts\" entry {entry:?} is neither a port number nor \"service:port\" (lower case)");
+    let (_, backend) = dc.backend();
+    let (_, datasources) = provisioned_datasources(&dc, backend);
+    let uids: BTreeSet<String> =
+        datasources.iter().filter_map(|d| d.get("uid").and_then(Yaml::as_str)).map(str::to_string).collect();
+
+    let providers = mounts_under(&dc, backend, &format!("{GRAFANA_PROVISIONING}/dashboards/"));
+    assert!(!providers.is_empty(), "the backend mounts no dashboard provider into {GRAFANA_PROVISIONING}/dashboards/");
+    let mounts = bind_mounts(backend, dc.compose_dir());
+    let mut dashboards = Vec::new();
+    for (provider, _) in &providers {
+        let yaml = parse_yaml(provider);
+        for p in yaml.get("providers").and_then(Yaml::as_sequence).into_iter().flatten() {
+            let folder = p.get("options").and_then(|o| o.get("path")).and_then(Yaml::as_str).unwrap_or_default();
+            let (source, _) =
+                mounts.iter().find(|(_, target)| target.trim_end_matches('/') == folder).unwrap_or_else(|| {
+                    panic!("{}: the provider reads {folder:?}, which the backend does not mount", provider.display())
+                });
+            let files: Vec<PathBuf> = std::fs::read_dir(source)
+                .unwrap_or_else(|e| panic!("{}: {e}", source.display()))
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            assert!(!files.is_empty(), "{} holds no dashboard (*.json)", source.display());
+            dashboards.extend(files.into_iter().map(|f| (f, folder.to_string())));
+        }
     }
-    let (workspace, workspace_service) = dc.workspace();
-    let (jaeger, _) = dc.jaeger();
-    // The workspace shares Jaeger's network only with `network_mode: service:<jaeger>`;
-    // otherwise the UI is forwarded from the Jaeger service as "jaeger:16686".
-    let shares_jaeger_network =
-        workspace_service.get("network_mode").and_then(Yaml::as_str).is_some_and(|m| m == format!("service:{jaeger}"));
-    let wanted = [
-        (JAEGER_UI, "the Jaeger UI", if shares_jaeger_network { workspace } else { jaeger.as_str() }),
-        (DISTANCE_SERVICE, "the distance service", workspace),
-        (POSITION_SERVICE, "the position service", workspace),
-    ];
-    let attributes = dc.json.get("portsAttributes").and_then(Json::as_object);
-    for (port, what, service) in wanted {
-        let entry = forwarded
-            .iter()
-            .find(|f| match f.rsplit_once(':') {
-                Some((host, p)) => {
-                    p == port.to_string() && (host == service || (service == workspace && host == "localhost"))
+    for (path, _) in &dashboards {
+        let dashboard = parse_json(path);
+        let file = path.display();
+        for key in ["uid", "title"] {
+            assert!(dashboard.get(key).and_then(Json::as_str).is_some_and(|v| !v.is_empty()), "{file} has no {key:?}");
+        }
+        let panels = dashboard.get("panels").and_then(Json::as_array).map_or(0, Vec::len);
+        assert!(panels > 0, "{file} has no panels");
+        let mut named = Vec::new();
+        collect_datasource_uids(&dashboard, &mut named);
+        for uid in named {
+            assert!(
+                uids.contains(&uid),
+                "{file} uses the data source uid {uid:?}, which is not provisioned ({uids:?})"
+            );
+        }
+    }
+    if let Some(home) = environment(backend, "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH") {
+        let found = dashboards.iter().any(|(path, folder)| {
+            path.file_name().and_then(|n| n.to_str()).is_some_and(|n| home == format!("{folder}/{n}"))
+        });
+        assert!(found, "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH={home} is not one of the provisioned dashboards");
+    }
+}
+
+/// The `uid` of every `"datasource": {"uid": ...}` in a dashboard (template references
+/// like `${ds}` are left out).
+fn collect_datasource_uids(json: &Json, out: &mut Vec<String>) {
+    match json {
+        Json::Object(map) => {
+            if let Some(uid) = map.get("datasource").and_then(|d| d.get("uid")).and_then(Json::as_str) {
+                if !uid.starts_with('$') {
+                    out.push(uid.to_string());
                 }
-                None => *f == &port.to_string() && service == workspace,
-            })
-            .unwrap_or_else(|| {
-                let want = if service == workspace { port.to_string() } else { format!("\"{service}:{port}\"") };
-                panic!("\"forwardPorts\" must forward {what} as {want}; it forwards {forwarded:?}")
-            });
-        let label = attributes
-            .and_then(|a| a.get(entry.as_str()))
-            .and_then(|a| a.get("label"))
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        assert!(
-            !label.trim().is_empty(),
-            "\"portsAttributes\" should give the forwarded port {entry:?} ({what}) a \"label\""
-        );
+            }
+            map.values().for_each(|v| collect_datasource_uids(v, out));
+        }
+        Json::Array(items) => items.iter().for_each(|i| collect_datasource_uids(i, out)),
+        _ => {}
     }
+}
+
+#[test]
+fn the_dashboard_shows_the_metrics_exercises_8_and_9_export() {
+    let dc = DevContainer::load();
+    let dir = dc.dir.join("grafana/dashboards");
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).filter_map(Result::ok) {
+        if entry.path().extension().is_some_and(|e| e == "json") {
+            let mut strings = Vec::new();
+            json_strings(&parse_json(&entry.path()), &mut strings);
+            names.extend(strings.iter().flat_map(|s| identifiers(s).map(str::to_string).collect::<Vec<_>>()));
+        }
+    }
+    for exercise in ["08", "09"] {
+        let metrics = snapshot_metrics(&dc.root, exercise);
+        assert!(!metrics.is_empty(), "checker/snapshots/{exercise}-*.snap has no metrics");
+        for (name, kind, unit) in metrics {
+            let stored = prometheus_name(&name, &kind, &unit);
+            let queried = if kind == "histogram" { format!("{stored}_bucket") } else { stored.clone() };
+            assert!(
+                names.contains(&queried) || names.contains(&format!("{stored}_count")),
+                "no dashboard in {} shows `{name}` (exercise {exercise}), which Prometheus stores as `{queried}`: \
+                 update the dashboard (exercise 8's counters are named once, in the constants `requests_counter` and \
+                 `errors_counter`)",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn prometheus_names_follow_its_otlp_translation() {
+    assert_eq!(
+        prometheus_name("http.server.request.duration", "histogram", "s"),
+        "http_server_request_duration_seconds"
+    );
+    assert_eq!(prometheus_name("app.requests", "counter", "{request}"), "app_requests_total");
+    assert_eq!(
+        prometheus_name("http.server.active_requests", "up_down_counter", "{request}"),
+        "http_server_active_requests"
+    );
+    assert_eq!(prometheus_name("process.memory", "gauge", "By"), "process_memory_bytes");
+    assert_eq!(size_in_bytes("8gb"), Some(8 << 30));
+    assert_eq!(size_in_bytes("512MB"), Some(512 << 20));
+    assert_eq!(size_in_bytes("8 cores"), None);
 }
 
 #[test]
@@ -902,19 +1144,41 @@ fn lifecycle_scripts_exist_and_are_executable() {
 }
 
 #[test]
-fn dependencies_are_built_when_the_container_is_created() {
+fn the_build_runs_in_the_step_prebuilds_cache_before_the_editor_connects() {
     let dc = DevContainer::load();
-    let command = dc.json.get("postCreateCommand").expect(
-        "devcontainer.json needs a \"postCreateCommand\" that builds the workspace, so that the first check is fast",
+    // Codespaces prebuilds run (and cache) onCreateCommand and updateContentCommand only.
+    let cached = ["onCreateCommand", "updateContentCommand"];
+    let building: Vec<&str> = LIFECYCLE_COMMANDS
+        .into_iter()
+        .filter(|key| dc.json.get(*key).is_some_and(|c| command_builds(&dc.root, c)))
+        .collect();
+    let step = building.iter().find(|k| cached.contains(k)).unwrap_or_else(|| {
+        panic!(
+            "the workspace must be built by onCreateCommand or updateContentCommand, the steps Codespaces prebuilds \
+             cache; it is built by {building:?}"
+        )
+    });
+    let late: Vec<&&str> = building.iter().filter(|k| !cached.contains(k)).collect();
+    assert!(
+        late.is_empty(),
+        "{late:?} also run cargo build, after the prebuild: a learner would wait for it each time"
     );
-    let scripts = scripts_named(command);
-    let script = scripts
-        .iter()
+
+    // The editor connects after the step named by waitFor (default updateContentCommand):
+    // not before the build, or rust-analyzer competes with it for the cores.
+    let wait_for = dc.string("waitFor").unwrap_or("updateContentCommand");
+    let index = |key: &str| LIFECYCLE_COMMANDS.iter().position(|k| *k == key);
+    assert!(
+        index(wait_for).is_some_and(|w| Some(w) >= index(step)),
+        "\"waitFor\": {wait_for:?} lets the editor connect before {step} has built the workspace"
+    );
+
+    let command = &dc.json[*step];
+    let script = scripts_named(command)
+        .into_iter()
         .find(|s| normalise(&dc.root.join(s)).starts_with(&dc.dir))
-        .unwrap_or_else(|| panic!("\"postCreateCommand\" should run a script in .devcontainer/ (it runs {command})"));
-    let path = normalise(&dc.root.join(script));
-    assert!(path.is_file(), "\"postCreateCommand\" runs {script}, which does not exist");
-    let text = read(&path);
+        .unwrap_or_else(|| panic!("{step} should run a script in .devcontainer/ (it runs {command})"));
+    let text = read(&normalise(&dc.root.join(&script)));
     let lines = code_lines(&text);
     let builds =
         |needles: &[&str]| lines.iter().any(|l| l.contains("cargo build") && needles.iter().all(|n| l.contains(n)));
@@ -923,6 +1187,24 @@ fn dependencies_are_built_when_the_container_is_created() {
         "{script} should run `cargo build --workspace --locked` (every crate, with the committed Cargo.lock)"
     );
     assert!(builds(&["-p checker"]) || builds(&["--package checker"]), "{script} should run `cargo build -p checker`");
+}
+
+#[test]
+fn host_requirements_fit_the_lab() {
+    let dc = DevContainer::load();
+    let host = dc.json.get("hostRequirements").unwrap_or_else(|| {
+        panic!("devcontainer.json needs \"hostRequirements\" (cpus, memory, storage): the machine the lab needs")
+    });
+    let cpus = host.get("cpus").and_then(Json::as_u64).unwrap_or(0);
+    assert!(cpus >= 2, "hostRequirements.cpus is {cpus}: the lab's build wants at least 2 cores");
+    // Grafana's stack (about 1 GB), rust-analyzer and cargo together; and target/ (about
+    // 3 GB), the two images and the toolchain on disk.
+    for (key, at_least_gb) in [("memory", 8), ("storage", 32)] {
+        let text = host.get(key).and_then(Json::as_str).unwrap_or_default();
+        let bytes =
+            size_in_bytes(text).unwrap_or_else(|| panic!("hostRequirements.{key} should be a size like \"8gb\""));
+        assert!(bytes >= at_least_gb << 30, "hostRequirements.{key} is {text}: the lab needs at least {at_least_gb}gb");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -963,16 +1245,16 @@ fn compose_helpers_read_every_syntax() {
         expose: ["4317", 4318, "5000-5002/tcp"]
         ports: ["127.0.0.1:8080:16686", "9000/udp", { target: 14250, published: 14250 }]
         environment: ["A=1", "B"]
-        depends_on: { jaeger: { condition: service_started } }
+        depends_on: { lgtm: { condition: service_healthy } }
         "#,
     )
     .unwrap();
     assert_eq!(container_ports(&service), BTreeSet::from([4317, 4318, 5000, 5001, 5002, 9000, 14250, 16686]));
     assert_eq!(environment(&service, "A").as_deref(), Some("1"));
     assert_eq!(environment(&service, "B").as_deref(), Some(""));
-    assert_eq!(depends_on(&service), BTreeSet::from(["jaeger".to_string()]));
-    assert_eq!(host_and_port("http://jaeger:4318/v1/traces"), Some(("jaeger".into(), Some(4318))));
-    assert_eq!(host_and_port("jaeger:4317"), Some(("jaeger".into(), Some(4317))));
+    assert_eq!(depends_on(&service), BTreeSet::from(["lgtm".to_string()]));
+    assert_eq!(host_and_port("http://127.0.0.1:4318/v1/traces"), Some(("127.0.0.1".into(), Some(4318))));
+    assert_eq!(host_and_port("lgtm:4317"), Some(("lgtm".into(), Some(4317))));
     assert_eq!(
         scripts_named(&serde_json::json!("bash -c 'x' && ./a.sh; .devcontainer/b.sh")),
         vec!["./a.sh", ".devcontainer/b.sh"]

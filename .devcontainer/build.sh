@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs once, when the dev container is created (postCreateCommand in devcontainer.json):
-# builds every dependency, exercise and solution now, so that the learner's first
-# `cargo run -p checker` only has to run, not compile the OpenTelemetry stack.
+# Runs as devcontainer.json's updateContentCommand: when the container is created, and in
+# the Codespaces prebuild, which caches the result. It builds every dependency, exercise
+# and solution, so that the learner's first `cargo run -p checker` only has to run, not
+# compile the OpenTelemetry stack. Measured on 2 cores with an empty target/: 10 minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -35,6 +36,6 @@ fi
 cat <<'DONE'
 ==> Ready.
     cargo run -p checker          what to do next, and how your telemetry differs
-    cargo run -p <exercise>       the service for real, its traces in Jaeger
-    Jaeger UI: the "Jaeger UI" entry of the Ports tab (port 16686).
+    cargo run -p <exercise>       the service for real, its telemetry in Grafana
+    Grafana: the "Grafana (traces, metrics, logs)" entry of the Ports tab (port 3300).
 DONE
