@@ -1037,10 +1037,10 @@ fn grafana_dashboards_are_provisioned_and_parse() {
 fn collect_datasource_uids(json: &Json, out: &mut Vec<String>) {
     match json {
         Json::Object(map) => {
-            if let Some(uid) = map.get("datasource").and_then(|d| d.get("uid")).and_then(Json::as_str) {
-                if !uid.starts_with('$') {
-                    out.push(uid.to_string());
-                }
+            if let Some(uid) = map.get("datasource").and_then(|d| d.get("uid")).and_then(Json::as_str)
+                && !uid.starts_with('$')
+            {
+                out.push(uid.to_string());
             }
             map.values().for_each(|v| collect_datasource_uids(v, out));
         }
