@@ -637,16 +637,6 @@ fn prometheus_name(name: &str, kind: &str, unit: &str) -> String {
     out
 }
 
-/// Every string value in a JSON document (queries, variable values, ...).
-fn json_strings(json: &Json, out: &mut Vec<String>) {
-    match json {
-        Json::String(s) => out.push(s.clone()),
-        Json::Array(items) => items.iter().for_each(|i| json_strings(i, out)),
-        Json::Object(map) => map.values().for_each(|v| json_strings(v, out)),
-        _ => {}
-    }
-}
-
 /// The identifiers (`[A-Za-z0-9_:]+`) in a text, such as the metric names of a query.
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).filter(|w| !w.is_empty())
@@ -977,14 +967,9 @@ fn grafana_links_logs_to_traces_and_traces_to_logs() {
     );
 }
 
-#[test]
-fn grafana_dashboards_are_provisioned_and_parse() {
-    let dc = DevContainer::load();
-    let (_, backend) = dc.backend();
-    let (_, datasources) = provisioned_datasources(&dc, backend);
-    let uids: BTreeSet<String> =
-        datasources.iter().filter_map(|d| d.get("uid").and_then(Yaml::as_str)).map(str::to_string).collect();
-
+/// The dashboards Grafana is given: every JSON file in a folder that a mounted provider
+/// reads, as (the file here, the folder in the container).
+fn provisioned_dashboards(dc: &DevContainer, backend: &Yaml) -> Vec<(PathBuf, String)> {
     let providers = mounts_under(&dc, backend, &format!("{GRAFANA_PROVISIONING}/dashboards/"));
     assert!(!providers.is_empty(), "the backend mounts no dashboard provider into {GRAFANA_PROVISIONING}/dashboards/");
     let mounts = bind_mounts(backend, dc.compose_dir());
@@ -1007,6 +992,35 @@ fn grafana_dashboards_are_provisioned_and_parse() {
             dashboards.extend(files.into_iter().map(|f| (f, folder.to_string())));
         }
     }
+    dashboards
+}
+
+/// The queries of a dashboard: every `expr` (Prometheus, Loki) and `query` (Tempo, and a
+/// variable's value) string, and nothing from titles, descriptions or text panels.
+fn dashboard_queries(json: &Json, out: &mut Vec<String>) {
+    match json {
+        Json::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("expr" | "query", Json::String(text)) => out.push(text.clone()),
+                    _ => dashboard_queries(value, out),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| dashboard_queries(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn grafana_dashboards_are_provisioned_and_parse() {
+    let dc = DevContainer::load();
+    let (_, backend) = dc.backend();
+    let (_, datasources) = provisioned_datasources(&dc, backend);
+    let uids: BTreeSet<String> =
+        datasources.iter().filter_map(|d| d.get("uid").and_then(Yaml::as_str)).map(str::to_string).collect();
+
+    let dashboards = provisioned_dashboards(&dc, backend);
     for (path, _) in &dashboards {
         let dashboard = parse_json(path);
         let file = path.display();
@@ -1052,14 +1066,12 @@ fn collect_datasource_uids(json: &Json, out: &mut Vec<String>) {
 #[test]
 fn the_dashboard_shows_the_metrics_exercises_8_and_9_export() {
     let dc = DevContainer::load();
-    let dir = dc.dir.join("grafana/dashboards");
+    let (_, backend) = dc.backend();
     let mut names = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).filter_map(Result::ok) {
-        if entry.path().extension().is_some_and(|e| e == "json") {
-            let mut strings = Vec::new();
-            json_strings(&parse_json(&entry.path()), &mut strings);
-            names.extend(strings.iter().flat_map(|s| identifiers(s).map(str::to_string).collect::<Vec<_>>()));
-        }
+    for (path, _) in provisioned_dashboards(&dc, backend) {
+        let mut queries = Vec::new();
+        dashboard_queries(&parse_json(&path), &mut queries);
+        names.extend(queries.iter().flat_map(|q| identifiers(q).map(str::to_string).collect::<Vec<_>>()));
     }
     for exercise in ["08", "09"] {
         let metrics = snapshot_metrics(&dc.root, exercise);
@@ -1069,10 +1081,9 @@ fn the_dashboard_shows_the_metrics_exercises_8_and_9_export() {
             let queried = if kind == "histogram" { format!("{stored}_bucket") } else { stored.clone() };
             assert!(
                 names.contains(&queried) || names.contains(&format!("{stored}_count")),
-                "no dashboard in {} shows `{name}` (exercise {exercise}), which Prometheus stores as `{queried}`: \
-                 update the dashboard (exercise 8's counters are named once, in the constants `requests_counter` and \
-                 `errors_counter`)",
-                dir.display()
+                "no dashboard query shows `{name}` (exercise {exercise}), which Prometheus stores as `{queried}`: \
+                 update .devcontainer/grafana/dashboards/ (exercise 8's counters are named once there, in the \
+                 constants `requests_counter` and `errors_counter`)"
             );
         }
     }
