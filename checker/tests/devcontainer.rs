@@ -970,7 +970,7 @@ fn grafana_links_logs_to_traces_and_traces_to_logs() {
 /// The dashboards Grafana is given: every JSON file in a folder that a mounted provider
 /// reads, as (the file here, the folder in the container).
 fn provisioned_dashboards(dc: &DevContainer, backend: &Yaml) -> Vec<(PathBuf, String)> {
-    let providers = mounts_under(&dc, backend, &format!("{GRAFANA_PROVISIONING}/dashboards/"));
+    let providers = mounts_under(dc, backend, &format!("{GRAFANA_PROVISIONING}/dashboards/"));
     assert!(!providers.is_empty(), "the backend mounts no dashboard provider into {GRAFANA_PROVISIONING}/dashboards/");
     let mounts = bind_mounts(backend, dc.compose_dir());
     let mut dashboards = Vec::new();
