@@ -42,6 +42,10 @@ fi
 echo "Using $("$marp" --version | head -n 1)"
 
 mkdir -p "$dist"
+# The decks show the diagrams of diagrams/ by relative paths: the HTML in dist/ finds them
+# beside it.
+rm -rf "$dist/diagrams"
+cp -R "$here/diagrams" "$dist/diagrams"
 html="$dist/$deck.html"
 rm -f "$html" || true
 "$marp" --no-config-file --html "$input" -o "$html" || fail "HTML rendering of $input failed"
@@ -80,7 +84,7 @@ case "$layout_status" in
     *) layout_ok=0 ;;
 esac
 rm -f "$pdf"
-CHROME_PATH="$browser" "$marp" --no-config-file --html --pdf --pdf-outlines "$input" -o "$pdf" \
+CHROME_PATH="$browser" "$marp" --no-config-file --html --allow-local-files --pdf --pdf-outlines "$input" -o "$pdf" \
     || fail "PDF rendering of $input with $browser failed"
 [[ -s "$pdf" ]] || fail "PDF rendering of $input produced no file at $pdf"
 echo "PDF: made $pdf (with $browser)"

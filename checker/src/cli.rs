@@ -66,6 +66,14 @@ enum Command {
     },
     /// Show the next hint for the current exercise, or for the one named.
     Hint { exercise: Option<String> },
+    /// Once an exercise passes: its reference solution, as a diff against yours.
+    Solution {
+        exercise: String,
+        /// Show it before your exercise passes (recorded in .lab/gave-up.txt and the JSON
+        /// report).
+        #[arg(long)]
+        give_up: bool,
+    },
     /// Put an exercise back as it was handed out (asks first; keeps a copy of yours).
     Reset {
         exercise: String,
@@ -75,6 +83,12 @@ enum Command {
     },
     /// For instructors: print the GitHub Classroom autograding workflow for this track.
     Classroom,
+    /// For instructors: write the lab without its solutions to a new folder (a git
+    /// repository to hand out, e.g. as a GitHub Classroom template).
+    StudentEdition {
+        /// The folder to create (it must not exist, or be empty).
+        out: PathBuf,
+    },
     /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
     Bench {
         /// The exercise whose solution is edited (default: the last one).
@@ -85,6 +99,13 @@ enum Command {
     },
     /// For maintainers and CI: every starter fails and every solution passes.
     Verify,
+}
+
+impl Command {
+    /// The maintainers' commands that run the reference solutions.
+    fn needs_solutions(&self) -> bool {
+        matches!(self, Command::Verify | Command::Bench { .. } | Command::Show { solution: true, .. })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,12 +124,23 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.command.as_ref().is_some_and(Command::needs_solutions) && !track.has_solutions() {
+        eprintln!(
+            "error: this command runs the reference solutions, and this is the student edition of the lab: \
+             they stay with the instructor."
+        );
+        return ExitCode::from(2);
+    }
     let options = Options { timeout: Duration::from_secs(cli.timeout.max(1)), use_cache: !cli.no_cache };
     match &cli.command {
         None => run_track(&cli, &track, options),
         Some(Command::List) => list(&cli, &track, options),
         Some(Command::Check { exercise }) => match find(&track, exercise) {
             Some(e) => check(&cli, &track, e, options),
+            None => ExitCode::from(2),
+        },
+        Some(Command::Solution { exercise, give_up }) => match find(&track, exercise) {
+            Some(e) => crate::solution::run(&track, e, *give_up, options),
             None => ExitCode::from(2),
         },
         Some(Command::Reset { exercise, yes }) => match find(&track, exercise) {
@@ -125,6 +157,7 @@ pub fn main() -> ExitCode {
                 None => ExitCode::from(2),
             }
         }
+        Some(Command::StudentEdition { out }) => crate::edition::run(&track, out),
         Some(Command::Classroom) => {
             print!("{}", crate::classroom::workflow(&track));
             ExitCode::SUCCESS
@@ -173,8 +206,16 @@ pub(crate) fn remember_current(track: &Track, current: Option<&Exercise>) {
     }
 }
 
-fn json_report(exercises: &[&Exercise], verdicts: &[Verdict]) -> JsonReport {
-    JsonReport::new(exercises.iter().zip(verdicts).map(|(e, v)| JsonExercise::new(e, v)).collect())
+/// The JSON report of a learner's exercises, with those whose solution they saw first.
+fn json_report(track: &Track, exercises: &[&Exercise], verdicts: &[Verdict]) -> JsonReport {
+    let gave_up = crate::state::gave_up(&track.root);
+    JsonReport::new(
+        exercises
+            .iter()
+            .zip(verdicts)
+            .map(|(e, v)| JsonExercise { gave_up: gave_up.contains(&e.id), ..JsonExercise::new(e, v) })
+            .collect(),
+    )
 }
 
 fn run_track(cli: &Cli, track: &Track, options: Options) -> ExitCode {
@@ -188,7 +229,7 @@ fn run_track(cli: &Cli, track: &Track, options: Options) -> ExitCode {
     remember_current(track, current.map(|i| exercises[i]));
     let done = verdicts.iter().filter(|v| v.passed()).count();
     match cli.format {
-        Format::Json => json_report(&exercises, &verdicts).print(),
+        Format::Json => json_report(track, &exercises, &verdicts).print(),
         Format::Text => {
             print!("{}", report::track_lines(&exercises, &verdicts, current));
             println!("\n{}\n", report::progress_bar(done, exercises.len()));
@@ -209,7 +250,7 @@ fn list(cli: &Cli, track: &Track, options: Options) -> ExitCode {
     let verdicts = grade::grade(track, &exercises, Side::Exercise, options);
     let current = verdicts.iter().position(|v| !v.passed());
     match cli.format {
-        Format::Json => json_report(&exercises, &verdicts).print(),
+        Format::Json => json_report(track, &exercises, &verdicts).print(),
         Format::Text => {
             print!("{}", report::track_lines(&exercises, &verdicts, current));
             let done = verdicts.iter().filter(|v| v.passed()).count();
@@ -222,8 +263,17 @@ fn list(cli: &Cli, track: &Track, options: Options) -> ExitCode {
 fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> ExitCode {
     let verdict = grade::grade(track, &[exercise], Side::Exercise, options).remove(0);
     match cli.format {
-        Format::Json => json_report(&[exercise], std::slice::from_ref(&verdict)).print(),
-        Format::Text => print!("{}", report::verdict_details(exercise, &verdict, cli.verbose)),
+        Format::Json => json_report(track, &[exercise], std::slice::from_ref(&verdict)).print(),
+        Format::Text => {
+            print!("{}", report::verdict_details(exercise, &verdict, cli.verbose));
+            if verdict.passed() && track.has_solutions() {
+                let n = exercise.number;
+                println!(
+                    "  {}",
+                    report::dim(&format!("Compare with the reference: `cargo run -p checker -- solution {n}`"))
+                );
+            }
+        }
     }
     exit(verdict.passed())
 }

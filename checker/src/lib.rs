@@ -13,7 +13,9 @@
 //! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
 //!   workflow); [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
-//! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup.
+//! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup;
+//!   [`solution`]: the reference solution, once an exercise passes.
+//! - [`edition`]: the student edition, without the solutions, for instructors.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line; [`bench`]: the
 //!   speed figures.
 
@@ -25,12 +27,14 @@ pub mod classroom;
 pub mod cli;
 pub mod compare;
 pub mod diagnose;
+pub mod edition;
 pub mod grade;
 pub mod integrity;
 pub mod report;
 pub mod reset;
 pub mod show;
 pub mod snapshot;
+pub mod solution;
 pub mod state;
 pub mod track;
 pub mod verify;

@@ -145,6 +145,10 @@ pub struct JsonExercise {
     pub likely_causes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    /// The learner saw the reference solution before the exercise passed
+    /// (`solution --give-up`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gave_up: bool,
     /// With `verify`: how the learner's starter and the solution were graded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starter: Option<JsonSide>,
@@ -170,6 +174,7 @@ impl JsonExercise {
             differences: verdict.differences.clone(),
             likely_causes: verdict.likely_causes.clone(),
             details: verdict.details.clone(),
+            gave_up: false,
             starter: None,
             solution: None,
         }

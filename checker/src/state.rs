@@ -34,3 +34,28 @@ impl State {
         std::fs::rename(tmp, path)
     }
 }
+
+/// The exercises whose solution the learner asked to see before they passed, one id a
+/// line. The one file of `.lab/` that git keeps (`.gitignore`), so that an instructor
+/// sees it in the learner's repository, and the JSON report says it per exercise.
+pub const GAVE_UP_FILE: &str = ".lab/gave-up.txt";
+
+/// The exercises the learner gave up on (see [`GAVE_UP_FILE`]); none when the file is
+/// missing or unreadable.
+pub fn gave_up(root: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_to_string(root.join(GAVE_UP_FILE))
+        .map(|text| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// Adds `id` to [`GAVE_UP_FILE`] (once).
+pub fn record_gave_up(root: &Path, id: &str) -> std::io::Result<()> {
+    let mut ids = gave_up(root);
+    if !ids.insert(id.to_string()) {
+        return Ok(());
+    }
+    let path = root.join(GAVE_UP_FILE);
+    std::fs::create_dir_all(path.parent().expect("the file is in .lab/"))?;
+    let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    std::fs::write(path, text)
+}

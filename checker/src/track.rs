@@ -79,6 +79,12 @@ impl Track {
         Ok(track)
     }
 
+    /// Whether the reference solutions are here: not in the student edition
+    /// ([`crate::edition`]), where they stay with the instructor.
+    pub fn has_solutions(&self) -> bool {
+        self.root.join(Side::Solution.folder()).is_dir()
+    }
+
     pub fn snapshot_dir(&self) -> PathBuf {
         self.root.join(&self.snapshots)
     }
