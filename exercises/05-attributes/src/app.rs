@@ -4,7 +4,7 @@
 //! - HTTP semantic conventions, imported from the semantic conventions crate, never typed:
 //!   `use opentelemetry_semantic_conventions::attribute::{HTTP_REQUEST_METHOD,
 //!   HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL};`
-//! - this service's own `app.*` keys, declared below.
+//! - this service's own `iss.*` keys, declared below.
 //!
 //! An attribute is a `KeyValue` (`use opentelemetry::KeyValue;`), and its type is the type
 //! of the Rust value you give it: `&str`/`String` is a string, `bool` a bool, `i64` an
@@ -22,16 +22,17 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry_sdk::trace::SdkTracer;
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
@@ -46,7 +47,7 @@ struct AppState {
 pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let tracer = crate::telemetry::tracer(telemetry);
     // Given: the service traces loading its table of places, so there is a span to export.
-    // TODO (1 of 6): set `app.places.count` (i64: `places.len() as i64`) on this span. The
+    // TODO (1 of 6): set `iss.places.count` (i64: `places.len() as i64`) on this span. The
     // closure receives the span's context: `|cx| { ...; cx.span().set_attribute(...); ... }`.
     let places = tracer.in_span("load-places", |_| Places::bundled());
     let state = AppState { tracer, places: Arc::new(places), position };
@@ -57,7 +58,7 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
 async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // TODO (2 of 6): what is known when the request arrives goes in at the start, with
     // `.with_attributes([...])` on the builder: `http.request.method` ("GET"), `http.route`
-    // (the template `DISTANCE_ROUTE`, never the raw path) and `app.place` (the place asked
+    // (the template `DISTANCE_ROUTE`, never the raw path) and `iss.place` (the place asked
     // for, as given).
     let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
     let cx = Context::current_with_span(span);
@@ -72,12 +73,12 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 /// The handler's work: look the place up, ask where the ISS is, compute the distance.
 /// It runs inside the server span's context, so every span started here is its child.
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    // TODO (4 of 6): record on the server span whether the place is known: `app.place.known`,
+    // TODO (4 of 6): record on the server span whether the place is known: `iss.place.known`,
     // a bool. The server span is the current one here: `Context::current().span()`. Look
     // the place up first, set the attribute, then return the error with `?`.
     let place = app.places.find(place)?;
     let iss = fetch_position(app).await?;
-    // TODO (5 of 6): set `app.distance_km` (the f64 `km`) on `compute-distance`.
+    // TODO (5 of 6): set `iss.distance_km` (the f64 `km`) on `compute-distance`.
     let km = app.tracer.in_span("compute-distance", |_| distance_km(place.coordinates, iss.coordinates));
     Ok(Json(DistanceReply::new(place, iss, km)))
 }

@@ -18,16 +18,17 @@ use opentelemetry_semantic_conventions::attribute::{
     HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL,
 };
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
@@ -36,11 +37,11 @@ const PLACES_ROUTE: &str = "/places";
 
 // This service's own metrics. The semantic conventions have no request or error counter
 // (exercise 9's `http.server.request.duration` histogram counts requests too), so they are
-// the service's own, under its `app.` prefix like its attributes, and named once, here.
+// the service's own, under its `iss.` prefix like its attributes, and named once, here.
 /// Requests answered, a counter in `{request}`: the rate.
-pub const APP_REQUESTS: &str = "app.requests";
+pub const ISS_REQUESTS: &str = "iss.requests";
 /// Requests that failed by this server's fault, a counter in `{error}`: the errors.
-pub const APP_ERRORS: &str = "app.errors";
+pub const ISS_ERRORS: &str = "iss.errors";
 
 #[derive(Clone)]
 struct AppState {
@@ -55,7 +56,7 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |cx| {
         let places = Places::bundled();
-        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
         places
     });
     let metrics = RequestMetrics::new(&crate::telemetry::meter(telemetry));
@@ -77,9 +78,9 @@ impl RequestMetrics {
     fn new(meter: &Meter) -> Self {
         // TODO (1 of 2): make both counters with the meter (given, with the service's
         // scope), as `meter.u64_counter(NAME).with_unit(UNIT).with_description(TEXT).build()`:
-        // - `APP_REQUESTS`, unit "{request}", description
+        // - `ISS_REQUESTS`, unit "{request}", description
         //   "Requests answered, by route, method and status code";
-        // - `APP_ERRORS`, unit "{error}", description
+        // - `ISS_ERRORS`, unit "{error}", description
         //   "Requests that failed by this server's fault (5xx), by route, method and error type".
         // A count of things has the thing, in braces, as its unit (see the README).
         Self {}
@@ -111,7 +112,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
         .with_attributes([
             KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
             KeyValue::new(HTTP_ROUTE, DISTANCE_ROUTE),
-            KeyValue::new(APP_PLACE, place.clone()),
+            KeyValue::new(ISS_PLACE, place.clone()),
         ])
         .start(&app.tracer);
     let cx = Context::current_with_span(span);
@@ -136,7 +137,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let place = app.places.find(place);
     // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
     let place = place?;
     // A moment worth a timestamp: the place is resolved. Its location goes in the event's
     // attributes, with the keys of the `geo.*` conventions.
@@ -153,7 +154,7 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     // for the closure, and ends it when the closure returns.
     let km = app.tracer.in_span("compute-distance", |cx| {
         let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(APP_DISTANCE_KM, km));
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
         km
     });
     Ok(Json(DistanceReply::new(place, iss, km)))

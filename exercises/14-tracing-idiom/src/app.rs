@@ -30,16 +30,17 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
@@ -48,11 +49,11 @@ const PLACES_ROUTE: &str = "/places";
 
 // This service's own metrics. The semantic conventions have no request or error counter
 // (their `http.server.request.duration` histogram, below, counts requests too), so they are
-// the service's own, under its `app.` prefix like its attributes, and named once, here.
+// the service's own, under its `iss.` prefix like its attributes, and named once, here.
 /// Requests answered, a counter in `{request}`: the rate.
-pub const APP_REQUESTS: &str = "app.requests";
+pub const ISS_REQUESTS: &str = "iss.requests";
 /// Requests that failed by this server's fault, a counter in `{error}`: the errors.
-pub const APP_ERRORS: &str = "app.errors";
+pub const ISS_ERRORS: &str = "iss.errors";
 
 /// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
 /// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
@@ -88,13 +89,13 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
 /// a span, `load-places`, for as long as it runs. Its field is declared `Empty`, a promise
 /// to record it before the span ends: `tracing` spans have a fixed set of fields, named when
 /// the span is created.
-#[tracing::instrument(name = "load-places", fields({ APP_PLACES_COUNT } = Empty))]
+#[tracing::instrument(name = "load-places", fields({ ISS_PLACES_COUNT } = Empty))]
 fn load_places() -> Places {
     let places = Places::bundled();
-    tracing::Span::current().record(APP_PLACES_COUNT, places.len() as i64);
+    tracing::Span::current().record(ISS_PLACES_COUNT, places.len() as i64);
     // Logged with the `log` crate, as many libraries do; it carries the span's ids: entering
     // a `tracing` span makes its OpenTelemetry context the current one.
-    log::info!((APP_PLACES_COUNT) = places.len(); "places loaded");
+    log::info!((ISS_PLACES_COUNT) = places.len(); "places loaded");
     places
 }
 
@@ -194,12 +195,12 @@ impl RequestMetrics {
     fn new(meter: &Meter) -> Self {
         // The unit of a count of things is the thing, in braces (UCUM annotations).
         let requests = meter
-            .u64_counter(APP_REQUESTS)
+            .u64_counter(ISS_REQUESTS)
             .with_unit("{request}")
             .with_description("Requests answered, by route, method and status code")
             .build();
         let errors = meter
-            .u64_counter(APP_ERRORS)
+            .u64_counter(ISS_ERRORS)
             .with_unit("{error}")
             .with_description("Requests that failed by this server's fault (5xx), by route, method and error type")
             .build();
@@ -300,7 +301,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
     // The layer could not declare this field (it knows nothing of places): a `tracing` span
     // takes no field it was not created with. `set_attribute` (`OpenTelemetrySpanExt`) goes
     // to the OpenTelemetry span directly.
-    tracing::Span::current().set_attribute(APP_PLACE, place.clone());
+    tracing::Span::current().set_attribute(ISS_PLACE, place.clone());
     // The error goes back to the caller (`?` makes it a `Failed`), and the layer records it
     // on the server span and in the metrics.
     Ok(find_distance(&app, &place).await?)
@@ -311,15 +312,15 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let server = tracing::Span::current();
     let found = app.places.find(place);
-    server.set_attribute(APP_PLACE_KNOWN, found.is_ok());
+    server.set_attribute(ISS_PLACE_KNOWN, found.is_ok());
     // Logs with `tracing`: events, which the logs bridge makes log records (exercise 10),
     // with the ids of the span they were written in.
     if found.is_err() {
         // The caller's mistake: worth a warning, not an error of this service.
-        tracing::warn!({ APP_PLACE } = place, "unknown place");
+        tracing::warn!({ ISS_PLACE } = place, "unknown place");
     }
     let place = found?;
-    tracing::info!({ APP_PLACE } = place.name, "place resolved");
+    tracing::info!({ ISS_PLACE } = place.name, "place resolved");
     // A span event, named, with the `geo.*` attributes: added to the OpenTelemetry span, as
     // in exercise 6. (A `tracing` event would be a log record: see `telemetry.rs`.)
     server.add_event(
@@ -382,12 +383,12 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
 /// known.
 // TODO (2 of 2): the same for this function: `#[tracing::instrument(...)]` named
 // "compute-distance", `skip_all` (the coordinates need no fields), and one field,
-// `{ APP_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
+// `{ ISS_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
 fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
     let km = distance_km(place, iss);
-    tracing::Span::current().record(APP_DISTANCE_KM, km);
+    tracing::Span::current().record(ISS_DISTANCE_KM, km);
     // Inside the function, the current span is `compute-distance`: the record carries its ids.
-    tracing::info!({ APP_DISTANCE_KM } = km, "distance computed");
+    tracing::info!({ ISS_DISTANCE_KM } = km, "distance computed");
     km
 }
 

@@ -16,16 +16,17 @@ use opentelemetry_semantic_conventions::attribute::{
     HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL,
 };
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
@@ -42,7 +43,7 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |cx| {
         let places = Places::bundled();
-        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
         places
     });
     let state = AppState { tracer, places: Arc::new(places), position };
@@ -60,7 +61,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
         .with_attributes([
             KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
             KeyValue::new(HTTP_ROUTE, DISTANCE_ROUTE),
-            KeyValue::new(APP_PLACE, place.clone()),
+            KeyValue::new(ISS_PLACE, place.clone()),
         ])
         .start(&app.tracer);
     let cx = Context::current_with_span(span);
@@ -80,14 +81,14 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let place = app.places.find(place);
     // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, place.is_ok()));
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
     let place = place?;
     let iss = fetch_position(app).await?;
     // Synchronous work: `in_span` starts a child of the current span, makes it current
     // for the closure, and ends it when the closure returns.
     let km = app.tracer.in_span("compute-distance", |cx| {
         let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(APP_DISTANCE_KM, km));
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
         km
     });
     Ok(Json(DistanceReply::new(place, iss, km)))

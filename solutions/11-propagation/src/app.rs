@@ -23,16 +23,17 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
@@ -43,11 +44,11 @@ const POSITION_ROUTE: &str = "/position";
 
 // This service's own metrics. The semantic conventions have no request or error counter
 // (their `http.server.request.duration` histogram, below, counts requests too), so they are
-// the service's own, under its `app.` prefix like its attributes, and named once, here.
+// the service's own, under its `iss.` prefix like its attributes, and named once, here.
 /// Requests answered, a counter in `{request}`: the rate.
-pub const APP_REQUESTS: &str = "app.requests";
+pub const ISS_REQUESTS: &str = "iss.requests";
 /// Requests that failed by this server's fault, a counter in `{error}`: the errors.
-pub const APP_ERRORS: &str = "app.errors";
+pub const ISS_ERRORS: &str = "iss.errors";
 
 /// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
 /// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
@@ -67,10 +68,10 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // Given: the service traces loading its table of places, so there is a span to export.
     let places = tracer.in_span("load-places", |cx| {
         let places = Places::bundled();
-        cx.span().set_attribute(KeyValue::new(APP_PLACES_COUNT, places.len() as i64));
+        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
         // Logged with the `log` crate, as many libraries do; its key-values (before the `;`)
         // become attributes. The key is a constant: in parentheses, its value is the key.
-        log::info!((APP_PLACES_COUNT) = places.len(); "places loaded");
+        log::info!((ISS_PLACES_COUNT) = places.len(); "places loaded");
         places
     });
     let metrics = RequestMetrics::new(&crate::telemetry::meter(telemetry));
@@ -93,12 +94,12 @@ impl RequestMetrics {
     fn new(meter: &Meter) -> Self {
         // The unit of a count of things is the thing, in braces (UCUM annotations).
         let requests = meter
-            .u64_counter(APP_REQUESTS)
+            .u64_counter(ISS_REQUESTS)
             .with_unit("{request}")
             .with_description("Requests answered, by route, method and status code")
             .build();
         let errors = meter
-            .u64_counter(APP_ERRORS)
+            .u64_counter(ISS_ERRORS)
             .with_unit("{error}")
             .with_description("Requests that failed by this server's fault (5xx), by route, method and error type")
             .build();
@@ -190,7 +191,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
         .with_attributes([
             KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
             KeyValue::new(HTTP_ROUTE, DISTANCE_ROUTE),
-            KeyValue::new(APP_PLACE, place.clone()),
+            KeyValue::new(ISS_PLACE, place.clone()),
         ])
         .start(&app.tracer);
     let cx = Context::current_with_span(span);
@@ -215,16 +216,16 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let found = app.places.find(place);
     // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(APP_PLACE_KNOWN, found.is_ok()));
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, found.is_ok()));
     // Logs with `tracing`: a level, fields (the keys in braces are constants: their value is
     // the key), and a message. Written here, they carry the server span's ids: this
     // function runs inside its context (`.with_context(cx)` in `distance`).
     if found.is_err() {
         // The caller's mistake: worth a warning, not an error of this service.
-        tracing::warn!({ APP_PLACE } = place, "unknown place");
+        tracing::warn!({ ISS_PLACE } = place, "unknown place");
     }
     let place = found?;
-    tracing::info!({ APP_PLACE } = place.name, "place resolved");
+    tracing::info!({ ISS_PLACE } = place.name, "place resolved");
     // A moment worth a timestamp: the place is resolved. Its location goes in the event's
     // attributes, with the keys of the `geo.*` conventions.
     Context::current().span().add_event(
@@ -244,9 +245,9 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     // for the closure, and ends it when the closure returns.
     let km = app.tracer.in_span("compute-distance", |cx| {
         let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(APP_DISTANCE_KM, km));
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
         // Inside `in_span`, the current span is `compute-distance`: the record carries its ids.
-        tracing::info!({ APP_DISTANCE_KM } = km, "distance computed");
+        tracing::info!({ ISS_DISTANCE_KM } = km, "distance computed");
         km
     });
     Ok(Json(DistanceReply::new(place, iss, km)))
