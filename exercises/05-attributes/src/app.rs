@@ -3,7 +3,8 @@
 //! TODO: six places below, marked TODO (1 of 6) to (6 of 6). Two kinds of keys:
 //! - HTTP semantic conventions, imported from the semantic conventions crate, never typed:
 //!   `use opentelemetry_semantic_conventions::attribute::{HTTP_REQUEST_METHOD,
-//!   HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_FULL};`
+//!   HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_FULL, URL_PATH,
+//!   URL_SCHEME};`
 //! - this service's own `iss.*` keys, declared below.
 //!
 //! An attribute is a `KeyValue` (`use opentelemetry::KeyValue;`), and its type is the type
@@ -58,8 +59,10 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
 async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
     // TODO (2 of 6): what is known when the request arrives goes in at the start, with
     // `.with_attributes([...])` on the builder: `http.request.method` ("GET"), `http.route`
-    // (the template `DISTANCE_ROUTE`, never the raw path) and `iss.place` (the place asked
-    // for, as given).
+    // (the template `DISTANCE_ROUTE`, never the raw path), the two the conventions require
+    // besides, `url.path` (the path as requested, `/distance/paris`: take the request's URI
+    // as one more parameter of the handler, `uri: Uri` from `axum::http`) and `url.scheme`
+    // ("http": this server speaks plain HTTP), and `iss.place` (the place asked for, as given).
     let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
     let cx = Context::current_with_span(span);
     // TODO (3 of 6): once the work is done, set `http.response.status_code` on the server
@@ -88,12 +91,15 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
 /// route template on this side), so the span is `GET`.
 async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // TODO (6 of 6): the client span's HTTP attributes: at the start, `http.request.method`
-    // ("GET") and `url.full` (`app.position.url()`); once the response is there,
-    // `http.response.status_code` (an i64, from `response.status()`), on `cx.span()`.
+    // ("GET"), `url.full` (`app.position.url()`), and where the request goes, both required:
+    // `server.address` (a string, the host of `request.uri()`) and `server.port` (an i64,
+    // its port); once the response is there, `http.response.status_code` (an i64, from
+    // `response.status()`), on `cx.span()`.
+    let request = app.position.request();
     let span = app.tracer.span_builder("GET").with_kind(SpanKind::Client).start(&app.tracer);
     let cx = Context::current_with_span(span);
     // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app.position.send(app.position.request()).with_context(cx.clone()).await?;
+    let response = app.position.send(request).with_context(cx.clone()).await?;
     Ok(PositionClient::read(response).with_context(cx).await?)
 }
 
