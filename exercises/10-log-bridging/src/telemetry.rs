@@ -7,18 +7,38 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
-use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_VERSION};
+use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
 
 /// Who is emitting: attached to every span, metric and log record this service exports.
+/// The code gives defaults; the operator's standard variables win over them.
 pub fn resource() -> Resource {
+    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
+    // resort name), then the code's defaults over them.
     Resource::builder()
         .with_service_name("iss-distance")
         .with_attributes([
             KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
-            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "workshop"),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
         ])
+        // Then what the operator set, merged over them (a later value wins): the attributes
+        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
+        // ranks above a `service.name` there. (`builder()` read them first too, which alone
+        // would let the code's values win.)
+        .with_detector(Box::new(EnvResourceDetector::new()))
+        .with_attributes(service_name_from_env())
         .build()
+}
+
+/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
+/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
+/// `unknown_service:<program>`, which would replace the code's name.)
+fn service_name_from_env() -> Option<KeyValue> {
+    std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| KeyValue::new(SERVICE_NAME, name))
 }
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.

@@ -13,8 +13,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
-use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_VERSION};
+use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
@@ -24,19 +25,41 @@ const DISTANCE_SERVICE: &str = "iss-distance";
 const POSITION_SERVICE: &str = "iss-position";
 
 /// Who is emitting: attached to every span, metric and log record this service exports.
+/// The code gives defaults; the operator's standard variables win over them.
 pub fn resource() -> Resource {
     service_resource(DISTANCE_SERVICE)
 }
 
-/// A service's resource: its name, and the version and environment it shares with the other.
+/// A service's resource: its name, and the version and environment it shares with the other,
+/// as defaults that the operator's standard variables win over.
 fn service_resource(name: &'static str) -> Resource {
+    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
+    // resort name), then the code's defaults over them.
     Resource::builder()
         .with_service_name(name)
         .with_attributes([
             KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
-            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "workshop"),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
         ])
+        // Then what the operator set, merged over them (a later value wins): the attributes
+        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
+        // ranks above a `service.name` there. (`builder()` read them first too, which alone
+        // would let the code's values win.)
+        .with_detector(Box::new(EnvResourceDetector::new()))
+        // `OTEL_SERVICE_NAME` names this process's own service, the distance one (the
+        // position service stands for another process, which has variables of its own).
+        .with_attributes(service_name_from_env().filter(|_| name == DISTANCE_SERVICE))
         .build()
+}
+
+/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
+/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
+/// `unknown_service:<program>`, which would replace the code's name.)
+fn service_name_from_env() -> Option<KeyValue> {
+    std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| KeyValue::new(SERVICE_NAME, name))
 }
 
 // TODO (1 of 2): ship it. Three changes to the pipelines below (the README explains each):
@@ -44,14 +67,15 @@ fn service_resource(name: &'static str) -> Resource {
 //    let every span with a parent follow its parent's decision (local, or remote through
 //    `traceparent`), so that a trace is kept whole or not at all:
 //        Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
-//    (`opentelemetry_sdk::trace::Sampler`), given to each builder with `.with_sampler(...)`.
-//    Write it in a function `fn sampler() -> Sampler`, called once per provider.
-// 2. The share comes from the standard variable `OTEL_TRACES_SAMPLER_ARG` (a number from 0
-//    to 1) when it is set and valid, and is 0.5 otherwise: the code's default, the
-//    operator's override. `std::env::var("OTEL_TRACES_SAMPLER_ARG")`, `.ok()`, then parse it
-//    as an `f64`, keep it only within `0.0..=1.0`, and `.unwrap_or(0.5)`. Never `unwrap()`
-//    the variable itself: the checker clears every `OTEL_*` variable, so it grades the
-//    default, and a service must start without it.
+//    (`opentelemetry_sdk::trace::Sampler`), given to each builder with `.with_sampler(...)`,
+//    with a ratio of 0.5. Write it in a function `fn sampler() -> Box<dyn ShouldSample>`
+//    (`Box::new(...)` around it), called once per provider.
+// 2. That is the code's default; the operator's choice wins. When the standard variable
+//    `OTEL_TRACES_SAMPLER` is set (`std::env::var_os(..).is_some()`), return the sampler
+//    the SDK reads from it and its argument `OTEL_TRACES_SAMPLER_ARG`:
+//    `opentelemetry_sdk::trace::Config::default().sampler`. A `with_sampler` that ignores
+//    the variable would silently override the operator. Never `unwrap()` a variable: the
+//    checker clears every `OTEL_*` variable, so it grades the default.
 // 3. Batch processors instead of simple ones, for the spans of both services and the log
 //    records: `.with_batch_exporter(...)` in place of `.with_simple_exporter(...)`.
 

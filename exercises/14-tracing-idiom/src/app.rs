@@ -22,37 +22,44 @@ use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, EXCEPTION_MESSAGE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
-    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_SCHEME,
+    ERROR_TYPE, EXCEPTION_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
+    HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_PATH,
+    URL_SCHEME,
 };
 use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-// This service's own attributes. They are no semantic convention, so they live under the
-// service's own `app.` prefix, and each key is written once, here, never inline.
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
 /// The place as the caller asked for it (string).
-pub const APP_PLACE: &str = "app.place";
+pub const ISS_PLACE: &str = "iss.place";
 /// Whether the place is in the table (bool).
-pub const APP_PLACE_KNOWN: &str = "app.place.known";
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
 /// The computed distance in kilometres (f64).
-pub const APP_DISTANCE_KM: &str = "app.distance_km";
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
 /// How many places the table holds (i64).
-pub const APP_PLACES_COUNT: &str = "app.places.count";
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
+
+/// The event name of an exception met while serving an HTTP request (the HTTP conventions'
+/// `http-exceptions`). The conventions crate has constants for attribute and metric names
+/// but none for event names (0.33): written once, here.
+const HTTP_SERVER_REQUEST_EXCEPTION: &str = "http.server.request.exception";
 
 /// The route template of the distance endpoint: the router's path and the `http.route`.
 const DISTANCE_ROUTE: &str = "/distance/{place}";
 /// The route of the list of places.
 const PLACES_ROUTE: &str = "/places";
 
-// This service's own metrics. The semantic conventions have no request or error counter
-// (their `http.server.request.duration` histogram, below, counts requests too), so they are
-// the service's own, under its `app.` prefix like its attributes, and named once, here.
-/// Requests answered, a counter in `{request}`: the rate.
-pub const APP_REQUESTS: &str = "app.requests";
-/// Requests that failed by this server's fault, a counter in `{error}`: the errors.
-pub const APP_ERRORS: &str = "app.errors";
+// This service's own metric. The semantic conventions have no request counter (their
+// `http.server.request.duration` histogram counts requests too, exercise 9), so it is the
+// service's own, under its `iss.` namespace like its attributes, and named once, here.
+/// Requests answered, a counter in `{request}`: the rate, and with `error.type` on the
+/// failed ones, the errors. One metric, not a second counter for the errors: the
+/// conventions' advice (recording errors), so that the error ratio is one query.
+pub const ISS_REQUESTS: &str = "iss.requests";
 
 /// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
 /// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
@@ -88,13 +95,13 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
 /// a span, `load-places`, for as long as it runs. Its field is declared `Empty`, a promise
 /// to record it before the span ends: `tracing` spans have a fixed set of fields, named when
 /// the span is created.
-#[tracing::instrument(name = "load-places", fields({ APP_PLACES_COUNT } = Empty))]
+#[tracing::instrument(name = "load-places", fields({ ISS_PLACES_COUNT } = Empty))]
 fn load_places() -> Places {
     let places = Places::bundled();
-    tracing::Span::current().record(APP_PLACES_COUNT, places.len() as i64);
+    tracing::Span::current().record(ISS_PLACES_COUNT, places.len() as i64);
     // Logged with the `log` crate, as many libraries do; it carries the span's ids: entering
     // a `tracing` span makes its OpenTelemetry context the current one.
-    log::info!((APP_PLACES_COUNT) = places.len(); "places loaded");
+    log::info!((ISS_PLACES_COUNT) = places.len(); "places loaded");
     places
 }
 
@@ -102,23 +109,27 @@ fn load_places() -> Places {
 /// exercise 12, with the span written the `tracing` way: a span with fields, entered while
 /// the handler runs.
 async fn trace_requests(State(metrics): State<RequestMetrics>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    // The method as the conventions record it: unknown methods are `_OTHER` (exercise 12).
+    let method = HttpMethod::of(&request);
     // The route template the request matched, never the raw path (exercise 12).
     let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
-    let in_flight = metrics.in_flight(&method);
+    let in_flight = metrics.in_flight(method.known);
     // A `tracing` span's name is a `&'static str`, fixed where the macro is: `otel.name`
     // gives the OpenTelemetry span its real one, `{method} {route}`. `otel.kind` its kind.
     // Every field it will ever have is named here, the later ones `Empty`.
     let name = match &route {
-        Some(route) => format!("{method} {route}"),
-        None => method.clone(),
+        Some(route) => format!("{} {route}", method.in_name),
+        None => method.in_name.to_owned(),
     };
     let span = tracing::info_span!(
         "HTTP request",
         { OTEL_NAME } = name,
         { OTEL_KIND } = "server",
-        { HTTP_REQUEST_METHOD } = method,
+        { HTTP_REQUEST_METHOD } = method.known,
+        { HTTP_REQUEST_METHOD_ORIGINAL } = method.original,
         { HTTP_ROUTE } = route,
+        { URL_PATH } = request.uri().path(),
+        { URL_SCHEME } = "http",
         { HTTP_RESPONSE_STATUS_CODE } = Empty,
         { ERROR_TYPE } = Empty,
         { OTEL_STATUS_CODE } = Empty,
@@ -145,10 +156,10 @@ async fn trace_requests(State(metrics): State<RequestMetrics>, request: Request,
                 Some(err.kind())
             }
             // A 5xx with no error of ours (another layer's answer): the status code is the
-            // class of error, as the HTTP conventions say for that case.
+            // class of error, as the HTTP conventions say for that case, and the status has
+            // no description: it would only repeat `http.response.status_code`.
             None => {
                 span.record(OTEL_STATUS_CODE, "ERROR");
-                span.record(OTEL_STATUS_DESCRIPTION, status.to_string());
                 span.record(ERROR_TYPE, status.as_str());
                 Some(status.as_str())
             }
@@ -156,8 +167,33 @@ async fn trace_requests(State(metrics): State<RequestMetrics>, request: Request,
     } else {
         None
     };
-    metrics.record(route.as_deref(), &method, status, error_type, in_flight.elapsed());
+    metrics.record(route.as_deref(), method.known, status, error_type, in_flight.elapsed());
     response
+}
+
+/// A request's method as the HTTP conventions record it. Any token is a valid method, so
+/// a client could make up a new one per request: only the methods the conventions know
+/// (RFC 9110's, PATCH and QUERY) go into attributes and span names as they are; any other
+/// is `_OTHER` (and `HTTP` in the span name), its original kept on the span only.
+struct HttpMethod {
+    /// `http.request.method`: the method, or `_OTHER`.
+    known: &'static str,
+    /// The method's part of the span name: the method, or `HTTP`.
+    in_name: &'static str,
+    /// `http.request.method_original`, for a method the conventions do not know.
+    original: Option<String>,
+}
+
+impl HttpMethod {
+    const KNOWN: [&str; 10] = ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"];
+
+    fn of(request: &Request) -> Self {
+        let method = request.method().as_str();
+        match Self::KNOWN.iter().find(|known| **known == method) {
+            Some(known) => HttpMethod { known, in_name: known, original: None },
+            None => HttpMethod { known: "_OTHER", in_name: "HTTP", original: Some(method.to_owned()) },
+        }
+    }
 }
 
 /// A handler's error on its way out. It answers the caller as the lab's `AppError` does, and
@@ -179,13 +215,12 @@ impl IntoResponse for Failed {
     }
 }
 
-/// REDS: rate and errors (two counters), duration (a histogram) and saturation (an
-/// up-down counter), made once, when the service starts (instruments are cheap to clone
-/// and meant to be kept, not made per request).
+/// REDS: rate and errors (one counter, `error.type` on the failures), duration (a
+/// histogram) and saturation (an up-down counter), made once, when the service starts
+/// (instruments are cheap to clone and meant to be kept, not made per request).
 #[derive(Clone)]
 struct RequestMetrics {
     requests: Counter<u64>,
-    errors: Counter<u64>,
     duration: Histogram<f64>,
     active: UpDownCounter<i64>,
 }
@@ -194,14 +229,9 @@ impl RequestMetrics {
     fn new(meter: &Meter) -> Self {
         // The unit of a count of things is the thing, in braces (UCUM annotations).
         let requests = meter
-            .u64_counter(APP_REQUESTS)
+            .u64_counter(ISS_REQUESTS)
             .with_unit("{request}")
-            .with_description("Requests answered, by route, method and status code")
-            .build();
-        let errors = meter
-            .u64_counter(APP_ERRORS)
-            .with_unit("{error}")
-            .with_description("Requests that failed by this server's fault (5xx), by route, method and error type")
+            .with_description("Requests answered, by route, method, status code and, for failures, error type")
             .build();
         // The semantic conventions' HTTP server metrics: their names, units and
         // descriptions come from the conventions, the names from the crate's constants.
@@ -216,7 +246,7 @@ impl RequestMetrics {
             .with_unit("{request}")
             .with_description("Number of active HTTP server requests")
             .build();
-        Self { requests, errors, duration, active }
+        Self { requests, duration, active }
     }
 
     /// One more request in flight, until the returned guard is dropped: however the
@@ -230,8 +260,8 @@ impl RequestMetrics {
         InFlight { active: self.active.clone(), attributes, started: Instant::now() }
     }
 
-    /// Counts one answered request and, when it failed by this server's fault, one error,
-    /// and records how long it took.
+    /// Counts one answered request, with its `error.type` when it failed by this server's
+    /// fault, and records how long it took.
     ///
     /// Every distinct set of attribute values is a time series of its own, kept in memory
     /// and stored by the backend: only low-cardinality values here, a handful each (the
@@ -257,12 +287,8 @@ impl RequestMetrics {
         let error_type = error_type.map(|kind| KeyValue::new(ERROR_TYPE, kind.to_owned()));
         let mut requests = common.clone();
         requests.push(status_code.clone());
+        requests.extend(error_type.clone());
         self.requests.add(1, &requests);
-        if let Some(error_type) = &error_type {
-            let mut errors = common.clone();
-            errors.push(error_type.clone());
-            self.errors.add(1, &errors);
-        }
         // The duration, in seconds (an f64: 0.0042 s, not 4 ms), with the convention's
         // attributes: `error.type` only when the request failed.
         let mut attributes = common;
@@ -300,7 +326,7 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
     // The layer could not declare this field (it knows nothing of places): a `tracing` span
     // takes no field it was not created with. `set_attribute` (`OpenTelemetrySpanExt`) goes
     // to the OpenTelemetry span directly.
-    tracing::Span::current().set_attribute(APP_PLACE, place.clone());
+    tracing::Span::current().set_attribute(ISS_PLACE, place.clone());
     // The error goes back to the caller (`?` makes it a `Failed`), and the layer records it
     // on the server span and in the metrics.
     Ok(find_distance(&app, &place).await?)
@@ -311,15 +337,18 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
 async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
     let server = tracing::Span::current();
     let found = app.places.find(place);
-    server.set_attribute(APP_PLACE_KNOWN, found.is_ok());
+    server.set_attribute(ISS_PLACE_KNOWN, found.is_ok());
     // Logs with `tracing`: events, which the logs bridge makes log records (exercise 10),
     // with the ids of the span they were written in.
+    // Each record is an event with a name of its own (`name:`, in this service's `iss.`
+    // namespace): a `tracing` record always leaves the bridge with an event name, and
+    // without `name:` it is `event src/app.rs:<line>`, which changes with every edit.
     if found.is_err() {
         // The caller's mistake: worth a warning, not an error of this service.
-        tracing::warn!({ APP_PLACE } = place, "unknown place");
+        tracing::warn!(name: "iss.place.unknown", { { ISS_PLACE } = place }, "unknown place");
     }
     let place = found?;
-    tracing::info!({ APP_PLACE } = place.name, "place resolved");
+    tracing::info!(name: "iss.place.resolved", { { ISS_PLACE } = place.name }, "place resolved");
     // A span event, named, with the `geo.*` attributes: added to the OpenTelemetry span, as
     // in exercise 6. (A `tracing` event would be a log record: see `telemetry.rs`.)
     server.add_event(
@@ -331,9 +360,16 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
         ],
     );
     let iss = fetch_position(app).await.inspect_err(|err| {
-        // An error field becomes the record's `exception.message`.
+        // The exception, recorded once, here, where the handler meets it: a log record
+        // that is the HTTP conventions' event for it, with the exception's type (Rust's
+        // full name of the error's type) and message (an `error` field becomes the
+        // record's `exception.message`). The spans keep only their status and `error.type`.
         let error: &(dyn std::error::Error + 'static) = err;
-        tracing::error!({ ERROR_TYPE } = err.kind(), error, "ISS position unavailable");
+        tracing::error!(
+            name: HTTP_SERVER_REQUEST_EXCEPTION,
+            { { EXCEPTION_TYPE } = std::any::type_name_of_val(err), error },
+            "ISS position unavailable"
+        );
     })?;
     let km = compute_distance(place.coordinates, iss.coordinates);
     Ok(Json(DistanceReply::new(place, iss, km)))
@@ -352,7 +388,8 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
 //   `{ OTEL_KIND } = "client"` (the special field that sets the span kind),
 //   `{ HTTP_REQUEST_METHOD } = "GET"`, `{ URL_FULL } = app.position.url()` (import
 //   `URL_FULL` from `opentelemetry_semantic_conventions::attribute`), and `Empty` for those
-//   recorded later: `{ HTTP_RESPONSE_STATUS_CODE } = Empty`, `{ ERROR_TYPE } = Empty`,
+//   recorded later: `{ SERVER_ADDRESS } = Empty`, `{ SERVER_PORT } = Empty`,
+//   `{ HTTP_RESPONSE_STATUS_CODE } = Empty`, `{ ERROR_TYPE } = Empty`,
 //   `{ OTEL_STATUS_CODE } = Empty`, `{ OTEL_STATUS_DESCRIPTION } = Empty`. A `tracing` span
 //   ignores a field it was not created with.
 async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
@@ -360,6 +397,9 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // The client span's context into the request's headers (exercise 11): `context()` is
     // the OpenTelemetry context of a `tracing` span.
     let mut request = app.position.request();
+    // Where the request goes, which the HTTP client conventions require: from its URL.
+    span.record(SERVER_ADDRESS, request.uri().host().unwrap_or_default());
+    span.record(SERVER_PORT, i64::from(request.uri().port_u16().unwrap_or(80)));
     global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
     });
@@ -382,12 +422,12 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
 /// known.
 // TODO (2 of 2): the same for this function: `#[tracing::instrument(...)]` named
 // "compute-distance", `skip_all` (the coordinates need no fields), and one field,
-// `{ APP_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
+// `{ ISS_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
 fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
     let km = distance_km(place, iss);
-    tracing::Span::current().record(APP_DISTANCE_KM, km);
+    tracing::Span::current().record(ISS_DISTANCE_KM, km);
     // Inside the function, the current span is `compute-distance`: the record carries its ids.
-    tracing::info!({ APP_DISTANCE_KM } = km, "distance computed");
+    tracing::info!(name: "iss.distance.computed", { { ISS_DISTANCE_KM } = km }, "distance computed");
     km
 }
 
@@ -400,15 +440,14 @@ fn fail(span: &tracing::Span, err: impl Into<AppError>) -> AppError {
     err
 }
 
-/// The three marks of a failed operation on its span (exercise 7), the `tracing` way: the
-/// status through the special fields, the class of error as a field, and the `exception`
-/// event added to the OpenTelemetry span.
+/// The two marks of a failed operation on its span (exercise 7), the `tracing` way: the
+/// status through the special fields, and the class of error as a field. The exception
+/// itself is one log record, where the handler meets it (exercise 10).
 fn record_failure(span: &tracing::Span, err: &AppError) {
     // `otel.status_code` first: alone, it would leave the description empty.
     span.record(OTEL_STATUS_CODE, "ERROR");
     span.record(OTEL_STATUS_DESCRIPTION, err.to_string());
     span.record(ERROR_TYPE, err.kind());
-    span.add_event("exception", vec![KeyValue::new(EXCEPTION_MESSAGE, err.to_string())]);
 }
 
 /// `GET /places`: the places the service knows. The layer gives it its span and metrics.
@@ -427,17 +466,19 @@ pub fn position_router(telemetry: &Telemetry, orbit: Orbit) -> Router {
 /// The position service's layer, as in exercise 12, without metrics: a server span in the
 /// caller's context, named after the matched route.
 async fn instrument(State(tracer): State<SdkTracer>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = HttpMethod::of(&request);
     let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
     let parent = global::get_text_map_propagator(|propagator| {
         propagator.extract_with_context(&Context::new(), &HeaderExtractor(request.headers()))
     });
     let name = match &route {
-        Some(route) => format!("{method} {route}"),
-        None => method.clone(),
+        Some(route) => format!("{} {route}", method.in_name),
+        None => method.in_name.to_owned(),
     };
-    let mut attributes = vec![KeyValue::new(HTTP_REQUEST_METHOD, method)];
+    let mut attributes = vec![KeyValue::new(HTTP_REQUEST_METHOD, method.known)];
+    attributes.extend(method.original.map(|original| KeyValue::new(HTTP_REQUEST_METHOD_ORIGINAL, original)));
     attributes.extend(route.map(|route| KeyValue::new(HTTP_ROUTE, route)));
+    attributes.extend([KeyValue::new(URL_PATH, request.uri().path().to_owned()), KeyValue::new(URL_SCHEME, "http")]);
     let span = tracer
         .span_builder(name)
         .with_kind(SpanKind::Server)
@@ -448,7 +489,7 @@ async fn instrument(State(tracer): State<SdkTracer>, request: Request, next: Nex
     let status = response.status();
     cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
     if status.is_server_error() {
-        cx.span().set_status(Status::error(status.to_string()));
+        cx.span().set_status(Status::error(""));
         cx.span().set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
     }
     response

@@ -1,4 +1,4 @@
-//! Exercise 5, Attributes: typed `app.*` attributes and HTTP semantic conventions. See README.md.
+//! Exercise 5, Attributes: typed `iss.*` attributes and HTTP semantic conventions. See README.md.
 
 pub mod app;
 pub mod telemetry;

@@ -12,8 +12,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
-use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_VERSION};
+use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
@@ -23,19 +24,41 @@ const DISTANCE_SERVICE: &str = "iss-distance";
 const POSITION_SERVICE: &str = "iss-position";
 
 /// Who is emitting: attached to every span, metric and log record this service exports.
+/// The code gives defaults; the operator's standard variables win over them.
 pub fn resource() -> Resource {
     service_resource(DISTANCE_SERVICE)
 }
 
-/// A service's resource: its name, and the version and environment it shares with the other.
+/// A service's resource: its name, and the version and environment it shares with the other,
+/// as defaults that the operator's standard variables win over.
 fn service_resource(name: &'static str) -> Resource {
+    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
+    // resort name), then the code's defaults over them.
     Resource::builder()
         .with_service_name(name)
         .with_attributes([
             KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
-            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "workshop"),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
         ])
+        // Then what the operator set, merged over them (a later value wins): the attributes
+        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
+        // ranks above a `service.name` there. (`builder()` read them first too, which alone
+        // would let the code's values win.)
+        .with_detector(Box::new(EnvResourceDetector::new()))
+        // `OTEL_SERVICE_NAME` names this process's own service, the distance one (the
+        // position service stands for another process, which has variables of its own).
+        .with_attributes(service_name_from_env().filter(|_| name == DISTANCE_SERVICE))
         .build()
+}
+
+/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
+/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
+/// `unknown_service:<program>`, which would replace the code's name.)
+fn service_name_from_env() -> Option<KeyValue> {
+    std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| KeyValue::new(SERVICE_NAME, name))
 }
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.

@@ -13,8 +13,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
-use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_VERSION};
+use opentelemetry_sdk::resource::EnvResourceDetector;
+use opentelemetry_sdk::trace::{Config, Sampler, SdkTracer, SdkTracerProvider, ShouldSample};
+use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
 use tracing_subscriber::filter::{FilterExt as _, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
@@ -24,39 +25,66 @@ const DISTANCE_SERVICE: &str = "iss-distance";
 const POSITION_SERVICE: &str = "iss-position";
 
 /// Who is emitting: attached to every span, metric and log record this service exports.
+/// The code gives defaults; the operator's standard variables win over them.
 pub fn resource() -> Resource {
     service_resource(DISTANCE_SERVICE)
 }
 
-/// A service's resource: its name, and the version and environment it shares with the other.
+/// A service's resource: its name, and the version and environment it shares with the other,
+/// as defaults that the operator's standard variables win over.
 fn service_resource(name: &'static str) -> Resource {
+    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
+    // resort name), then the code's defaults over them.
     Resource::builder()
         .with_service_name(name)
         .with_attributes([
             KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
-            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "workshop"),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
         ])
+        // Then what the operator set, merged over them (a later value wins): the attributes
+        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
+        // ranks above a `service.name` there. (`builder()` read them first too, which alone
+        // would let the code's values win.)
+        .with_detector(Box::new(EnvResourceDetector::new()))
+        // `OTEL_SERVICE_NAME` names this process's own service, the distance one (the
+        // position service stands for another process, which has variables of its own).
+        .with_attributes(service_name_from_env().filter(|_| name == DISTANCE_SERVICE))
         .build()
 }
 
-/// The standard variable for the sampler's argument: here, the share of new traces kept.
-const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
-/// The share of new traces kept when `OTEL_TRACES_SAMPLER_ARG` says nothing: half.
+/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
+/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
+/// `unknown_service:<program>`, which would replace the code's name.)
+fn service_name_from_env() -> Option<KeyValue> {
+    std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| KeyValue::new(SERVICE_NAME, name))
+}
+
+/// The standard variable that names the sampler (`always_on`, `parentbased_traceidratio`,
+/// ...). Its argument, `OTEL_TRACES_SAMPLER_ARG`, is read according to it, never alone.
+const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
+/// The share of new traces the code's default sampler keeps: half.
 const DEFAULT_SAMPLING_RATIO: f64 = 0.5;
 
-/// The sampler of both services: a new trace (no parent) is kept with the configured
-/// probability, decided from its trace id; a span with a parent follows its parent's
-/// decision, local or remote (the `traceparent` flags), so that traces are whole or absent.
-fn sampler() -> Sampler {
-    // The code's default, the environment's override: the same binary samples every trace
-    // in a test environment (`OTEL_TRACES_SAMPLER_ARG=1`) and 1 in 100 in production. A
-    // value that is not a ratio is ignored, not fatal: telemetry must never stop a service.
-    let ratio = std::env::var(OTEL_TRACES_SAMPLER_ARG)
-        .ok()
-        .and_then(|arg| arg.trim().parse::<f64>().ok())
-        .filter(|ratio| (0.0..=1.0).contains(ratio))
-        .unwrap_or(DEFAULT_SAMPLING_RATIO);
-    Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
+/// The sampler of both services: the code's default, or the operator's choice.
+///
+/// The default: a new trace (no parent) is kept with probability 0.5, decided from its
+/// trace id; a span with a parent follows its parent's decision, local or remote (the
+/// `traceparent` flags), so that traces are whole or absent.
+///
+/// With `OTEL_TRACES_SAMPLER` set, the operator chose: the sampler the SDK reads from it and
+/// `OTEL_TRACES_SAMPLER_ARG`, as the specification says (`Config::default()` reads both; a
+/// provider built without `with_sampler` would use it). The same binary then keeps every
+/// trace in a test environment (`parentbased_always_on`) and 1 in 100 in production
+/// (`parentbased_traceidratio` with `0.01`), and a bad value falls back, with a warning,
+/// rather than stopping the service.
+fn sampler() -> Box<dyn ShouldSample> {
+    if std::env::var_os(OTEL_TRACES_SAMPLER).is_some() {
+        return Config::default().sampler;
+    }
+    Box::new(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(DEFAULT_SAMPLING_RATIO))))
 }
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.
