@@ -1082,8 +1082,8 @@ fn the_dashboard_shows_the_metrics_exercises_8_and_9_export() {
             assert!(
                 names.contains(&queried) || names.contains(&format!("{stored}_count")),
                 "no dashboard query shows `{name}` (exercise {exercise}), which Prometheus stores as `{queried}`: \
-                 update .devcontainer/grafana/dashboards/ (exercise 8's counters are named once there, in the \
-                 constants `requests_counter` and `errors_counter`)"
+                 update .devcontainer/grafana/dashboards/ (exercise 8's counter is named once there, in the \
+                 constant `requests_counter`)"
             );
         }
     }
@@ -1095,7 +1095,7 @@ fn prometheus_names_follow_its_otlp_translation() {
         prometheus_name("http.server.request.duration", "histogram", "s"),
         "http_server_request_duration_seconds"
     );
-    assert_eq!(prometheus_name("app.requests", "counter", "{request}"), "app_requests_total");
+    assert_eq!(prometheus_name("iss.requests", "counter", "{request}"), "iss_requests_total");
     assert_eq!(
         prometheus_name("http.server.active_requests", "up_down_counter", "{request}"),
         "http_server_active_requests"

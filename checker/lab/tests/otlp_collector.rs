@@ -60,7 +60,7 @@ const SOLUTIONS: &[Expected] = &[
         package: "ex10-log-bridging-solution",
         service_name: "iss-distance",
         spans: &["load-places", "GET /distance/{place}", "GET", "compute-distance"],
-        metrics: &["app.requests", "http.server.request.duration", "http.server.active_requests"],
+        metrics: &["iss.requests", "http.server.request.duration", "http.server.active_requests"],
         logs: &["places loaded", "place resolved"],
     },
 ];
