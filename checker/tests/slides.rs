@@ -395,3 +395,116 @@ fn a_deck_without_marp_front_matter_is_reported() {
         assert!(problems.iter().any(|p| p.contains("front matter")), "{text}\n{problems:#?}");
     }
 }
+
+/// The slides of a deck, split at Marp's `---` separators (outside code blocks), after
+/// the front matter.
+fn slides(deck: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut in_code = false;
+    let body = deck.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")).map_or(deck, |(_, b)| b);
+    for line in body.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if !in_code && line.trim_end() == "---" {
+            out.push(String::new());
+        } else {
+            let last = out.last_mut().expect("one slide at least");
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    out
+}
+
+/// The lines of a slide's fenced code blocks.
+fn code_lines(slide: &str) -> Vec<&str> {
+    let mut in_code = false;
+    let mut out = vec![];
+    for line in slide.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if in_code {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// Speaker notes: HTML comments that are not Marp directives (`<!-- _class: lead -->`).
+fn has_speaker_notes(slide: &str) -> bool {
+    slide.split("<!--").skip(1).filter_map(|c| c.split_once("-->")).any(|(comment, _)| {
+        let c = comment.trim();
+        !c.is_empty() && !c.lines().all(|l| l.trim().starts_with('_') || l.trim().is_empty())
+    })
+}
+
+/// What a room can read: at most 22 code lines on a slide and 100 columns a line; every
+/// picture there; speaker notes in every exercise's section.
+fn readability_problems(deck: &str, dir: &Path) -> Vec<String> {
+    let mut problems = vec![];
+    let mut section: Option<(String, bool)> = None;
+    let close = |section: &mut Option<(String, bool)>, problems: &mut Vec<String>| {
+        if let Some((heading, false)) = section.take() {
+            problems.push(format!("section `{heading}` has no speaker notes (an HTML comment `<!-- ... -->`)"));
+        }
+    };
+    for (i, slide) in slides(deck).iter().enumerate() {
+        let n = i + 1;
+        let title = slide.lines().find(|l| l.starts_with('#')).unwrap_or("(untitled)").trim_start_matches('#').trim();
+        let code = code_lines(slide);
+        if code.len() > 22 {
+            problems.push(format!("slide {n} `{title}` has {} code lines (at most 22)", code.len()));
+        }
+        for line in code.iter().filter(|l| l.chars().count() > 100) {
+            problems.push(format!(
+                "slide {n} `{title}` has a code line of {} columns (at most 100): {line}",
+                line.chars().count()
+            ));
+        }
+        for (at, _) in slide.match_indices("](") {
+            let rest = &slide[at + 2..];
+            let target = rest.split([')', ' ']).next().unwrap_or("");
+            if !target.contains("://") && !target.starts_with('#') && !target.is_empty() && !dir.join(target).is_file()
+            {
+                problems.push(format!("slide {n} `{title}` shows `{target}`, which is not in slides/"));
+            }
+        }
+        // A lead slide (the closing one) ends the exercises' sections.
+        if let Some((Some(number), name)) = slide.lines().find_map(parse_heading) {
+            close(&mut section, &mut problems);
+            section = Some((format!("{number}. {name}"), false));
+        } else if slide.contains("_class: lead") {
+            close(&mut section, &mut problems);
+        }
+        if has_speaker_notes(slide)
+            && let Some((_, notes)) = &mut section
+        {
+            *notes = true;
+        }
+    }
+    close(&mut section, &mut problems);
+    problems
+}
+
+#[test]
+fn every_slide_is_readable_and_every_section_has_speaker_notes() {
+    let dir = root().join("slides");
+    let problems = readability_problems(&read(&dir.join("lab.md")), &dir);
+    assert!(problems.is_empty(), "slides/lab.md:\n  - {}", problems.join("\n  - "));
+}
+
+#[test]
+fn long_code_missing_pictures_and_silent_sections_are_reported() {
+    let dir = root().join("slides");
+    let long: String = (0..23).map(|i| format!("let x{i} = {i};\n")).collect();
+    let deck = format!(
+        "---\nmarp: true\n---\n\n## 1. Resource\n\nExercise: `exercises/01-resource`\n\n---\n\n## Code\n\n```rust\n{long}```\n\n![w:400](diagrams/none.svg)\n"
+    );
+    let problems = readability_problems(&deck, &dir);
+    assert!(problems.iter().any(|p| p.contains("has 23 code lines")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("diagrams/none.svg")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("section `1. Resource` has no speaker notes")), "{problems:?}");
+    let fine = "---\nmarp: true\n---\n\n## 1. Resource\n\nExercise: `exercises/01-resource`\n\n![w:400](diagrams/services.svg)\n\n<!--\nSay why.\n-->\n";
+    assert_eq!(readability_problems(fine, &dir), Vec::<String>::new());
+}
