@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::grade::{Status, Verdict};
 use crate::track::{Exercise, Side, Track};
+use crate::verdict::{Status, Verdict};
 
 #[derive(Default, Serialize, Deserialize)]
 struct Entries(BTreeMap<String, Entry>);

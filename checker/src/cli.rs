@@ -4,12 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use crate::grade::{self, Options, Verdict};
+use crate::format::Format;
+
+use crate::grade::{self, Options};
 use crate::report::{self, JsonExercise, JsonReport};
 use crate::state::State;
 use crate::track::{Exercise, Side, Track};
+use crate::verdict::Verdict;
 use crate::verify;
 
 /// The OpenTelemetry lab's checker: builds each exercise, runs it with in-memory
@@ -85,12 +88,6 @@ enum Command {
     },
     /// For maintainers and CI: every starter fails and every solution passes.
     Verify,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub fn main() -> ExitCode {

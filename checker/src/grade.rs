@@ -5,80 +5,18 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use telemetry_document::Document;
 
 use crate::cache::Cache;
 use crate::capture::{self, Outcome};
 use crate::cargo::{self, Build};
-use crate::compare::{self, Difference};
+use crate::compare;
 use crate::diagnose;
 use crate::integrity;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Fail,
-    CompileError,
-    Panic,
-    Timeout,
-}
-
-impl Status {
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::CompileError => "compile_error",
-            Status::Panic => "panic",
-            Status::Timeout => "timeout",
-        }
-    }
-}
-
-/// The outcome of grading one crate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    pub status: Status,
-    /// One sentence: what happened.
-    pub message: String,
-    /// What the telemetry is missing, when it ran but differs.
-    pub differences: Vec<Difference>,
-    /// Mistakes recognised in what it emitted, with what usually causes them.
-    pub likely_causes: Vec<String>,
-    /// Compiler errors, the panic message, or the tail of stderr.
-    pub details: Option<String>,
-    /// The snapshot's YAML against the capture's, as a unified diff (`--verbose`).
-    pub raw_diff: Option<String>,
-    /// What the exercise emitted, when it ran.
-    pub document: Option<Document>,
-}
-
-impl Verdict {
-    fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict {
-            status,
-            message: message.into(),
-            differences: vec![],
-            likely_causes: vec![],
-            details: None,
-            raw_diff: None,
-            document: None,
-        }
-    }
-
-    fn with_details(mut self, details: impl Into<String>) -> Self {
-        self.details = Some(details.into());
-        self
-    }
-
-    pub fn passed(&self) -> bool {
-        self.status == Status::Pass
-    }
-}
+// Re-exported: tests/variants.rs names them through `grade`.
+pub use crate::verdict::{Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -205,13 +143,6 @@ pub fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
             "handed over something that is not a telemetry document: was the lab's harness (checker/lab) changed?",
         )
         .with_details(why),
-    }
-}
-
-impl Verdict {
-    fn with_document(mut self, document: Document) -> Self {
-        self.document = Some(document);
-        self
     }
 }
 

@@ -8,13 +8,14 @@
 //! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta;
 //!   [`integrity`] refuses snapshots or a harness changed by hand.
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
-//! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
+//! - [`grade`]: turns all that into a [`verdict::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
 //!   workflow); [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup.
-//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line; [`bench`]: the
+//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line ([`format`]: text
+//!   or JSON); [`bench`]: the
 //!   speed figures.
 
 pub mod bench;
@@ -25,6 +26,7 @@ pub mod classroom;
 pub mod cli;
 pub mod compare;
 pub mod diagnose;
+pub mod format;
 pub mod grade;
 pub mod integrity;
 pub mod report;
@@ -33,5 +35,6 @@ pub mod show;
 pub mod snapshot;
 pub mod state;
 pub mod track;
+pub mod verdict;
 pub mod verify;
 pub mod watch;
