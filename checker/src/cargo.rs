@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use wait_timeout::ChildExt as _;
 
+use crate::groups::Group;
 use crate::standin;
 
 /// The result of building one package.
@@ -186,13 +187,11 @@ fn build_members(
     };
     let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let group = Group::adopt(child.id());
     let timed_out = !matches!(child.wait_timeout(limit), Ok(Some(_)));
-    // cargo, rustc and build scripts are one process group: end it all (a no-op when
-    // cargo finished and took its children with it).
-    // SAFETY: killpg has no memory-safety preconditions; ESRCH is ignored.
-    unsafe {
-        libc::killpg(child.id() as libc::pid_t, libc::SIGKILL);
-    }
+    // cargo, rustc and build scripts are one process group: end it all (nothing is left
+    // when cargo finished).
+    drop(group);
     let _ = child.wait();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();

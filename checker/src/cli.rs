@@ -106,6 +106,7 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    crate::groups::end_with_the_checker();
     let cli = Cli::parse();
     let root = match cli.root.clone().map(Ok).unwrap_or_else(find_root) {
         Ok(root) => root,

@@ -232,7 +232,7 @@ pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
         Outcome::TooMuch { bytes } => Verdict::new(
             Status::Fail,
             format!(
-                "emits far more telemetry than expected ({:.1} MB of it; every solution's is a few tens of KB), so \
+                "emits far more telemetry than expected ({:.1} MB of it; every solution's is under 10 KB), so \
                  it was not compared. Look for spans, events, log records or metric attributes created in a loop.",
                 bytes as f64 / 1e6
             ),

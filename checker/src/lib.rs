@@ -28,6 +28,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod format;
 pub mod grade;
+pub mod groups;
 pub mod integrity;
 pub mod output;
 pub mod report;
