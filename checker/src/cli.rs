@@ -87,6 +87,9 @@ enum Command {
     },
     /// For instructors: print the GitHub Classroom autograding workflow for this track.
     Classroom,
+    /// For maintainers: print the list of starters `reset` restores (the snapshot
+    /// folder's starters.toml), from the exercise folders as they are now.
+    Starters,
     /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
     Bench {
         /// The exercise whose solution is edited (default: the last one).
@@ -153,6 +156,16 @@ pub fn main() -> ExitCode {
             print!("{}", crate::classroom::workflow(&track));
             ExitCode::SUCCESS
         }
+        Some(Command::Starters) => match crate::reset::starters_file(&track) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),
         Some(Command::Show { exercise, solution }) => match find(&track, exercise) {
             Some(e) => show(&track, e, *solution, options),
