@@ -124,12 +124,15 @@ impl Fingerprint {
     }
 
     /// Every file below `root/relative` (or the file itself), by path and content, in a
-    /// stable order; `target` folders and dotfiles are skipped.
+    /// stable order; `target` folders and dotfiles are skipped. CRLF counts as LF: a
+    /// checkout with `core.autocrlf` has the same fingerprint as any other.
     fn add_tree(&mut self, root: &Path, relative: &Path) {
         let path = root.join(relative);
         if path.is_file() {
-            self.add(relative.to_string_lossy().as_bytes());
-            self.add(&std::fs::read(&path).unwrap_or_default());
+            let path_text =
+                relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            self.add(path_text.as_bytes());
+            self.add(&without_cr(std::fs::read(&path).unwrap_or_default()));
             return;
         }
         let Ok(entries) = std::fs::read_dir(&path) else { return };
@@ -143,6 +146,20 @@ impl Fingerprint {
             self.add_tree(root, &relative.join(&name));
         }
     }
+}
+
+/// `\r\n` as `\n`.
+fn without_cr(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.contains(&b'\r') {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -168,5 +185,9 @@ mod tests {
         let before = print();
         std::fs::write(dir.path().join("ex/target/junk"), "y").unwrap();
         assert_eq!(print(), before, "build output does not count");
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn b() {}\nfn c() {}\n").unwrap();
+        let lf = print();
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn b() {}\r\nfn c() {}\r\n").unwrap();
+        assert_eq!(print(), lf, "line endings do not count");
     }
 }

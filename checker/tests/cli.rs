@@ -510,3 +510,53 @@ fn a_wrong_folder_in_the_track_does_not_stop_the_others() {
     assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
     assert!(got[1].2.contains("exercises/02-diffres/Cargo.toml is missing"), "{got:?}");
 }
+
+/// Every text file of `dir` with CRLF line endings, as `core.autocrlf=true` checks out.
+fn to_crlf(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().unwrap() != "target" {
+                to_crlf(&path);
+            }
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, text.replace("\r\n", "\n").replace('\n', "\r\n")).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_crlf_checkout_grades_as_an_lf_one() {
+    let root = track_with(&(entry("passes", "01-passes") + &entry("differs", "02-differs")));
+    let track = root.path().join("exercises/track.toml");
+    let text =
+        std::fs::read_to_string(&track).unwrap().replace("snapshots = ", "harness = [\"expected.rs\"]\nsnapshots = ");
+    std::fs::write(&track, text).unwrap();
+    let loaded = checker::track::Track::load(root.path()).unwrap();
+    let fingerprint = checker::integrity::harness_fingerprint(&loaded).unwrap();
+    std::fs::write(root.path().join("snapshots/harness.snap"), format!("---\nsource: x\n---\n{fingerprint}\n"))
+        .unwrap();
+    to_crlf(root.path());
+    let got = statuses(root.path());
+    assert_eq!(got[0].1, "pass", "{got:?}");
+    assert!(got[1].2.contains("differs from the expected in"), "{got:?}");
+}
+
+#[test]
+fn the_repository_checks_out_snapshots_sources_and_scripts_with_lf() {
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let files = [
+        "checker/snapshots/01-resource.snap",
+        "checker/src/lib.rs",
+        "exercises/track.toml",
+        "Cargo.lock",
+        "README.md",
+        ".github/workflows/classroom.yml",
+        "slides/render.sh",
+    ];
+    let out = std::process::Command::new("git").current_dir(lab).args(["check-attr", "eol", "--"]).args(files).output();
+    let text = String::from_utf8(out.unwrap().stdout).unwrap();
+    for file in files {
+        assert!(text.contains(&format!("{file}: eol: lf")), "{file} is not checked out with LF:\n{text}");
+    }
+}
