@@ -560,3 +560,29 @@ fn the_repository_checks_out_snapshots_sources_and_scripts_with_lf() {
         assert!(text.contains(&format!("{file}: eol: lf")), "{file} is not checked out with LF:\n{text}");
     }
 }
+
+#[test]
+fn ctrl_c_ends_the_check_s_processes_too() {
+    let root = track_with(&entry("spawns", "09-spawns"));
+    let pid_file = root.path().join("helper.pid");
+    let mut checker = std::process::Command::new(env!("CARGO_BIN_EXE_checker"))
+        .env("LAB_ROOT", root.path())
+        .env("CARGO_TARGET_DIR", root.path().join("target"))
+        .env("FIXTURE_PID_FILE", &pid_file)
+        .env("FIXTURE_HANG", "1")
+        .args(["check", "spawns", "--timeout", "120"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !pid_file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let helper = std::fs::read_to_string(&pid_file).unwrap();
+    // What the terminal does on Ctrl-C: SIGINT to the checker.
+    let sent = std::process::Command::new("kill").args(["-INT", &checker.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    checker.wait().unwrap();
+    assert!(gone(&helper), "the exercise's helper {helper} outlived Ctrl-C");
+}
