@@ -5,7 +5,8 @@
 //! A verdict depends on the crate's files, its snapshot, its scenario, the lab's harness
 //! (its fingerprint from [`crate::integrity`]; the workspace manifest and lock file) and the
 //! checker itself (its executable's size and modification time, which change with every
-//! rebuild). Time-outs are never cached: they may depend on the machine's load.
+//! rebuild). Verdicts that depend on the machine, its load or the limits chosen (a
+//! timeout, running out of memory, a build cargo could not run) are never cached.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::track::{Exercise, Side, Track};
-use crate::verdict::{Status, Verdict};
+use crate::verdict::Verdict;
 
 #[derive(Default, Serialize, Deserialize)]
 struct Entries(BTreeMap<String, Entry>);
@@ -68,12 +69,13 @@ impl Cache {
         (Some(entry.key.as_str()) == key).then(|| entry.verdict.clone())
     }
 
+    /// Keeps `verdict` under `key`; with no key, forgets what was kept for `package`.
     pub fn put(&mut self, package: &str, key: Option<&str>, verdict: &Verdict) {
         match key {
-            Some(key) if verdict.status != Status::Timeout => {
+            Some(key) => {
                 self.entries.0.insert(package.to_string(), Entry { key: key.to_string(), verdict: verdict.clone() });
             }
-            _ => {
+            None => {
                 self.entries.0.remove(package);
             }
         }

@@ -65,6 +65,14 @@ pub struct Limits {
     pub memory_mib: u64,
 }
 
+impl Outcome {
+    /// Whether the outcome says more about the machine, its load or the limits chosen
+    /// than about the code: such verdicts are never cached.
+    pub fn depends_on_the_machine(&self) -> bool {
+        matches!(self, Outcome::TimedOut { .. } | Outcome::OutOfMemory { .. } | Outcome::NotBuilt { .. })
+    }
+}
+
 impl From<Duration> for Limits {
     /// A timeout and the default memory limit.
     fn from(timeout: Duration) -> Self {

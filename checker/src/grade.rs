@@ -79,14 +79,14 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
         }
     }
     if !stale.is_empty() {
-        let mut fresh = run(track, &stale, side, options)
-            .into_iter()
-            .zip(expected)
-            .map(|(ran, snapshot)| judge_run(&snapshot, ran));
+        let mut fresh = run(track, &stale, side, options).into_iter().zip(expected).map(|(ran, snapshot)| {
+            let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
+            (judge_run(&snapshot, ran), lasting)
+        });
         for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
             if slot.is_none() {
-                let verdict = fresh.next().expect("one fresh verdict per stale exercise");
-                cache.put(&exercise.package(side), key.as_deref(), &verdict);
+                let (verdict, lasting) = fresh.next().expect("one fresh verdict per stale exercise");
+                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), &verdict);
                 *slot = Some(verdict);
             }
         }
