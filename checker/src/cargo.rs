@@ -70,11 +70,28 @@ pub fn cargo() -> Command {
 pub const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// Builds `packages` (name, manifest path) in `root`; the result is keyed by package name.
+///
+/// The usual case costs one cargo call. Only when cargo refuses before compiling
+/// anything does the checker ask it why (`cargo metadata`), and build again without
+/// what it refused.
 pub fn build(root: &Path, packages: &[(String, PathBuf)], limit: Duration) -> HashMap<String, Build> {
     let mut results = HashMap::new();
+    // A missing manifest (a folder deleted, a wrong `dir` in the track) is known without cargo.
+    let (present, missing): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(_, m)| m.is_file());
+    for (name, manifest) in missing {
+        results.insert(name.clone(), not_in_workspace(root, &name, &manifest));
+    }
+    if present.is_empty() {
+        return results;
+    }
+    let first = build_members(root, None, &present, limit);
+    if !first.refused {
+        results.extend(first.builds);
+        return results;
+    }
     let (workspace, buildable) = match members(root, None) {
         Ok(members) => {
-            let (known, unknown): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(n, _)| members.contains(n));
+            let (known, unknown): (Vec<_>, Vec<_>) = present.into_iter().partition(|(n, _)| members.contains(n));
             for (name, manifest) in unknown {
                 results.insert(name.clone(), not_in_workspace(root, &name, &manifest));
             }
@@ -83,26 +100,24 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)], limit: Duration) -> Ha
         Err(cargo_says) => {
             // The workspace does not load: build through a stand-in that leaves out the
             // crates whose manifest is the problem, each reported with cargo's words.
-            match standin::prepare(root, packages) {
+            match standin::prepare(root, &present) {
                 Ok(standin) => {
                     for (name, why) in &standin.broken {
                         results.insert(name.clone(), Build::NotBuilt { cargo_says: why.clone() });
                     }
-                    let healthy = packages.iter().filter(|(n, _)| !standin.broken.contains_key(n)).cloned().collect();
+                    let healthy = present.into_iter().filter(|(n, _)| !standin.broken.contains_key(n)).collect();
                     (Some(standin.manifest), healthy)
                 }
                 Err(e) => {
                     let says = format!("{cargo_says}\n\n(and no stand-in workspace could be made: {e})");
-                    return packages
-                        .iter()
-                        .map(|(n, _)| (n.clone(), Build::NotBuilt { cargo_says: says.clone() }))
-                        .collect();
+                    results.extend(present.into_iter().map(|(n, _)| (n, Build::NotBuilt { cargo_says: says.clone() })));
+                    return results;
                 }
             }
         }
     };
     if !buildable.is_empty() {
-        results.extend(build_members(root, workspace.as_deref(), &buildable, limit));
+        results.extend(build_members(root, workspace.as_deref(), &buildable, limit).builds);
     }
     results
 }
@@ -144,14 +159,17 @@ fn not_in_workspace(root: &Path, name: &str, manifest: &Path) -> Build {
     Build::NotBuilt { cargo_says: why }
 }
 
+/// What one cargo call gave.
+struct Attempt {
+    builds: HashMap<String, Build>,
+    /// cargo failed before compiling anything (a workspace that does not load, a package
+    /// it does not know, a target folder it cannot use).
+    refused: bool,
+}
+
 /// One `cargo build --keep-going` for `packages`, in `root`'s workspace or the stand-in
 /// whose manifest is given, stopped (with everything it started) after `limit`.
-fn build_members(
-    root: &Path,
-    workspace: Option<&Path>,
-    packages: &[(String, PathBuf)],
-    limit: Duration,
-) -> HashMap<String, Build> {
+fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, PathBuf)], limit: Duration) -> Attempt {
     let mut cmd = cargo();
     cmd.current_dir(root)
         .args(["build", "--keep-going", "--message-format=json", "--color=never"])
@@ -169,12 +187,14 @@ fn build_members(
     for (name, _) in packages {
         cmd.args(["-p", name]);
     }
-    let not_built = |says: &str| -> HashMap<String, Build> {
-        packages.iter().map(|(n, _)| (n.clone(), Build::NotBuilt { cargo_says: says.to_string() })).collect()
-    };
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => return not_built(&format!("could not run cargo: {e}")),
+        Err(e) => {
+            let says = format!("could not run cargo: {e}");
+            let builds =
+                packages.iter().map(|(n, _)| (n.clone(), Build::NotBuilt { cargo_says: says.clone() })).collect();
+            return Attempt { builds, refused: false };
+        }
     };
     let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
         std::thread::spawn(move || {
@@ -188,11 +208,12 @@ fn build_members(
     let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let group = Group::adopt(child.id());
-    let timed_out = !matches!(child.wait_timeout(limit), Ok(Some(_)));
+    let finished = child.wait_timeout(limit).ok().flatten();
     // cargo, rustc and build scripts are one process group: end it all (nothing is left
     // when cargo finished).
     drop(group);
     let _ = child.wait();
+    let timed_out = finished.is_none();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
 
@@ -239,7 +260,8 @@ fn build_members(
         })
         .collect();
 
-    packages
+    let refused = finished.is_some_and(|s| !s.success()) && executables.is_empty() && errors.is_empty();
+    let builds = packages
         .iter()
         .map(|(name, manifest)| {
             let manifest = canonical(manifest);
@@ -257,7 +279,8 @@ fn build_members(
             };
             (name.clone(), build)
         })
-        .collect()
+        .collect();
+    Attempt { builds, refused }
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -251,8 +251,9 @@ fn judge_run(expected: &snapshot::Snapshot, ran: Ran) -> Verdict {
 /// The most differences a verdict lists (and the cache keeps): beyond that, more lines
 /// teach nothing.
 const DIFFERENCES: usize = 40;
-/// The longest a difference's text, or a line of the raw diff, is shown.
-const LINE_CHARS: usize = 300;
+/// The longest a difference's text, or a line of the raw diff, is shown: room for any
+/// explanation the comparison gives, not for a megabyte-long attribute value.
+const LINE_CHARS: usize = 1000;
 /// The most lines of the raw diff kept.
 const RAW_DIFF_LINES: usize = 400;
 
@@ -316,5 +317,25 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
             Status::Fail,
             format!("runs, but its telemetry differs from the expected in {n} place{}:", if n == 1 { "" } else { "s" }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Signal;
+
+    #[test]
+    fn a_flood_of_differences_is_bounded_and_says_how_many_more() {
+        let many: Vec<Difference> = (0..100)
+            .map(|i| Difference { signal: Signal::Traces, text: format!("span {i} {}", "x".repeat(i * 30)) })
+            .collect();
+        let kept = bounded(many);
+        assert_eq!(kept.len(), DIFFERENCES + 1);
+        assert!(kept.last().unwrap().text.starts_with("... and 60 more"), "{}", kept.last().unwrap().text);
+        assert!(kept.iter().all(|d| d.text.chars().count() < LINE_CHARS + 40), "long lines are cut");
+        assert!(kept[39].text.ends_with("more bytes)"), "{}", kept[39].text);
+        let raw: String = (0..1000).map(|i| format!("+line {i}\n")).collect();
+        assert!(bounded_text(&raw, RAW_DIFF_LINES).ends_with("... 600 more lines\n"));
     }
 }
