@@ -40,6 +40,7 @@ fn status_words(status: Status) -> &'static str {
         Status::Pass => "done",
         Status::Fail => "not yet",
         Status::CompileError => "does not compile",
+        Status::NotBuilt => "not built",
         Status::Panic => "panics",
         Status::Timeout => "times out",
     }

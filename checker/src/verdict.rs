@@ -11,6 +11,9 @@ pub enum Status {
     Pass,
     Fail,
     CompileError,
+    /// cargo could not build it at all (its manifest, the workspace, the target folder,
+    /// the build time limit): not a compile error in the learner's code.
+    NotBuilt,
     Panic,
     Timeout,
 }
@@ -21,6 +24,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::CompileError => "compile_error",
+            Status::NotBuilt => "not_built",
             Status::Panic => "panic",
             Status::Timeout => "timeout",
         }

@@ -386,6 +386,8 @@ fn an_unusable_target_folder_is_not_called_a_compile_error() {
     let out = stdout_of(checker_in(root.path()).args(["check", "passes"]).env("CARGO_TARGET_DIR", &not_a_folder), 1);
     assert!(!out.contains("does not compile"), "{out}");
     assert!(out.contains("could not be built: cargo failed before compiling it"), "{out}");
+    let list = stdout_of(checker_in(root.path()).arg("list").env("CARGO_TARGET_DIR", &not_a_folder), 0);
+    assert!(list.contains("not built") && !list.contains("does not compile"), "{list}");
 }
 
 #[test]
@@ -474,7 +476,7 @@ fn a_broken_cargo_toml_in_one_exercise_does_not_stop_the_others() {
     std::fs::write(&manifest, text.replace("edition = \"2024\"", "edition = \"2024\n")).unwrap();
     let got = statuses(root.path());
     assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
-    assert_eq!(got[1].1, "compile_error", "{got:?}");
+    assert_eq!(got[1].1, "not_built", "{got:?}");
     assert!(got[1].2.contains("could not be built") && got[1].2.contains("exercises/02-differs/Cargo.toml"), "{got:?}");
     assert!(!got[1].2.contains("lab-standin"), "cargo's message names the learner's file: {got:?}");
 }
