@@ -7,7 +7,6 @@
 //! that allocates without end is stopped and reported as out of memory, not by the machine.
 
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
@@ -15,7 +14,7 @@ use std::time::Duration;
 use telemetry_document::Document;
 use wait_timeout::ChildExt;
 
-use crate::groups::Group;
+use crate::groups::{self, Group};
 use crate::output::{self, Kept};
 
 /// What came out of one capture.
@@ -111,19 +110,9 @@ pub fn run(executable: &Path, scenario: &str, limits: impl Into<Limits>) -> Outc
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let bytes = limits.memory_mib.saturating_mul(1024 * 1024);
-    // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+        .stderr(Stdio::piped());
+    groups::in_own_group(&mut cmd);
+    limit_memory(&mut cmd, limits.memory_mib);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => return crashed(format!("cannot start {}: {e}", executable.display())),
@@ -137,6 +126,7 @@ pub fn run(executable: &Path, scenario: &str, limits: impl Into<Limits>) -> Outc
         Ok(Some(status)) => status,
         Ok(None) | Err(_) => {
             drop(group);
+            let _ = child.kill();
             let _ = child.wait();
             return Outcome::TimedOut { after: limits.timeout };
         }
@@ -169,7 +159,7 @@ fn judge_exit(status: ExitStatus, stderr: &Kept, limits: Limits) -> Outcome {
     }
     match &stderr.panic {
         Some(message) => Outcome::Panicked { message: message.clone() },
-        None => Outcome::Exited { code: status.code(), signal: status.signal(), stderr: stderr.tail(15) },
+        None => Outcome::Exited { code: status.code(), signal: signal_of(&status), stderr: stderr.tail(15) },
     }
 }
 
@@ -205,9 +195,48 @@ fn join_for(handle: std::thread::JoinHandle<Kept>, limit: Duration) -> Kept {
     if handle.is_finished() { handle.join().unwrap_or_default() } else { Kept::default() }
 }
 
-/// `killed by signal 6 (SIGABRT, an abort)`.
+/// Limits the address space of the process `cmd` starts (RLIMIT_AS).
+#[cfg(unix)]
+fn limit_memory(cmd: &mut Command, memory_mib: u64) {
+    use std::os::unix::process::CommandExt as _;
+    let bytes = memory_mib.saturating_mul(1024 * 1024);
+    // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Without RLIMIT_AS, the memory limit is not enforced (the README says so).
+#[cfg(not(unix))]
+fn limit_memory(_: &mut Command, _: u64) {}
+
+#[cfg(unix)]
+fn signal_of(status: &ExitStatus) -> Option<i32> {
+    std::os::unix::process::ExitStatusExt::signal(status)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: &ExitStatus) -> Option<i32> {
+    None
+}
+
+/// `killed by signal 6 (SIGABRT, an abort: ...)`.
 pub fn signal_words(signal: i32) -> String {
-    let name = match signal {
+    match signal_name(signal) {
+        Some(name) => format!("killed by signal {signal} ({name})"),
+        None => format!("killed by signal {signal}"),
+    }
+}
+
+#[cfg(unix)]
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
         libc::SIGABRT => "SIGABRT, an abort: `std::process::abort`, a panic while panicking, or a failed allocation",
         libc::SIGSEGV => "SIGSEGV, a memory access fault",
         libc::SIGKILL => "SIGKILL",
@@ -215,7 +244,11 @@ pub fn signal_words(signal: i32) -> String {
         libc::SIGILL => "SIGILL, an illegal instruction",
         libc::SIGBUS => "SIGBUS",
         libc::SIGFPE => "SIGFPE",
-        _ => "",
-    };
-    if name.is_empty() { format!("killed by signal {signal}") } else { format!("killed by signal {signal} ({name})") }
+        _ => return None,
+    })
+}
+
+#[cfg(not(unix))]
+fn signal_name(_: i32) -> Option<&'static str> {
+    None
 }

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::io::Read as _;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -18,7 +17,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use wait_timeout::ChildExt as _;
 
-use crate::groups::Group;
+use crate::groups::{self, Group};
 use crate::standin;
 
 /// The result of building one package.
@@ -175,8 +174,8 @@ fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, Pat
         .args(["build", "--keep-going", "--message-format=json", "--color=never"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    groups::in_own_group(&mut cmd);
     if let Some(manifest) = workspace {
         cmd.arg("--manifest-path").arg(manifest);
         // The stand-in builds where the lab does (its own default would be beside it).
@@ -212,6 +211,7 @@ fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, Pat
     // cargo, rustc and build scripts are one process group: end it all (nothing is left
     // when cargo finished).
     drop(group);
+    let _ = child.kill();
     let _ = child.wait();
     let timed_out = finished.is_none();
     let stdout = stdout.join().unwrap_or_default();

@@ -106,6 +106,7 @@ pub fn main() -> ExitCode {
     // `checker hint 3 | head -1`: a closed pipe ends the checker quietly, as it ends any
     // Unix tool, instead of a panic in `println!`.
     // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+    #[cfg(unix)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }

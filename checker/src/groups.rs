@@ -5,21 +5,31 @@
 //! with it; the price is that the terminal's Ctrl-C no longer reaches them, so the
 //! checker passes it on. The table is lock-free because a signal handler reads it.
 
+use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 const SLOTS: usize = 64;
 static LIVE: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 
+/// Starts `cmd`'s process as the leader of a process group of its own (on Unix; other
+/// systems have no process groups, and only the process itself is ended).
+pub fn in_own_group(cmd: &mut Command) {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    #[cfg(not(unix))]
+    let _ = cmd;
+}
+
 /// A live process group, ended (SIGKILL to the whole group) when dropped.
 pub struct Group {
-    pgid: libc::pid_t,
+    pgid: i32,
     slot: Option<usize>,
 }
 
 impl Group {
-    /// Takes charge of the group whose leader is `pid` (started with `process_group(0)`).
+    /// Takes charge of the group whose leader is `pid` (started by [`in_own_group`]).
     pub fn adopt(pid: u32) -> Group {
-        let pgid = pid as libc::pid_t;
+        let pgid = pid as i32;
         let slot = LIVE.iter().position(|s| s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok());
         Group { pgid, slot }
     }
@@ -34,7 +44,8 @@ impl Drop for Group {
     }
 }
 
-fn kill(pgid: libc::pid_t) {
+#[cfg(unix)]
+fn kill(pgid: i32) {
     // SAFETY: killpg has no memory-safety preconditions and is async-signal-safe. A group
     // keeps its leader's id while any member lives; once all are gone it fails with
     // ESRCH, which is ignored.
@@ -42,6 +53,9 @@ fn kill(pgid: libc::pid_t) {
         libc::killpg(pgid, libc::SIGKILL);
     }
 }
+
+#[cfg(not(unix))]
+fn kill(_: i32) {}
 
 /// Ends every group still running (before the checker exits early).
 pub fn end_all() {
@@ -53,6 +67,7 @@ pub fn end_all() {
     }
 }
 
+#[cfg(unix)]
 extern "C" fn on_interrupt(signal: libc::c_int) {
     end_all();
     // SAFETY: signal and raise are async-signal-safe; the default action ends the
@@ -64,6 +79,7 @@ extern "C" fn on_interrupt(signal: libc::c_int) {
 }
 
 /// Passes Ctrl-C (and the terminal closing, and `kill`) on to the groups.
+#[cfg(unix)]
 pub fn end_with_the_checker() {
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only does async-signal-safe work (atomics, killpg, raise).
@@ -72,3 +88,7 @@ pub fn end_with_the_checker() {
         }
     }
 }
+
+/// Without process groups, Ctrl-C reaches the captures as it reaches the checker.
+#[cfg(not(unix))]
+pub fn end_with_the_checker() {}

@@ -113,12 +113,15 @@ fn restore(root: &Path, tree: &str, folder: &Path) -> Result<(), String> {
         let target = root.join(folder).join(path);
         let content = git(root, &["cat-file", "blob", id])?;
         make_room(root, folder, &target)?;
+        #[cfg(unix)]
         if mode == "120000" {
             let to = String::from_utf8_lossy(&content).into_owned();
             std::os::unix::fs::symlink(&to, &target).map_err(|e| format!("{}: {e}", target.display()))?;
             continue;
         }
+        // (Elsewhere a link is written as a file holding its target, as git does there.)
         std::fs::write(&target, &content).map_err(|e| format!("{}: {e}", target.display()))?;
+        #[cfg(unix)]
         if mode == "100755" {
             use std::os::unix::fs::PermissionsExt as _;
             let _ = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755));
@@ -228,7 +231,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         let target = to.join(entry.file_name());
         let kind = entry.file_type()?;
         if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, target)?;
+            copy_link(&entry.path(), &target)?;
         } else if kind.is_dir() {
             copy_tree(&entry.path(), &target)?;
         } else {
@@ -236,4 +239,15 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn copy_link(link: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(std::fs::read_link(link)?, to)
+}
+
+/// Elsewhere links need privileges to create: the copy is a file holding the target.
+#[cfg(not(unix))]
+fn copy_link(link: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::write(to, std::fs::read_link(link)?.to_string_lossy().as_bytes())
 }

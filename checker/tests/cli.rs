@@ -274,6 +274,7 @@ fn a_panic_after_a_flood_of_stderr_keeps_its_message_the_same_on_every_run() {
 }
 
 /// Whether process `pid` is gone (or a zombie waiting for its new parent to reap it).
+#[cfg(target_os = "linux")]
 fn gone(pid: &str) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while std::time::Instant::now() < deadline {
@@ -286,6 +287,7 @@ fn gone(pid: &str) -> bool {
     false
 }
 
+#[cfg(target_os = "linux")] // reads /proc
 #[test]
 fn a_process_the_exercise_starts_ends_with_its_check() {
     let root = track_with(&entry("spawns", "09-spawns"));
@@ -295,6 +297,7 @@ fn a_process_the_exercise_starts_ends_with_its_check() {
     assert!(gone(&pid), "the helper process {pid} outlived the check");
 }
 
+#[cfg(target_os = "linux")] // reads /proc
 #[test]
 fn a_process_the_exercise_starts_ends_with_its_timeout() {
     let root = track_with(&entry("spawns", "09-spawns"));
@@ -311,6 +314,7 @@ fn a_process_the_exercise_starts_ends_with_its_timeout() {
     assert!(gone(&pid), "the helper process {pid} outlived the timeout");
 }
 
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
 #[test]
 fn an_exercise_that_allocates_without_end_is_stopped_and_named_out_of_memory() {
     let root = track_with(&entry("hog", "10-hog"));
@@ -318,6 +322,7 @@ fn an_exercise_that_allocates_without_end_is_stopped_and_named_out_of_memory() {
     assert!(out.contains("ran out of memory: it needed more than the 256 MiB"), "{out}");
 }
 
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
 #[test]
 fn an_abort_is_named() {
     let root = track_with(&entry("aborts", "11-aborts"));
@@ -395,6 +400,7 @@ fn timeout_zero_is_refused_not_rounded() {
     checker().args(["list", "--timeout", "0"]).assert().code(2).stderr(predicate::str::contains("--timeout"));
 }
 
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
 #[test]
 fn a_closed_pipe_ends_the_checker_quietly() {
     let root = track_with(&entry("passes", "01-passes"));
@@ -428,6 +434,7 @@ fn the_lab_is_found_from_the_current_folder_not_where_the_checker_was_built() {
     cmd.assert().code(2).stderr(predicate::str::contains("no lab here"));
 }
 
+#[cfg(target_os = "linux")] // reads /proc
 #[test]
 fn a_build_script_that_never_ends_is_stopped_and_the_others_are_graded() {
     let root = track_with(&(entry("passes", "01-passes") + &entry("loops", "14-loops-in-build")));
@@ -468,6 +475,7 @@ fn three_exercises() -> tempfile::TempDir {
     track_with(&(entry("passes", "01-passes") + &entry("differs", "02-differs") + &entry("noisy", "07-noisy")))
 }
 
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
 #[test]
 fn a_broken_cargo_toml_in_one_exercise_does_not_stop_the_others() {
     let root = three_exercises();
@@ -481,6 +489,7 @@ fn a_broken_cargo_toml_in_one_exercise_does_not_stop_the_others() {
     assert!(!got[1].2.contains("lab-standin"), "cargo's message names the learner's file: {got:?}");
 }
 
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
 #[test]
 fn an_exercise_folder_without_its_manifest_does_not_stop_the_others() {
     let root = three_exercises();
@@ -563,6 +572,7 @@ fn the_repository_checks_out_snapshots_sources_and_scripts_with_lf() {
     }
 }
 
+#[cfg(target_os = "linux")] // reads /proc
 #[test]
 fn ctrl_c_ends_the_check_s_processes_too() {
     let root = track_with(&entry("spawns", "09-spawns"));

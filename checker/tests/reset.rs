@@ -116,6 +116,7 @@ fn a_deleted_exercise_folder_is_brought_back() {
     assert_eq!(read(root.path(), "exercises/02-differs/src/main.rs"), "// starter\n");
 }
 
+#[cfg(unix)] // symbolic links
 #[test]
 fn a_symlink_to_a_folder_is_backed_up_as_a_link_and_the_reset_completes() {
     let root = checkout_with_an_edit();

@@ -189,6 +189,7 @@ fn watch_checks_a_save_made_during_a_check_by_polling() {
     saves_during_a_check_are_checked(true);
 }
 
+#[cfg(target_os = "linux")] // reads /proc
 #[test]
 fn q_quits_at_once_during_a_check_and_ends_it() {
     let root = slow_track();
