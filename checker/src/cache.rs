@@ -5,15 +5,16 @@
 //! A verdict depends on the crate's files, its snapshot, its scenario, the lab's harness
 //! (its fingerprint from [`crate::integrity`]; the workspace manifest and lock file) and the
 //! checker itself (its executable's size and modification time, which change with every
-//! rebuild). Time-outs are never cached: they may depend on the machine's load.
+//! rebuild). Verdicts that depend on the machine, its load or the limits chosen (a
+//! timeout, running out of memory, a build cargo could not run) are never cached.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::grade::{Status, Verdict};
 use crate::track::{Exercise, Side, Track};
+use crate::verdict::Verdict;
 
 #[derive(Default, Serialize, Deserialize)]
 struct Entries(BTreeMap<String, Entry>);
@@ -68,12 +69,13 @@ impl Cache {
         (Some(entry.key.as_str()) == key).then(|| entry.verdict.clone())
     }
 
+    /// Keeps `verdict` under `key`; with no key, forgets what was kept for `package`.
     pub fn put(&mut self, package: &str, key: Option<&str>, verdict: &Verdict) {
         match key {
-            Some(key) if verdict.status != Status::Timeout => {
+            Some(key) => {
                 self.entries.0.insert(package.to_string(), Entry { key: key.to_string(), verdict: verdict.clone() });
             }
-            _ => {
+            None => {
                 self.entries.0.remove(package);
             }
         }
@@ -124,12 +126,15 @@ impl Fingerprint {
     }
 
     /// Every file below `root/relative` (or the file itself), by path and content, in a
-    /// stable order; `target` folders and dotfiles are skipped.
+    /// stable order; `target` folders and dotfiles are skipped. CRLF counts as LF: a
+    /// checkout with `core.autocrlf` has the same fingerprint as any other.
     fn add_tree(&mut self, root: &Path, relative: &Path) {
         let path = root.join(relative);
         if path.is_file() {
-            self.add(relative.to_string_lossy().as_bytes());
-            self.add(&std::fs::read(&path).unwrap_or_default());
+            let path_text =
+                relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            self.add(path_text.as_bytes());
+            self.add(&without_cr(std::fs::read(&path).unwrap_or_default()));
             return;
         }
         let Ok(entries) = std::fs::read_dir(&path) else { return };
@@ -143,6 +148,20 @@ impl Fingerprint {
             self.add_tree(root, &relative.join(&name));
         }
     }
+}
+
+/// `\r\n` as `\n`.
+fn without_cr(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.contains(&b'\r') {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -168,5 +187,9 @@ mod tests {
         let before = print();
         std::fs::write(dir.path().join("ex/target/junk"), "y").unwrap();
         assert_eq!(print(), before, "build output does not count");
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn b() {}\nfn c() {}\n").unwrap();
+        let lf = print();
+        std::fs::write(dir.path().join("ex/src/lib.rs"), "fn b() {}\r\nfn c() {}\r\n").unwrap();
+        assert_eq!(print(), lf, "line endings do not count");
     }
 }

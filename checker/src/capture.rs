@@ -1,13 +1,21 @@
 //! Running an exercise's binary in capture mode, in its own process, with a timeout: a
 //! panic, a hang, `process::exit` or garbage on stdout stays in that process.
+//!
+//! The binary runs in a process group of its own, and the whole group is ended once the
+//! capture is over (handed over, crashed or timed out): a process the exercise spawned
+//! never outlives its check. Its address space is limited (`--memory`), so an exercise
+//! that allocates without end is stopped and reported as out of memory, not by the machine.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use telemetry_document::Document;
 use wait_timeout::ChildExt;
+
+use crate::groups::{self, Group};
+use crate::output::{self, Kept};
 
 /// What came out of one capture.
 #[derive(Debug, Clone)]
@@ -19,26 +27,74 @@ pub enum Outcome {
     TimedOut {
         after: Duration,
     },
+    /// An allocation failed under the memory limit (in MiB).
+    OutOfMemory {
+        limit_mib: u64,
+    },
     /// Exited without handing over its telemetry (`process::exit`, a crash, a signal).
     Exited {
         code: Option<i32>,
+        signal: Option<i32>,
         stderr: String,
+    },
+    /// The harness did not know the scenario the track names (a problem of the lab).
+    UnknownScenario {
+        scenario: String,
+    },
+    /// It was not built: cargo stopped before compiling it (see [`crate::cargo::Build`]).
+    NotBuilt {
+        cargo_says: String,
     },
     /// The capture file is not a telemetry document (the harness was changed).
     Unreadable {
         why: String,
     },
+    /// The capture is far larger than any solution's ([`MAX_CAPTURE_BYTES`]): it is not
+    /// read, so comparing, printing and caching stay bounded.
+    TooMuch {
+        bytes: u64,
+    },
 }
 
-/// How much of a child's output is kept: enough for a panic message, bounded for garbage.
-const KEEP_BYTES: usize = 64 * 1024;
+/// Limits of one capture.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub timeout: Duration,
+    /// Address space of the exercise's process, in MiB (see `--memory` for the default).
+    pub memory_mib: u64,
+}
 
-pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
+impl Outcome {
+    /// Whether the outcome says more about the machine, its load or the limits chosen
+    /// than about the code: such verdicts are never cached.
+    pub fn depends_on_the_machine(&self) -> bool {
+        matches!(self, Outcome::TimedOut { .. } | Outcome::OutOfMemory { .. } | Outcome::NotBuilt { .. })
+    }
+}
+
+impl From<Duration> for Limits {
+    /// A timeout and the default memory limit.
+    fn from(timeout: Duration) -> Self {
+        Limits { timeout, memory_mib: DEFAULT_MEMORY_MIB }
+    }
+}
+
+/// The default of `--memory`. It bounds virtual memory (RLIMIT_AS), which thread stacks
+/// and glibc's per-thread arenas inflate beyond what is used, and grow with the number of
+/// cores (tokio starts a worker per core). Measured on 2 cores: every solution captures
+/// within 48 MiB (`ulimit -v`); 2 GiB leaves room for a many-core machine and still stops
+/// a runaway allocation long before the machine does.
+pub const DEFAULT_MEMORY_MIB: u64 = 2048;
+
+/// The biggest capture read (1 MiB): a solution's is under 8 KB, and an exercise that
+/// emits 200,000 spans writes about 60 MB.
+pub const MAX_CAPTURE_BYTES: u64 = 1024 * 1024;
+
+pub fn run(executable: &Path, scenario: &str, limits: impl Into<Limits>) -> Outcome {
+    let limits = limits.into();
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
-        Err(e) => {
-            return Outcome::Exited { code: None, stderr: format!("cannot create a temporary folder: {e}") };
-        }
+        Err(e) => return crashed(format!("cannot create a temporary folder: {e}")),
     };
     let out = dir.path().join("capture.json");
     let mut cmd = Command::new(executable);
@@ -55,89 +111,144 @@ pub fn run(executable: &Path, scenario: &str, timeout: Duration) -> Outcome {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    groups::in_own_group(&mut cmd);
+    limit_memory(&mut cmd, limits.memory_mib);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => {
-            return Outcome::Exited { code: None, stderr: format!("cannot start {}: {e}", executable.display()) };
-        }
+        Err(e) => return crashed(format!("cannot start {}: {e}", executable.display())),
     };
+    let group = Group::adopt(child.id());
     // Drain both pipes so a chatty exercise never blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut kept = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let room = KEEP_BYTES.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                }
-            }
-            String::from_utf8_lossy(&kept).into_owned()
-        })
-    };
     let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
 
-    let status = match child.wait_timeout(timeout) {
+    let status = match child.wait_timeout(limits.timeout) {
         Ok(Some(status)) => status,
         Ok(None) | Err(_) => {
+            drop(group);
             let _ = child.kill();
             let _ = child.wait();
-            return Outcome::TimedOut { after: timeout };
+            return Outcome::TimedOut { after: limits.timeout };
         }
     };
-    // Threads the exercise left behind can hold the pipes open: do not wait on them forever.
+    // Whatever the exercise left running ends with it; then its pipes close.
+    drop(group);
     let stderr = join_for(stderr, Duration::from_secs(2));
     drop(stdout);
 
+    match std::fs::metadata(&out) {
+        Ok(meta) if meta.len() > MAX_CAPTURE_BYTES => return Outcome::TooMuch { bytes: meta.len() },
+        _ => {}
+    }
     if let Ok(text) = std::fs::read_to_string(&out) {
         return match Document::from_json(&text) {
             Ok(document) => Outcome::Captured(document),
             Err(why) => Outcome::Unreadable { why },
         };
     }
-    match panic_message(&stderr) {
-        Some(message) => Outcome::Panicked { message },
-        None => Outcome::Exited { code: status.code(), stderr: tail(&stderr, 15) },
+    judge_exit(status, &stderr, limits)
+}
+
+/// Why a capture ended without a document, from its exit status and what it printed.
+fn judge_exit(status: ExitStatus, stderr: &Kept, limits: Limits) -> Outcome {
+    if stderr.out_of_memory {
+        return Outcome::OutOfMemory { limit_mib: limits.memory_mib };
+    }
+    if let Some(scenario) = &stderr.unknown_scenario {
+        return Outcome::UnknownScenario { scenario: scenario.clone() };
+    }
+    match &stderr.panic {
+        Some(message) => Outcome::Panicked { message: message.clone() },
+        None => Outcome::Exited { code: status.code(), signal: signal_of(&status), stderr: stderr.tail(15) },
     }
 }
 
-fn join_for(handle: std::thread::JoinHandle<String>, limit: Duration) -> String {
+fn crashed(why: String) -> Outcome {
+    Outcome::Exited { code: None, signal: None, stderr: why }
+}
+
+/// Reads a pipe to its end in a thread, keeping a bounded head and tail (see [`Kept`]).
+fn drain(pipe: Option<Box<dyn Read + Send>>) -> std::thread::JoinHandle<Kept> {
+    std::thread::spawn(move || {
+        let mut kept = Kept::default();
+        if let Some(pipe) = pipe {
+            let mut reader = BufReader::new(pipe);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                // A line without end is read in bounded pieces.
+                match reader.by_ref().take(output::LONGEST_LINE as u64).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => kept.push(&String::from_utf8_lossy(&line)),
+                }
+            }
+        }
+        kept.finished()
+    })
+}
+
+fn join_for(handle: std::thread::JoinHandle<Kept>, limit: Duration) -> Kept {
     let deadline = std::time::Instant::now() + limit;
     while !handle.is_finished() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    if handle.is_finished() { handle.join().unwrap_or_default() } else { String::new() }
+    if handle.is_finished() { handle.join().unwrap_or_default() } else { Kept::default() }
 }
 
-/// `thread 'main' panicked at src/app.rs:12:5:\n<message>`, without the backtrace note.
-fn panic_message(stderr: &str) -> Option<String> {
-    let start = stderr.find("panicked at ")?;
-    let line_start = stderr[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let message: Vec<&str> = stderr[line_start..]
-        .lines()
-        .take_while(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
-        .take(12)
-        .collect();
-    Some(message.join("\n").trim().to_string())
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn panic_message_keeps_location_and_message_only() {
-        let stderr = "noise\nthread 'main' panicked at src/app.rs:3:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(panic_message(stderr).unwrap(), "thread 'main' panicked at src/app.rs:3:5:\nboom");
-        assert_eq!(panic_message("all fine"), None);
+/// Limits the address space of the process `cmd` starts (RLIMIT_AS).
+#[cfg(unix)]
+fn limit_memory(cmd: &mut Command, memory_mib: u64) {
+    use std::os::unix::process::CommandExt as _;
+    let bytes = memory_mib.saturating_mul(1024 * 1024);
+    // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
+}
+
+/// Without RLIMIT_AS, the memory limit is not enforced (the README says so).
+#[cfg(not(unix))]
+fn limit_memory(_: &mut Command, _: u64) {}
+
+#[cfg(unix)]
+fn signal_of(status: &ExitStatus) -> Option<i32> {
+    std::os::unix::process::ExitStatusExt::signal(status)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: &ExitStatus) -> Option<i32> {
+    None
+}
+
+/// `killed by signal 6 (SIGABRT, an abort: ...)`.
+pub fn signal_words(signal: i32) -> String {
+    match signal_name(signal) {
+        Some(name) => format!("killed by signal {signal} ({name})"),
+        None => format!("killed by signal {signal}"),
+    }
+}
+
+#[cfg(unix)]
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        libc::SIGABRT => "SIGABRT, an abort: `std::process::abort`, a panic while panicking, or a failed allocation",
+        libc::SIGSEGV => "SIGSEGV, a memory access fault",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGILL => "SIGILL, an illegal instruction",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        _ => return None,
+    })
+}
+
+#[cfg(not(unix))]
+fn signal_name(_: i32) -> Option<&'static str> {
+    None
 }

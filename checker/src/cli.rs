@@ -4,12 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use crate::grade::{self, Options, Verdict};
+use crate::format::Format;
+
+use crate::grade::{self, Options};
 use crate::report::{self, JsonExercise, JsonReport};
 use crate::state::State;
 use crate::track::{Exercise, Side, Track};
+use crate::verdict::Verdict;
 use crate::verify;
 
 /// The OpenTelemetry lab's checker: builds each exercise, runs it with in-memory
@@ -28,8 +31,16 @@ pub struct Cli {
     format: Format,
 
     /// Seconds an exercise may run before it is stopped and reported as a timeout.
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+
+    /// Memory (address space) one exercise may use while it is checked, in MiB.
+    #[arg(long, global = true, default_value_t = crate::capture::DEFAULT_MEMORY_MIB, value_name = "MIB", value_parser = clap::value_parser!(u64).range(64..))]
+    memory: u64,
+
+    /// Seconds one cargo build may take before it is stopped (a build script that loops).
+    #[arg(long, global = true, default_value_t = crate::cargo::DEFAULT_BUILD_TIMEOUT.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    build_timeout: u64,
 
     /// Grade everything afresh instead of reusing verdicts whose inputs did not change.
     #[arg(long, global = true)]
@@ -39,7 +50,8 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     verbose: bool,
 
-    /// The lab's root folder (default: the one this checker was built in).
+    /// The lab's root folder (default: the nearest folder, from the current one up, that
+    /// holds exercises/track.toml).
     #[arg(long, global = true, env = "LAB_ROOT", hide = true)]
     root: Option<PathBuf>,
 }
@@ -89,6 +101,9 @@ enum Command {
         /// The folder to create (it must not exist, or be empty).
         out: PathBuf,
     },
+    /// For maintainers: print the list of starters `reset` restores (the snapshot
+    /// folder's starters.toml), from the exercise folders as they are now.
+    Starters,
     /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
     Bench {
         /// The exercise whose solution is edited (default: the last one).
@@ -108,15 +123,23 @@ impl Command {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
 pub fn main() -> ExitCode {
+    // `checker hint 3 | head -1`: a closed pipe ends the checker quietly, as it ends any
+    // Unix tool, instead of a panic in `println!`.
+    // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    crate::groups::end_with_the_checker();
     let cli = Cli::parse();
-    let root = cli.root.clone().unwrap_or_else(default_root);
+    let root = match cli.root.clone().map(Ok).unwrap_or_else(find_root) {
+        Ok(root) => root,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+    };
     let track = match Track::load(&root) {
         Ok(track) => track,
         Err(e) => {
@@ -131,7 +154,12 @@ pub fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let options = Options { timeout: Duration::from_secs(cli.timeout.max(1)), use_cache: !cli.no_cache };
+    let options = Options {
+        timeout: Duration::from_secs(cli.timeout),
+        use_cache: !cli.no_cache,
+        memory_mib: cli.memory,
+        build_timeout: Duration::from_secs(cli.build_timeout),
+    };
     match &cli.command {
         None => run_track(&cli, &track, options),
         Some(Command::List) => list(&cli, &track, options),
@@ -162,6 +190,16 @@ pub fn main() -> ExitCode {
             print!("{}", crate::classroom::workflow(&track));
             ExitCode::SUCCESS
         }
+        Some(Command::Starters) => match crate::reset::starters_file(&track) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Watch { poll }) => crate::watch::run(&track, options, *poll),
         Some(Command::Show { exercise, solution }) => match find(&track, exercise) {
             Some(e) => show(&track, e, *solution, options),
@@ -173,9 +211,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The workspace this checker was built in (`checker/..`).
-fn default_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the checker lives in the workspace").to_path_buf()
+/// The lab the checker runs in: the nearest folder, from the current one up, with the
+/// track file. Not where the checker was compiled: one target folder may serve two clones.
+fn find_root() -> Result<PathBuf, String> {
+    let here = std::env::current_dir().map_err(|e| format!("cannot tell the current folder: {e}"))?;
+    here.ancestors().find(|dir| dir.join(crate::track::TRACK_FILE).is_file()).map(Path::to_path_buf).ok_or_else(|| {
+        format!(
+            "no lab here: neither {} nor a folder above it has {}. Run the checker from inside the lab's folder.",
+            here.display(),
+            crate::track::TRACK_FILE
+        )
+    })
 }
 
 fn find<'t>(track: &'t Track, query: &str) -> Option<&'t Exercise> {
@@ -284,15 +330,15 @@ fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) ->
     let ran = grade::run(track, &[exercise], side, options).remove(0);
     let whose = if solution { "the reference solution" } else { "your code" };
     println!("{}", report::bold(&format!("{}: what {whose} emitted", exercise.title())));
-    match ran {
-        Ok(crate::capture::Outcome::Captured(document)) => {
+    match grade::outcome(ran) {
+        Ok(document) => {
             println!();
             print!("{}", crate::show::render(&document));
             ExitCode::SUCCESS
         }
-        other => {
+        Err(verdict) => {
             // It did not run to the end: say why, as `check` would.
-            print!("{}", report::verdict_details(exercise, &grade::verdict(track, exercise, other), false));
+            print!("{}", report::verdict_details(exercise, &verdict, false));
             ExitCode::FAILURE
         }
     }

@@ -5,7 +5,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use telemetry_document::Document;
 
 use crate::cache::Cache;
@@ -16,69 +15,8 @@ use crate::diagnose;
 use crate::integrity;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Fail,
-    CompileError,
-    Panic,
-    Timeout,
-}
-
-impl Status {
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::CompileError => "compile_error",
-            Status::Panic => "panic",
-            Status::Timeout => "timeout",
-        }
-    }
-}
-
-/// The outcome of grading one crate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    pub status: Status,
-    /// One sentence: what happened.
-    pub message: String,
-    /// What the telemetry is missing, when it ran but differs.
-    pub differences: Vec<Difference>,
-    /// Mistakes recognised in what it emitted, with what usually causes them.
-    pub likely_causes: Vec<String>,
-    /// Compiler errors, the panic message, or the tail of stderr.
-    pub details: Option<String>,
-    /// The snapshot's YAML against the capture's, as a unified diff (`--verbose`).
-    pub raw_diff: Option<String>,
-    /// What the exercise emitted, when it ran.
-    pub document: Option<Document>,
-}
-
-impl Verdict {
-    fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict {
-            status,
-            message: message.into(),
-            differences: vec![],
-            likely_causes: vec![],
-            details: None,
-            raw_diff: None,
-            document: None,
-        }
-    }
-
-    fn with_details(mut self, details: impl Into<String>) -> Self {
-        self.details = Some(details.into());
-        self
-    }
-
-    pub fn passed(&self) -> bool {
-        self.status == Status::Pass
-    }
-}
+// Re-exported: tests/variants.rs names them through `grade`.
+pub use crate::verdict::{Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -86,6 +24,27 @@ pub struct Options {
     pub timeout: Duration,
     /// Reuse verdicts whose inputs did not change (see [`crate::cache`]).
     pub use_cache: bool,
+    /// Address space one capture may use, in MiB ([`capture::DEFAULT_MEMORY_MIB`]).
+    pub memory_mib: u64,
+    /// How long one cargo build may take ([`cargo::DEFAULT_BUILD_TIMEOUT`]).
+    pub build_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(30),
+            use_cache: true,
+            memory_mib: capture::DEFAULT_MEMORY_MIB,
+            build_timeout: cargo::DEFAULT_BUILD_TIMEOUT,
+        }
+    }
+}
+
+impl Options {
+    fn limits(&self) -> capture::Limits {
+        capture::Limits { timeout: self.timeout, memory_mib: self.memory_mib }
+    }
 }
 
 /// Grades `exercises` (one side of each). Verdicts come back in the order asked.
@@ -103,14 +62,31 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
     let keys: Vec<Option<String>> = exercises.iter().map(|e| cache.key(track, e, side)).collect();
     let mut verdicts: Vec<Option<Verdict>> =
         exercises.iter().zip(&keys).map(|(e, key)| cache.get(&e.package(side), key.as_deref())).collect();
-    let stale: Vec<&Exercise> = exercises.iter().zip(&verdicts).filter(|(_, v)| v.is_none()).map(|(e, _)| *e).collect();
+    // The snapshot is read (and its fingerprint checked) before the exercise runs: what
+    // the exercise's code does to the file afterwards cannot change its verdict.
+    let mut expected: Vec<snapshot::Snapshot> = Vec::new();
+    let mut stale: Vec<&Exercise> = Vec::new();
+    for (exercise, verdict) in exercises.iter().zip(verdicts.iter_mut()) {
+        if verdict.is_some() {
+            continue;
+        }
+        match expected_of(track, exercise) {
+            Ok(snapshot) => {
+                expected.push(snapshot);
+                stale.push(exercise);
+            }
+            Err(unusable) => *verdict = Some(*unusable),
+        }
+    }
     if !stale.is_empty() {
-        let mut fresh =
-            run(track, &stale, side, options).into_iter().zip(&stale).map(|(ran, e)| verdict(track, e, ran));
+        let mut fresh = run(track, &stale, side, options).into_iter().zip(expected).map(|(ran, snapshot)| {
+            let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
+            (judge_run(&snapshot, ran), lasting)
+        });
         for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
             if slot.is_none() {
-                let verdict = fresh.next().expect("one fresh verdict per stale exercise");
-                cache.put(&exercise.package(side), key.as_deref(), &verdict);
+                let (verdict, lasting) = fresh.next().expect("one fresh verdict per stale exercise");
+                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), &verdict);
                 *slot = Some(verdict);
             }
         }
@@ -126,7 +102,7 @@ pub type Ran = Result<Outcome, String>;
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.root.join(e.folder(side)).join("Cargo.toml"))).collect();
-    let builds = cargo::build(&track.root, &packages);
+    let builds = cargo::build(&track.root, &packages, options.build_timeout);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
@@ -141,9 +117,12 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
                     };
                     let ran = match builds.get(&exercise.package(side)) {
                         Some(Build::Built { executable }) => {
-                            Ok(capture::run(executable, &exercise.scenario, options.timeout))
+                            Ok(capture::run(executable, &exercise.scenario, options.limits()))
                         }
                         Some(Build::Failed { errors }) => Err(errors.clone()),
+                        Some(Build::NotBuilt { cargo_says }) => {
+                            Ok(Outcome::NotBuilt { cargo_says: cargo_says.clone() })
+                        }
                         None => Err(format!("cargo did not report on `{}`", exercise.package(side))),
                     };
                     results.lock().expect("no runner panics while holding the lock")[i] = Some(ran);
@@ -156,31 +135,55 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
 
 /// The verdict of one crate's run against its exercise's snapshot.
 pub fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
+    match expected_of(track, exercise) {
+        Ok(expected) => judge_run(&expected, ran),
+        Err(unusable) => *unusable,
+    }
+}
+
+/// The exercise's snapshot, tamper-checked; or the verdict that says why there is none.
+fn expected_of(track: &Track, exercise: &Exercise) -> Result<snapshot::Snapshot, Box<Verdict>> {
+    let path = track.snapshot_path(exercise);
+    let shown = path.strip_prefix(&track.root).unwrap_or(&path).display().to_string();
+    let expected =
+        snapshot::read(&path).map_err(|why| {
+            Box::new(Verdict::new(
+            Status::Fail,
+            format!(
+                "was not graded: its snapshot {shown} is missing or unreadable. This is not your code: restore the \
+                 file with `git checkout -- {shown}` (maintainers make snapshots with \
+                 `cargo insta test -p checker --test snapshots`)."
+            ),
+        )
+        .with_details(why))
+        })?;
+    integrity::check_snapshot(&expected.header, &expected.yaml).map_err(|why| {
+        Box::new(Verdict::new(
+            Status::Fail,
+            format!("was not graded: {why}. Restore it with `git checkout -- {shown}`."),
+        ))
+    })?;
+    Ok(expected)
+}
+
+/// What a run that did not hand over telemetry tells the learner, or the document it did.
+pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
     let outcome = match ran {
         Err(errors) => {
-            return Verdict::new(Status::CompileError, "does not compile; the compiler says:").with_details(errors);
+            return Err(Box::new(
+                Verdict::new(Status::CompileError, "does not compile; the compiler says:").with_details(errors),
+            ));
         }
         Ok(outcome) => outcome,
     };
-    let expected = match snapshot::read(&track.snapshot_path(exercise)) {
-        Ok(s) => s,
-        Err(why) => {
-            return Verdict::new(
-                Status::Fail,
-                "has no usable snapshot to compare with. This is a problem of the lab, not of your code: \
-                 maintainers create snapshots with `cargo insta test -p checker --test snapshots`.",
-            )
-            .with_details(why);
-        }
-    };
-    if let Err(why) = integrity::check_snapshot(&expected.header, &expected.yaml) {
-        return Verdict::new(
-            Status::Fail,
-            format!("was not graded: {why}. Restore it with `git checkout checker/snapshots`."),
-        );
-    }
-    match outcome {
-        Outcome::Captured(document) => judge(&expected, document.clone()).with_document(document),
+    Err(Box::new(match outcome {
+        Outcome::Captured(document) => return Ok(document),
+        Outcome::NotBuilt { cargo_says } => Verdict::new(
+            Status::NotBuilt,
+            "could not be built: cargo failed before compiling it (this is not a compile error in your code); \
+             cargo says:",
+        )
+        .with_details(cargo_says),
         Outcome::Panicked { message } => {
             Verdict::new(Status::Panic, "panicked while the checker drove the service:").with_details(message)
         }
@@ -192,26 +195,99 @@ pub fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
                 after.as_secs()
             ),
         ),
-        Outcome::Exited { code, stderr } => Verdict::new(
+        Outcome::OutOfMemory { limit_mib } => Verdict::new(
             Status::Fail,
             format!(
-                "exited ({}) before handing over its telemetry. Does it call `std::process::exit`, or abort?",
-                code.map(|c| format!("code {c}")).unwrap_or_else(|| "killed by a signal".into())
+                "ran out of memory: it needed more than the {limit_mib} MiB a capture may use, and was stopped. \
+                 Look for a collection that grows without end (raise the limit with --memory)."
             ),
-        )
-        .with_details(stderr),
+        ),
+        Outcome::UnknownScenario { scenario } => Verdict::new(
+            Status::Fail,
+            format!(
+                "was not graded: the lab's harness has no scenario `{scenario}`. This is not your code: the \
+                 exercise's `scenario` in exercises/track.toml names one the harness (checker/lab) does not know."
+            ),
+        ),
+        Outcome::Exited { code, signal, stderr } => {
+            let how = match (code, signal) {
+                (Some(c), _) => format!("exited (code {c})"),
+                (None, Some(s)) => format!("was {}", capture::signal_words(s)),
+                (None, None) => "did not start".to_string(),
+            };
+            Verdict::new(
+                Status::Fail,
+                format!(
+                    "{how} before handing over its telemetry. Does it call `std::process::exit` or \
+                     `std::process::abort`, or end the process some other way?"
+                ),
+            )
+            .with_details(stderr)
+        }
         Outcome::Unreadable { why } => Verdict::new(
             Status::Fail,
             "handed over something that is not a telemetry document: was the lab's harness (checker/lab) changed?",
         )
         .with_details(why),
+        Outcome::TooMuch { bytes } => Verdict::new(
+            Status::Fail,
+            format!(
+                "emits far more telemetry than expected ({:.1} MB of it; every solution's is under 10 KB), so \
+                 it was not compared. Look for spans, events, log records or metric attributes created in a loop.",
+                bytes as f64 / 1e6
+            ),
+        ),
+    }))
+}
+
+/// The verdict of a run against the snapshot read before it.
+fn judge_run(expected: &snapshot::Snapshot, ran: Ran) -> Verdict {
+    match outcome(ran) {
+        Ok(document) => judge(expected, document.clone()).with_document(document),
+        Err(verdict) => *verdict,
     }
 }
 
-impl Verdict {
-    fn with_document(mut self, document: Document) -> Self {
-        self.document = Some(document);
-        self
+/// The most differences a verdict lists (and the cache keeps): beyond that, more lines
+/// teach nothing.
+const DIFFERENCES: usize = 40;
+/// The longest a difference's text, or a line of the raw diff, is shown: room for any
+/// explanation the comparison gives, not for a megabyte-long attribute value.
+const LINE_CHARS: usize = 1000;
+/// The most lines of the raw diff kept.
+const RAW_DIFF_LINES: usize = 400;
+
+fn bounded(mut differences: Vec<Difference>) -> Vec<Difference> {
+    let more = differences.len().saturating_sub(DIFFERENCES);
+    differences.truncate(DIFFERENCES);
+    for d in &mut differences {
+        d.text = cut(&d.text);
+    }
+    if more > 0
+        && let Some(last) = differences.last()
+    {
+        let signal = last.signal;
+        differences.push(Difference {
+            signal,
+            text: format!("... and {more} more: it emits far more than expected; fix the first ones, then re-check"),
+        });
+    }
+    differences
+}
+
+fn bounded_text(text: &str, lines: usize) -> String {
+    let mut out: Vec<String> = text.lines().take(lines).map(cut).collect();
+    let more = text.lines().count().saturating_sub(lines);
+    if more > 0 {
+        out.push(format!("... {more} more lines"));
+    }
+    out.join("\n") + "\n"
+}
+
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(LINE_CHARS) {
+        Some((at, _)) => format!("{}... ({} more bytes)", &line[..at], line.len() - at),
+        None => line.to_string(),
     }
 }
 
@@ -221,7 +297,9 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
     if actual == expected.document {
         return Verdict::new(Status::Pass, "emits exactly the expected telemetry");
     }
-    let differences = compare::differences(&expected.document, &actual);
+    let all = compare::differences(&expected.document, &actual);
+    let n = all.len();
+    let differences = bounded(all);
     // Diagnosis sees what snapshots leave out (log targets).
     let likely_causes = diagnose::likely_causes(&expected.document, &captured);
     let (want, got) = (format!("{}\n", expected.yaml.trim_end()), format!("{}\n", actual.to_yaml().trim_end()));
@@ -230,7 +308,7 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
         .context_radius(3)
         .header("expected (snapshot)", "emitted (your code)")
         .to_string();
-    let n = differences.len();
+    let raw = bounded_text(&raw, RAW_DIFF_LINES);
     Verdict {
         differences,
         likely_causes,
@@ -239,5 +317,25 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
             Status::Fail,
             format!("runs, but its telemetry differs from the expected in {n} place{}:", if n == 1 { "" } else { "s" }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Signal;
+
+    #[test]
+    fn a_flood_of_differences_is_bounded_and_says_how_many_more() {
+        let many: Vec<Difference> = (0..100)
+            .map(|i| Difference { signal: Signal::Traces, text: format!("span {i} {}", "x".repeat(i * 30)) })
+            .collect();
+        let kept = bounded(many);
+        assert_eq!(kept.len(), DIFFERENCES + 1);
+        assert!(kept.last().unwrap().text.starts_with("... and 60 more"), "{}", kept.last().unwrap().text);
+        assert!(kept.iter().all(|d| d.text.chars().count() < LINE_CHARS + 40), "long lines are cut");
+        assert!(kept[39].text.ends_with("more bytes)"), "{}", kept[39].text);
+        let raw: String = (0..1000).map(|i| format!("+line {i}\n")).collect();
+        assert!(bounded_text(&raw, RAW_DIFF_LINES).ends_with("... 600 more lines\n"));
     }
 }

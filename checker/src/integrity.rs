@@ -51,7 +51,13 @@ pub fn check_snapshot(header: &str, body: &str) -> Result<(), String> {
 pub fn check_harness(track: &Track) -> Result<Option<String>, String> {
     let Some(now) = harness_fingerprint(track) else { return Ok(None) };
     let file = track.snapshot_dir().join("harness.snap");
-    let recorded = std::fs::read_to_string(&file).unwrap_or_default();
+    let Ok(recorded) = std::fs::read_to_string(&file) else {
+        let shown = file.strip_prefix(&track.root).unwrap_or(&file).display().to_string();
+        return Err(format!(
+            "the lab's {shown} is missing or unreadable, so the harness cannot be checked. This is not your code: \
+             restore it with `git checkout -- {shown}`."
+        ));
+    };
     if recorded.lines().any(|line| line.trim() == now) {
         Ok(Some(now))
     } else {

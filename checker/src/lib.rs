@@ -8,7 +8,7 @@
 //! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta;
 //!   [`integrity`] refuses snapshots or a harness changed by hand.
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
-//! - [`grade`]: turns all that into a [`grade::Verdict`] per exercise; [`cache`] keeps
+//! - [`grade`]: turns all that into a [`verdict::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
 //!   workflow); [`show`]: a terminal waterfall;
@@ -16,7 +16,8 @@
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup;
 //!   [`solution`]: the reference solution, once an exercise passes.
 //! - [`edition`]: the student edition, without the solutions, for instructors.
-//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line; [`bench`]: the
+//! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line ([`format`]: text
+//!   or JSON); [`bench`]: the
 //!   speed figures.
 
 pub mod bench;
@@ -28,14 +29,19 @@ pub mod cli;
 pub mod compare;
 pub mod diagnose;
 pub mod edition;
+pub mod format;
 pub mod grade;
+pub mod groups;
 pub mod integrity;
+pub mod output;
 pub mod report;
 pub mod reset;
 pub mod show;
 pub mod snapshot;
 pub mod solution;
+pub mod standin;
 pub mod state;
 pub mod track;
+pub mod verdict;
 pub mod verify;
 pub mod watch;

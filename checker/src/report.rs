@@ -6,8 +6,8 @@ use owo_colors::{OwoColorize, Stream};
 use serde::Serialize;
 
 use crate::compare::{Difference, Signal};
-use crate::grade::{Status, Verdict};
 use crate::track::{Exercise, Side};
+use crate::verdict::{Status, Verdict};
 
 // Colour only when stdout is a terminal and `NO_COLOR` is unset: owo-colors'
 // `if_supports_color` (feature `supports-colors`) checks both.
@@ -40,6 +40,7 @@ fn status_words(status: Status) -> &'static str {
         Status::Pass => "done",
         Status::Fail => "not yet",
         Status::CompileError => "does not compile",
+        Status::NotBuilt => "not built",
         Status::Panic => "panics",
         Status::Timeout => "times out",
     }

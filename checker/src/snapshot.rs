@@ -19,6 +19,8 @@ pub struct Snapshot {
 pub fn read(path: &Path) -> Result<Snapshot, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read the snapshot {}: {e}", path.display()))?;
+    // A checkout with `core.autocrlf` may have turned the line endings into CRLF.
+    let text = text.replace("\r\n", "\n");
     let yaml = body(&text).ok_or_else(|| format!("{} is not an insta snapshot (no `---` header)", path.display()))?;
     let header = text[..text.len() - yaml.len()].to_string();
     let document =

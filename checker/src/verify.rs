@@ -3,10 +3,11 @@
 
 use std::process::ExitCode;
 
-use crate::cli::Format;
-use crate::grade::{self, Options, Status, Verdict};
+use crate::format::Format;
+use crate::grade::{self, Options};
 use crate::report::{self, JsonExercise, JsonReport, JsonSide};
 use crate::track::{Exercise, Side, Track};
+use crate::verdict::{Status, Verdict};
 
 /// Why an exercise is not verified, or `None` when it is.
 fn problem(starter: &Verdict, solution: &Verdict) -> Option<String> {

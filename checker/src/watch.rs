@@ -29,6 +29,8 @@ enum Event {
     Saved,
     Command(String),
     InputClosed,
+    /// The check running in the background is done: did it pass?
+    Checked(bool),
 }
 
 /// Watches until every exercise passes or the learner quits. With `poll`, file
@@ -36,6 +38,7 @@ enum Event {
 pub fn run(track: &Track, options: Options, poll: bool) -> ExitCode {
     let (tx, rx) = mpsc::channel();
     let notify_tx = tx.clone();
+    let tx_check = tx.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
@@ -75,8 +78,11 @@ pub fn run(track: &Track, options: Options, poll: bool) -> ExitCode {
         if let Some(w) = watcher.as_mut() {
             let _ = w.watch(&track.root.join(&folder), RecursiveMode::Recursive);
         }
-        let passed = check(track, exercise, options);
+        // Taken before the check: a save made while it runs is a change to check again.
         let mut seen = Fingerprint::of_tree(&track.root, &folder);
+        let Some(passed) = check_listening(track, exercise, options, &tx_check, &rx) else {
+            return ExitCode::SUCCESS;
+        };
         if passed {
             match first_unfinished(track, current + 1, options).or_else(|| first_unfinished(track, 0, options)) {
                 Some(next) => {
@@ -129,6 +135,7 @@ pub fn run(track: &Track, options: Options, poll: bool) -> ExitCode {
                         break;
                     }
                 }
+                Ok(Event::Checked(_)) => {}
                 Err(RecvTimeoutError::Disconnected) => return ExitCode::SUCCESS,
             }
         }
@@ -141,13 +148,51 @@ fn unwatch(watcher: &mut Option<notify::RecommendedWatcher>, track: &Track, fold
     }
 }
 
-/// Checks one exercise and prints the verdict; "checking..." appears at once.
-fn check(track: &Track, exercise: &Exercise, options: Options) -> bool {
+/// Checks one exercise in the background and prints the verdict; "checking..." appears
+/// at once. Meanwhile `q` still quits at once (ending the check's processes): `None`.
+/// Saves made meanwhile are left in the channel, for the next round.
+fn check_listening(
+    track: &Track,
+    exercise: &Exercise,
+    options: Options,
+    tx: &mpsc::Sender<Event>,
+    rx: &mpsc::Receiver<Event>,
+) -> Option<bool> {
     println!("\n{} {}", report::bold(&format!("Checking {}...", exercise.title())), report::dim("(saved)"));
-    let verdict = grade::grade(track, &[exercise], Side::Exercise, options).remove(0);
-    crate::cli::remember_current(track, Some(exercise));
-    print!("{}", report::verdict_details(exercise, &verdict, false));
-    verdict.passed()
+    let (track_copy, exercise_copy, done) = (track.clone(), exercise.clone(), tx.clone());
+    std::thread::spawn(move || {
+        let verdict = grade::grade(&track_copy, &[&exercise_copy], Side::Exercise, options).remove(0);
+        crate::cli::remember_current(&track_copy, Some(&exercise_copy));
+        print!("{}", report::verdict_details(&exercise_copy, &verdict, false));
+        let _ = done.send(Event::Checked(verdict.passed()));
+    });
+    let mut saved = false;
+    loop {
+        match rx.recv() {
+            Ok(Event::Checked(passed)) => {
+                if saved {
+                    let _ = tx.send(Event::Saved);
+                }
+                return Some(passed);
+            }
+            Ok(Event::Command(command)) if matches!(command.as_str(), "q" | "quit") => {
+                crate::groups::end_all();
+                println!("Stopped the check; bye.");
+                return None;
+            }
+            Ok(Event::Command(command)) if !command.is_empty() => {
+                println!(
+                    "{}",
+                    report::dim(&format!(
+                        "`{command}` ignored: a check is running (q quits at once); type it again after the verdict."
+                    ))
+                );
+            }
+            Ok(Event::Saved) => saved = true,
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
 }
 
 /// The first exercise from `start` on that does not pass.

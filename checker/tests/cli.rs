@@ -216,3 +216,385 @@ fn a_snapshot_edited_by_hand_is_reported_as_tampering_not_graded() {
         "was not graded: its snapshot was changed by hand: the expected telemetry no longer matches its fingerprint",
     ));
 }
+
+// --- Hardening: a hostile classroom's exercises, state and environment (issue 13). ---
+
+/// A copy of the fixture track whose track file lists `entries` (`[[exercise]]` tables),
+/// with a target folder of its own.
+fn track_with(entries: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(), root.path());
+    let header = std::fs::read_to_string(fixture().join("exercises/track.toml")).unwrap();
+    let header = header.split("[[exercise]]").next().unwrap().to_string();
+    std::fs::write(root.path().join("exercises/track.toml"), header + entries).unwrap();
+    root
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn entry(id: &str, dir: &str) -> String {
+    format!("[[exercise]]\nid = \"{id}\"\ndir = \"{dir}\"\nname = \"{id}\"\nedit = \"src/main.rs\"\n\n")
+}
+
+/// The checker on a copy made by [`track_with`].
+fn checker_in(root: &Path) -> Command {
+    let mut cmd = checker();
+    cmd.env("LAB_ROOT", root).env("CARGO_TARGET_DIR", root.join("target"));
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command, code: i32) -> String {
+    String::from_utf8(cmd.assert().code(code).get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn a_panic_after_a_flood_of_stderr_keeps_its_message_the_same_on_every_run() {
+    let root = track_with(&entry("chatty", "08-chatty-panic"));
+    let first = stdout_of(checker_in(root.path()).args(["check", "chatty", "--no-cache"]), 1);
+    assert!(first.contains("panicked while the checker drove the service"), "{first}");
+    assert!(first.contains("thread 'main' panicked at"), "no thread id in the verdict: {first}");
+    assert!(first.contains(r"the position service is \u{1b}[31mdown"), "escape codes are shown: {first}");
+    assert!(!first.contains('\u{1b}'), "no escape code reaches the terminal: {first:?}");
+    let second = stdout_of(checker_in(root.path()).args(["check", "chatty", "--no-cache"]), 1);
+    assert_eq!(first, second, "a panic verdict is the same on every run");
+}
+
+/// Whether process `pid` is gone (or a zombie waiting for its new parent to reap it).
+#[cfg(target_os = "linux")]
+fn gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return true,
+            Ok(stat) if stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z')) => return true,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    false
+}
+
+#[cfg(target_os = "linux")] // reads /proc
+#[test]
+fn a_process_the_exercise_starts_ends_with_its_check() {
+    let root = track_with(&entry("spawns", "09-spawns"));
+    let pid_file = root.path().join("helper.pid");
+    checker_in(root.path()).args(["check", "spawns"]).env("FIXTURE_PID_FILE", &pid_file).assert().success();
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(gone(&pid), "the helper process {pid} outlived the check");
+}
+
+#[cfg(target_os = "linux")] // reads /proc
+#[test]
+fn a_process_the_exercise_starts_ends_with_its_timeout() {
+    let root = track_with(&entry("spawns", "09-spawns"));
+    let pid_file = root.path().join("helper.pid");
+    let out = stdout_of(
+        checker_in(root.path())
+            .args(["check", "spawns", "--timeout", "1"])
+            .env("FIXTURE_PID_FILE", &pid_file)
+            .env("FIXTURE_HANG", "1"),
+        1,
+    );
+    assert!(out.contains("did not finish within 1 s"), "{out}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(gone(&pid), "the helper process {pid} outlived the timeout");
+}
+
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
+#[test]
+fn an_exercise_that_allocates_without_end_is_stopped_and_named_out_of_memory() {
+    let root = track_with(&entry("hog", "10-hog"));
+    let out = stdout_of(checker_in(root.path()).args(["check", "hog", "--memory", "256", "--timeout", "20"]), 1);
+    assert!(out.contains("ran out of memory: it needed more than the 256 MiB"), "{out}");
+}
+
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
+#[test]
+fn an_abort_is_named() {
+    let root = track_with(&entry("aborts", "11-aborts"));
+    let out = stdout_of(checker_in(root.path()).args(["check", "aborts"]), 1);
+    assert!(out.contains("was killed by signal 6 (SIGABRT, an abort"), "{out}");
+}
+
+#[test]
+fn huge_telemetry_is_not_compared_and_keeps_the_output_and_cache_small() {
+    let root = track_with(&entry("floods", "12-floods"));
+    let out = stdout_of(checker_in(root.path()).args(["check", "floods"]), 1);
+    assert!(out.contains("emits far more telemetry than expected"), "{out}");
+    assert!(out.len() < 4_000, "the verdict is {} bytes", out.len());
+    assert!(out.lines().all(|l| l.len() < 400), "{out}");
+    let cache = std::fs::metadata(root.path().join(".lab/cache/verdicts.json")).unwrap().len();
+    assert!(cache < 20_000, "the verdict cache is {cache} bytes");
+}
+
+#[test]
+fn the_snapshot_is_read_before_the_exercise_runs() {
+    let root = track_with(&entry("rewrites", "13-rewrites-snapshot"));
+    let snapshot = root.path().join("snapshots/13-rewrites-snapshot.snap");
+    let out = stdout_of(checker_in(root.path()).args(["check", "rewrites"]).env("FIXTURE_SNAPSHOT", &snapshot), 1);
+    assert!(!snapshot.exists(), "the fixture deleted its snapshot while it ran");
+    assert!(out.contains("runs, but its telemetry differs from the expected"), "{out}");
+}
+
+#[test]
+fn an_unknown_scenario_is_the_lab_s_problem_not_an_exit() {
+    let root = track_with(&entry("passes", "01-passes").replace("edit =", "scenario = \"nowhere\"\nedit ="));
+    let out = stdout_of(checker_in(root.path()).args(["check", "passes"]), 1);
+    assert!(out.contains("the lab's harness has no scenario `nowhere`"), "{out}");
+    assert!(!out.contains("process::exit"), "{out}");
+}
+
+#[test]
+fn a_deleted_snapshot_says_how_to_restore_it() {
+    let root = track_with(&entry("passes", "01-passes"));
+    std::fs::remove_file(root.path().join("snapshots/01-passes.snap")).unwrap();
+    let out = stdout_of(checker_in(root.path()).args(["check", "passes"]), 1);
+    assert!(out.contains("git checkout -- snapshots/01-passes.snap"), "{out}");
+}
+
+#[test]
+fn a_deleted_harness_snapshot_says_how_to_restore_it() {
+    let root = track_with(&entry("passes", "01-passes"));
+    let track = root.path().join("exercises/track.toml");
+    let text =
+        std::fs::read_to_string(&track).unwrap().replace("snapshots = ", "harness = [\"expected.rs\"]\nsnapshots = ");
+    std::fs::write(&track, text).unwrap();
+    let loaded = checker::track::Track::load(root.path()).unwrap();
+    let fingerprint = checker::integrity::harness_fingerprint(&loaded).unwrap();
+    std::fs::write(root.path().join("snapshots/harness.snap"), format!("---\nsource: x\n---\n{fingerprint}\n"))
+        .unwrap();
+    checker_in(root.path()).args(["check", "passes"]).assert().success();
+    std::fs::remove_file(root.path().join("snapshots/harness.snap")).unwrap();
+    let out = stdout_of(checker_in(root.path()).args(["check", "passes"]), 1);
+    assert!(out.contains("git checkout -- snapshots/harness.snap"), "{out}");
+}
+
+#[test]
+fn an_unusable_target_folder_is_not_called_a_compile_error() {
+    let root = track_with(&entry("passes", "01-passes"));
+    let not_a_folder = root.path().join("target-is-a-file");
+    std::fs::write(&not_a_folder, "").unwrap();
+    let out = stdout_of(checker_in(root.path()).args(["check", "passes"]).env("CARGO_TARGET_DIR", &not_a_folder), 1);
+    assert!(!out.contains("does not compile"), "{out}");
+    assert!(out.contains("could not be built: cargo failed before compiling it"), "{out}");
+    let list = stdout_of(checker_in(root.path()).arg("list").env("CARGO_TARGET_DIR", &not_a_folder), 0);
+    assert!(list.contains("not built") && !list.contains("does not compile"), "{list}");
+}
+
+#[test]
+fn timeout_zero_is_refused_not_rounded() {
+    checker().args(["list", "--timeout", "0"]).assert().code(2).stderr(predicate::str::contains("--timeout"));
+}
+
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
+#[test]
+fn a_closed_pipe_ends_the_checker_quietly() {
+    let root = track_with(&entry("passes", "01-passes"));
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_checker"))
+        .env("LAB_ROOT", root.path())
+        .args(["hint", "passes"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn the_lab_is_found_from_the_current_folder_not_where_the_checker_was_built() {
+    let root = track_with(&entry("passes", "01-passes"));
+    let mut cmd = Command::cargo_bin("checker").unwrap();
+    cmd.env_remove("LAB_ROOT")
+        .env("CARGO_TARGET_DIR", root.path().join("target"))
+        .env("NO_COLOR", "1")
+        .current_dir(root.path().join("exercises/01-passes/src"))
+        .arg("list");
+    let out = stdout_of(&mut cmd, 0);
+    assert!(out.contains("1. passes") && out.contains("1/1 done"), "{out}");
+
+    let nowhere = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("checker").unwrap();
+    cmd.env_remove("LAB_ROOT").current_dir(nowhere.path()).arg("list");
+    cmd.assert().code(2).stderr(predicate::str::contains("no lab here"));
+}
+
+#[cfg(target_os = "linux")] // reads /proc
+#[test]
+fn a_build_script_that_never_ends_is_stopped_and_the_others_are_graded() {
+    let root = track_with(&(entry("passes", "01-passes") + &entry("loops", "14-loops-in-build")));
+    let started = std::time::Instant::now();
+    let out = checker_in(root.path()).args(["--format", "json", "--build-timeout", "8"]).assert().code(1);
+    let report = json(&out.get_output().stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "the track hung");
+    assert_eq!(report["exercises"][0]["status"], "pass", "{report}");
+    let loops = &report["exercises"][1];
+    assert!(loops["details"].as_str().unwrap().contains("did not finish within 8 s"), "{loops}");
+    let left = std::process::Command::new("pgrep").args(["-f", "build-script-build"]).output().unwrap();
+    let pids = String::from_utf8_lossy(&left.stdout).to_string();
+    for pid in pids.lines() {
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        assert!(
+            !exe.starts_with(root.path()) || gone(pid),
+            "build script {pid} ({}) outlived the build",
+            exe.display()
+        );
+    }
+}
+
+/// Statuses of `--format json` on a track, by id.
+fn statuses(root: &Path) -> Vec<(String, String, String)> {
+    let out = checker_in(root).args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
+    json(&out)["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = format!("{} {}", e["message"].as_str().unwrap(), e["details"].as_str().unwrap_or_default());
+            (e["id"].as_str().unwrap().to_string(), e["status"].as_str().unwrap().to_string(), text)
+        })
+        .collect()
+}
+
+fn three_exercises() -> tempfile::TempDir {
+    track_with(&(entry("passes", "01-passes") + &entry("differs", "02-differs") + &entry("noisy", "07-noisy")))
+}
+
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
+#[test]
+fn a_broken_cargo_toml_in_one_exercise_does_not_stop_the_others() {
+    let root = three_exercises();
+    let manifest = root.path().join("exercises/02-differs/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("edition = \"2024\"", "edition = \"2024\n")).unwrap();
+    let got = statuses(root.path());
+    assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
+    assert_eq!(got[1].1, "not_built", "{got:?}");
+    assert!(got[1].2.contains("could not be built") && got[1].2.contains("exercises/02-differs/Cargo.toml"), "{got:?}");
+    assert!(!got[1].2.contains("lab-standin"), "cargo's message names the learner's file: {got:?}");
+}
+
+#[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links
+#[test]
+fn an_exercise_folder_without_its_manifest_does_not_stop_the_others() {
+    let root = three_exercises();
+    std::fs::remove_file(root.path().join("exercises/02-differs/Cargo.toml")).unwrap();
+    let got = statuses(root.path());
+    assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
+    assert!(got[1].2.contains("exercises/02-differs/Cargo.toml is missing"), "{got:?}");
+}
+
+#[test]
+fn a_deleted_exercise_folder_does_not_stop_the_others() {
+    let root = three_exercises();
+    std::fs::remove_dir_all(root.path().join("exercises/02-differs")).unwrap();
+    let got = statuses(root.path());
+    assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
+    assert!(got[1].2.contains("exercises/02-differs/Cargo.toml is missing"), "{got:?}");
+}
+
+#[test]
+fn a_wrong_folder_in_the_track_does_not_stop_the_others() {
+    let root = track_with(
+        &(entry("passes", "01-passes")
+            + &entry("differs", "02-differs").replace("02-differs", "02-diffres")
+            + &entry("noisy", "07-noisy")),
+    );
+    std::fs::copy(root.path().join("snapshots/02-differs.snap"), root.path().join("snapshots/02-diffres.snap"))
+        .unwrap();
+    let got = statuses(root.path());
+    assert_eq!((got[0].1.as_str(), got[2].1.as_str()), ("pass", "pass"), "{got:?}");
+    assert!(got[1].2.contains("exercises/02-diffres/Cargo.toml is missing"), "{got:?}");
+}
+
+/// Every text file of `dir` with CRLF line endings, as `core.autocrlf=true` checks out.
+fn to_crlf(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().unwrap() != "target" {
+                to_crlf(&path);
+            }
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            std::fs::write(&path, text.replace("\r\n", "\n").replace('\n', "\r\n")).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_crlf_checkout_grades_as_an_lf_one() {
+    let root = track_with(&(entry("passes", "01-passes") + &entry("differs", "02-differs")));
+    let track = root.path().join("exercises/track.toml");
+    let text =
+        std::fs::read_to_string(&track).unwrap().replace("snapshots = ", "harness = [\"expected.rs\"]\nsnapshots = ");
+    std::fs::write(&track, text).unwrap();
+    let loaded = checker::track::Track::load(root.path()).unwrap();
+    let fingerprint = checker::integrity::harness_fingerprint(&loaded).unwrap();
+    std::fs::write(root.path().join("snapshots/harness.snap"), format!("---\nsource: x\n---\n{fingerprint}\n"))
+        .unwrap();
+    to_crlf(root.path());
+    let got = statuses(root.path());
+    assert_eq!(got[0].1, "pass", "{got:?}");
+    assert!(got[1].2.contains("differs from the expected in"), "{got:?}");
+}
+
+#[test]
+fn the_repository_checks_out_snapshots_sources_and_scripts_with_lf() {
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let files = [
+        "checker/snapshots/01-resource.snap",
+        "checker/src/lib.rs",
+        "exercises/track.toml",
+        "Cargo.lock",
+        "README.md",
+        ".github/workflows/classroom.yml",
+        "slides/render.sh",
+    ];
+    let out = std::process::Command::new("git").current_dir(lab).args(["check-attr", "eol", "--"]).args(files).output();
+    let text = String::from_utf8(out.unwrap().stdout).unwrap();
+    for file in files {
+        assert!(text.contains(&format!("{file}: eol: lf")), "{file} is not checked out with LF:\n{text}");
+    }
+}
+
+#[cfg(target_os = "linux")] // reads /proc
+#[test]
+fn ctrl_c_ends_the_check_s_processes_too() {
+    let root = track_with(&entry("spawns", "09-spawns"));
+    let pid_file = root.path().join("helper.pid");
+    let mut checker = std::process::Command::new(env!("CARGO_BIN_EXE_checker"))
+        .env("LAB_ROOT", root.path())
+        .env("CARGO_TARGET_DIR", root.path().join("target"))
+        .env("FIXTURE_PID_FILE", &pid_file)
+        .env("FIXTURE_HANG", "1")
+        .args(["check", "spawns", "--timeout", "120"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !pid_file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let helper = std::fs::read_to_string(&pid_file).unwrap();
+    // What the terminal does on Ctrl-C: SIGINT to the checker.
+    let sent = std::process::Command::new("kill").args(["-INT", &checker.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    checker.wait().unwrap();
+    assert!(gone(&helper), "the exercise's helper {helper} outlived Ctrl-C");
+}
