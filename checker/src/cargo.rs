@@ -59,6 +59,48 @@ struct Diagnostic {
     rendered: Option<String>,
 }
 
+/// Reads cargo's JSON messages as they come. When stderr is a terminal, it also shows how
+/// far the build is on one line there (a first run compiles for minutes; a build with
+/// nothing to compile shows nothing), and clears the line when cargo is done.
+fn read_messages(pipe: std::process::ChildStdout) -> String {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    #[derive(Deserialize)]
+    struct Artifact {
+        reason: String,
+        #[serde(default)]
+        fresh: bool,
+        target: Option<Target>,
+    }
+    #[derive(Deserialize)]
+    struct Target {
+        name: String,
+    }
+    let show = std::io::stderr().is_terminal();
+    let mut text = String::new();
+    let mut compiled = 0;
+    for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+        if show
+            && line.contains("\"compiler-artifact\"")
+            && let Ok(Artifact { reason, fresh: false, target: Some(target) }) = serde_json::from_str(&line)
+            && reason == "compiler-artifact"
+        {
+            compiled += 1;
+            // One short line (a wrapped line could not be redrawn in place).
+            let name: String = target.name.chars().take(24).collect();
+            let first_run = if compiled > 10 { " (a first run: minutes)" } else { "" };
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K  building: {compiled} crates compiled, last {name}{first_run}");
+            let _ = err.flush();
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    if compiled > 0 {
+        eprint!("\r\x1b[2K");
+    }
+    text
+}
+
 /// The cargo that runs the checker (set by `cargo run`), or the one on PATH.
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -204,7 +246,7 @@ fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, Pat
             String::from_utf8_lossy(&text).into_owned()
         })
     };
-    let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stdout = child.stdout.take().map(|pipe| std::thread::spawn(move || read_messages(pipe)));
     let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let group = Group::adopt(child.id());
     let finished = child.wait_timeout(limit).ok().flatten();
@@ -214,7 +256,7 @@ fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, Pat
     let _ = child.kill();
     let _ = child.wait();
     let timed_out = finished.is_none();
-    let stdout = stdout.join().unwrap_or_default();
+    let stdout = stdout.and_then(|reader| reader.join().ok()).unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
 
     let mut executables: HashMap<PathBuf, PathBuf> = HashMap::new();

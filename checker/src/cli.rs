@@ -268,7 +268,6 @@ fn run_track(cli: &Cli, track: &Track, options: Options) -> ExitCode {
     let exercises = all(track);
     if cli.format == Format::Text {
         println!("{}", report::bold(&format!("OpenTelemetry lab: {} exercises", exercises.len())));
-        println!("Checking (the first run builds every exercise, which takes a while)...");
     }
     let verdicts = grade::grade(track, &exercises, Side::Exercise, options);
     let current = verdicts.iter().position(|v| !v.passed());

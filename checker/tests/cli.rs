@@ -598,3 +598,28 @@ fn ctrl_c_ends_the_check_s_processes_too() {
     checker.wait().unwrap();
     assert!(gone(&helper), "the exercise's helper {helper} outlived Ctrl-C");
 }
+
+/// A build's progress shows on a terminal (a first run compiles for minutes), one line
+/// redrawn in place; piped output (CI, the Classroom) gets none of it.
+#[test]
+fn a_build_shows_its_progress_on_a_terminal_only() {
+    let target = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("checker");
+    let command = format!("{} --timeout 3 --no-cache check 1", binary.display());
+    // `script` gives the checker a terminal; the fresh target folder makes cargo compile.
+    let on_terminal = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("LAB_ROOT", fixture())
+        .env("CARGO_TARGET_DIR", target.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("`script` (util-linux) runs the checker on a terminal");
+    let text = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(text.contains("building: 1 crates compiled, last"), "{text}");
+    assert!(text.contains("1. Passes"), "{text}");
+
+    std::fs::remove_dir_all(target.path().join("debug")).unwrap();
+    let piped = checker().env("CARGO_TARGET_DIR", target.path()).args(["--no-cache", "check", "1"]).output().unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&piped.stdout), String::from_utf8_lossy(&piped.stderr));
+    assert!(!all.contains("building:"), "{all}");
+}
