@@ -17,6 +17,58 @@ use opentelemetry_semantic_conventions::attribute::{
     URL_SCHEME,
 };
 
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context, so every span started here is its child.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place);
+    // The current span is the server span: add what the lookup found out.
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
+    let place = place?;
+    // TODO (1 of 2): the place is resolved. Mark that moment on the server span with the
+    // event `place.resolved`, carrying where the place is: its latitude, longitude and
+    // country, under the `geo.*` semantic conventions' keys (README, "What to add" and
+    // "The API: an event on a span").
+    let iss = fetch_position(app).await?;
+    // Synchronous work: `in_span` starts a child of the current span, makes it current
+    // for the closure, and ends it when the closure returns.
+    let km = app.tracer.in_span("compute-distance", |cx| {
+        let km = distance_km(place.coordinates, iss.coordinates);
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
+        km
+    });
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span: this service is the
+/// client of that call. HTTP client spans are named after the method alone (there is no
+/// route template on this side), so the span is `GET`.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // `start` takes the current context (the server span's) as the parent. What the HTTP
+    // client conventions require is known before the call: the method, the full URL, and
+    // where the request goes, `server.address` and `server.port` (from the request's URL).
+    let request = app.position.request();
+    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
+    let span = app
+        .tracer
+        .span_builder("GET")
+        .with_kind(SpanKind::Client)
+        .with_attributes([
+            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
+            KeyValue::new(URL_FULL, app.position.url()),
+            KeyValue::new(SERVER_ADDRESS, address),
+            KeyValue::new(SERVER_PORT, i64::from(port)),
+        ])
+        .start(&app.tracer);
+    let cx = Context::current_with_span(span);
+    // Given: the call in two steps, so that the response's status can be recorded.
+    let response = app.position.send(request).with_context(cx.clone()).await?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
+    // TODO (2 of 2): once the position is read, mark that moment on the CLIENT span with the
+    // event `iss.position.received`, carrying where the ISS is (latitude and longitude).
+    // Which context holds the client span here? (README, "The API: an event on a span".)
+    Ok(PositionClient::read(response).with_context(cx).await?)
+}
+
 // This service's own attributes. They are no semantic convention, so they live under
 // `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
 // and each key is written once, here, never inline.
@@ -82,62 +134,6 @@ async fn distance(
     };
     cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
     result
-}
-
-/// The handler's work: look the place up, ask where the ISS is, compute the distance.
-/// It runs inside the server span's context, so every span started here is its child.
-async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    let place = app.places.find(place);
-    // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
-    let place = place?;
-    // TODO (1 of 2): the place is resolved: mark that moment with an event named
-    // "place.resolved" on the server span (the current one here:
-    // `Context::current().span().add_event(name, vec![...])`), with where the place is:
-    // `geo.location.lat` and `geo.location.lon` (f64, from `place.coordinates`) and
-    // `geo.country.iso_code` (`place.country`). The keys are semantic conventions:
-    // `use opentelemetry_semantic_conventions::attribute::{GEO_COUNTRY_ISO_CODE,
-    // GEO_LOCATION_LAT, GEO_LOCATION_LON};`
-    let iss = fetch_position(app).await?;
-    // Synchronous work: `in_span` starts a child of the current span, makes it current
-    // for the closure, and ends it when the closure returns.
-    let km = app.tracer.in_span("compute-distance", |cx| {
-        let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
-        km
-    });
-    Ok(Json(DistanceReply::new(place, iss, km)))
-}
-
-/// `GET /position` on the position service, in a client span: this service is the
-/// client of that call. HTTP client spans are named after the method alone (there is no
-/// route template on this side), so the span is `GET`.
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    // `start` takes the current context (the server span's) as the parent. What the HTTP
-    // client conventions require is known before the call: the method, the full URL, and
-    // where the request goes, `server.address` and `server.port` (from the request's URL).
-    let request = app.position.request();
-    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
-    let span = app
-        .tracer
-        .span_builder("GET")
-        .with_kind(SpanKind::Client)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(URL_FULL, app.position.url()),
-            KeyValue::new(SERVER_ADDRESS, address),
-            KeyValue::new(SERVER_PORT, i64::from(port)),
-        ])
-        .start(&app.tracer);
-    let cx = Context::current_with_span(span);
-    // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app.position.send(request).with_context(cx.clone()).await?;
-    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
-    // TODO (2 of 2): once the position is read, add an event "iss.position.received" to
-    // the client span (`cx.span().add_event(...)`) with where the ISS is:
-    // `geo.location.lat` and `geo.location.lon` (f64, from the position's `coordinates`).
-    // Keep the position in a variable, add the event, then return `Ok(position)`.
-    Ok(PositionClient::read(response).with_context(cx).await?)
 }
 
 /// `GET /places`: the places the service knows.

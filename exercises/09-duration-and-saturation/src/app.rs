@@ -1,110 +1,47 @@
-//! The distance service's routes and handlers. Exercise 9 measures request durations and
-//! the requests in flight.
+//! Exercise 9 measures request durations and the requests in flight: `RequestMetrics` and
+//! its `InFlight` guard, here. The routes and handlers that use them, done in earlier
+//! exercises, are in `given.rs`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
-use axum::routing::get;
-use axum::{Json, Router};
-use lab::service::{AppError, DistanceReply, Places, Position, distance_km};
-use lab::{PositionClient, Telemetry};
-use opentelemetry::context::FutureExt as _;
+use axum::http::StatusCode;
+use lab::service::AppError;
+use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Meter};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
-use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
-    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_FULL, URL_PATH, URL_SCHEME,
+    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE,
 };
-
-// This service's own attributes. They are no semantic convention, so they live under
-// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
-// and each key is written once, here, never inline.
-/// The place as the caller asked for it (string).
-pub const ISS_PLACE: &str = "iss.place";
-/// Whether the place is in the table (bool).
-pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
-/// The computed distance in kilometres (f64).
-pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
-/// How many places the table holds (i64).
-pub const ISS_PLACES_COUNT: &str = "iss.places.count";
-
-/// The route template of the distance endpoint: the router's path and the `http.route`.
-const DISTANCE_ROUTE: &str = "/distance/{place}";
-/// The route of the list of places.
-const PLACES_ROUTE: &str = "/places";
-
-// This service's own metric. The semantic conventions have no request counter (their
-// `http.server.request.duration` histogram counts requests too, exercise 9), so it is the
-// service's own, under its `iss.` namespace like its attributes, and named once, here.
-/// Requests answered, a counter in `{request}`: the rate, and with `error.type` on the
-/// failed ones, the errors. One metric, not a second counter for the errors: the
-/// conventions' advice (recording errors), so that the error ratio is one query.
-pub const ISS_REQUESTS: &str = "iss.requests";
-
-#[derive(Clone)]
-struct AppState {
-    tracer: SdkTracer,
-    metrics: RequestMetrics,
-    places: Arc<Places>,
-    position: PositionClient,
-}
-
-pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
-    let tracer = crate::telemetry::tracer(telemetry);
-    // Given: the service traces loading its table of places, so there is a span to export.
-    let places = tracer.in_span("load-places", |cx| {
-        let places = Places::bundled();
-        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
-        places
-    });
-    let metrics = RequestMetrics::new(&crate::telemetry::meter(telemetry));
-    let state = AppState { tracer, metrics, places: Arc::new(places), position };
-    Router::new().route(DISTANCE_ROUTE, get(distance)).route(PLACES_ROUTE, get(list_places)).with_state(state)
-}
 
 /// REDS: rate and errors (one counter, `error.type` on the failures), duration (a
 /// histogram) and saturation (an up-down counter), made once, when the service starts
 /// (instruments are cheap to clone and meant to be kept, not made per request).
 #[derive(Clone)]
-struct RequestMetrics {
+pub(crate) struct RequestMetrics {
     requests: Counter<u64>,
-    // TODO (1 of 3): two more instruments (`opentelemetry::metrics`):
-    // `duration: Histogram<f64>` (how long requests take) and `active: UpDownCounter<i64>`
-    // (how many requests are in flight).
+    // TODO (1 of 3): two more instruments, kept here: how long requests take, and how many
+    // are in flight right now (README, "What to add").
 }
 
 impl RequestMetrics {
-    fn new(meter: &Meter) -> Self {
+    pub(crate) fn new(meter: &Meter) -> Self {
         // The unit of a count of things is the thing, in braces (UCUM annotations).
         let requests = meter
             .u64_counter(ISS_REQUESTS)
             .with_unit("{request}")
             .with_description("Requests answered, by route, method, status code and, for failures, error type")
             .build();
-        // TODO (1 of 3): make them with the semantic conventions' names, units and
-        // descriptions, the names from `opentelemetry_semantic_conventions::metric`:
-        // - `meter.f64_histogram(HTTP_SERVER_REQUEST_DURATION)`, unit "s" (seconds, never
-        //   "ms"), description "Duration of HTTP server requests", and the conventions'
-        //   bucket boundaries, in seconds, with `.with_boundaries(vec![0.005, 0.01, 0.025,
-        //   0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])`;
-        // - `meter.i64_up_down_counter(HTTP_SERVER_ACTIVE_REQUESTS)`, unit "{request}",
-        //   description "Number of active HTTP server requests".
+        // TODO (1 of 3): make them from the meter, with the semantic conventions' names (the
+        // crate's constants, never typed), units, descriptions and, for the durations, the
+        // conventions' bucket boundaries (README, "What to add" and "Duration").
         Self { requests }
     }
 
     /// One more request in flight, until the returned guard is dropped: however the
     /// handler ends (a reply, a `?` that returns an error early, a panic), the count goes
     /// back down.
-    fn in_flight(&self) -> InFlight {
-        // TODO (2 of 3): one more request in flight: `self.active.add(1, &attributes)`, with
-        // what is known before routing, the method and the scheme (the convention's required
-        // attributes): `KeyValue::new(HTTP_REQUEST_METHOD, "GET")` and
-        // `KeyValue::new(URL_SCHEME, "http")`. Then give the guard what it needs to take
-        // that request off again when it is dropped (see `InFlight` below).
+    pub(crate) fn in_flight(&self) -> InFlight {
+        // TODO (2 of 3): count one more request in flight, with what is known before routing
+        // (README, "Saturation"), and give the guard what it needs to count it out again.
         InFlight { started: Instant::now() }
     }
 
@@ -116,7 +53,7 @@ impl RequestMetrics {
     /// route template, the method, the status code, the kind of error), never the place,
     /// an id or the raw path. Those belong on spans and logs.
     #[allow(unused_variables)] // until you record `elapsed`
-    fn record(&self, route: &'static str, status: StatusCode, error: Option<&AppError>, elapsed: Duration) {
+    pub(crate) fn record(&self, route: &'static str, status: StatusCode, error: Option<&AppError>, elapsed: Duration) {
         let route = KeyValue::new(HTTP_ROUTE, route);
         let method = KeyValue::new(HTTP_REQUEST_METHOD, "GET");
         let status_code = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
@@ -126,156 +63,34 @@ impl RequestMetrics {
         let mut requests = vec![route.clone(), method.clone(), status_code.clone()];
         requests.extend(error_type.clone());
         self.requests.add(1, &requests);
-        // TODO (3 of 3): record how long the request took in the histogram, in seconds
-        // (`elapsed.as_secs_f64()`, an f64: 0.0042, not 4 ms), with the convention's
-        // attributes: the route, the method, `URL_SCHEME` "http", the status code, and
-        // `error.type` only when the request failed (`error_type`, above).
+        // TODO (3 of 3): record how long the request took, in the conventions' unit, with the
+        // conventions' attributes: these, plus the scheme (README, "What to add" and
+        // "Duration").
     }
 }
 
 /// A request in flight: counted in `http.server.active_requests` from
 /// [`RequestMetrics::in_flight`] until dropped, and timed from the same moment.
-struct InFlight {
-    // TODO (2 of 3): what `drop` needs to count the request out again: a clone of the
-    // up-down counter and the same attributes as the `+1`.
+pub(crate) struct InFlight {
+    // TODO (2 of 3): what the guard needs to count the request out again (README,
+    // "Saturation").
     started: Instant,
 }
 
 impl InFlight {
     /// How long the request has been in flight.
-    fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.started.elapsed()
     }
 }
 
-// TODO (2 of 3): `impl Drop for InFlight`, whose `drop` adds -1 with the same attributes
-// as the `+1` (so that they cancel out in the same time series). The handlers keep the
-// guard until they return, so the count goes down however they end: a reply, a `?` that
-// returns an error early, even a panic.
+// TODO (2 of 3): the request goes out of flight when its guard is dropped, however the
+// handler ended: a reply, a `?` that returned early, a panic (README, "Saturation").
 
-/// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(
-    State(app): State<AppState>,
-    Path(place): Path<String>,
-    uri: Uri,
-) -> Result<Json<DistanceReply>, AppError> {
-    // In flight (and timed) from here until the handler returns, whichever way it does.
-    let in_flight = app.metrics.in_flight();
-    // What is known when the request arrives goes in at the start, where samplers see it:
-    // the method, the route template, the path and the scheme (the HTTP server conventions'
-    // required attributes; this server speaks plain `http`), and the place asked for.
-    let span = app
-        .tracer
-        .span_builder("GET /distance/{place}")
-        .with_kind(SpanKind::Server)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(HTTP_ROUTE, DISTANCE_ROUTE),
-            KeyValue::new(URL_PATH, uri.path().to_owned()),
-            KeyValue::new(URL_SCHEME, "http"),
-            KeyValue::new(ISS_PLACE, place.clone()),
-        ])
-        .start(&app.tracer);
-    let cx = Context::current_with_span(span);
-    // A clone runs with the work; `cx` itself keeps the span open for what comes after.
-    let result = find_distance(&app, &place).with_context(cx.clone()).await;
-    // The status code the caller receives, as an integer (never a string like "404").
-    let status = match &result {
-        Ok(_) => StatusCode::OK,
-        Err(err) => err.status(),
-    };
-    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
-    app.metrics.record(DISTANCE_ROUTE, status, result.as_ref().err(), in_flight.elapsed());
-    // Only a 5xx is this server's failure. A 4xx is the caller's mistake (here, an unknown
-    // place): HTTP server conventions leave the server span's status Unset for it, and the
-    // status code already says what happened.
-    let reply = result.map_err(|err| if status.is_server_error() { fail(&cx, err) } else { err })?;
-    Ok(reply)
-}
-
-/// The handler's work: look the place up, ask where the ISS is, compute the distance.
-/// It runs inside the server span's context, so every span started here is its child.
-async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    let place = app.places.find(place);
-    // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
-    let place = place?;
-    // A moment worth a timestamp: the place is resolved. Its location goes in the event's
-    // attributes, with the keys of the `geo.*` conventions.
-    Context::current().span().add_event(
-        "place.resolved",
-        vec![
-            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
-            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
-            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
-        ],
-    );
-    let iss = fetch_position(app).await?;
-    // Synchronous work: `in_span` starts a child of the current span, makes it current
-    // for the closure, and ends it when the closure returns.
-    let km = app.tracer.in_span("compute-distance", |cx| {
-        let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
-        km
-    });
-    Ok(Json(DistanceReply::new(place, iss, km)))
-}
-
-/// `GET /position` on the position service, in a client span: this service is the
-/// client of that call. HTTP client spans are named after the method alone (there is no
-/// route template on this side), so the span is `GET`.
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    // `start` takes the current context (the server span's) as the parent. What the HTTP
-    // client conventions require is known before the call: the method, the full URL, and
-    // where the request goes, `server.address` and `server.port` (from the request's URL).
-    let request = app.position.request();
-    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
-    let span = app
-        .tracer
-        .span_builder("GET")
-        .with_kind(SpanKind::Client)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(URL_FULL, app.position.url()),
-            KeyValue::new(SERVER_ADDRESS, address),
-            KeyValue::new(SERVER_PORT, i64::from(port)),
-        ])
-        .start(&app.tracer);
-    let cx = Context::current_with_span(span);
-    // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app.position.send(request).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
-    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
-    let iss = PositionClient::read(response).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
-    // The answer arrived and made sense: when, and what it said.
-    cx.span().add_event(
-        "iss.position.received",
-        vec![
-            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
-            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
-        ],
-    );
-    Ok(iss)
-}
-
-/// Records `err` on the span in `cx` as the reason its operation failed, and gives the
-/// error back, so that `?` still returns it to the caller: instrumentation observes an
-/// error, it never swallows it.
-fn fail(cx: &Context, err: impl Into<AppError>) -> AppError {
-    let err = err.into();
-    let span = cx.span();
-    // The status says the operation failed, and its description says why, for people.
-    span.set_status(Status::error(err.to_string()));
-    // The class of error, low-cardinality, to group and count failures by.
-    span.set_attribute(KeyValue::new(ERROR_TYPE, err.kind()));
-    // No exception event (`record_error`): the conventions deprecated exceptions on spans.
-    // The exception goes out once, as a log record (exercise 10), not once per span.
-    err
-}
-
-/// `GET /places`: the places the service knows.
-async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
-    let in_flight = app.metrics.in_flight();
-    let names = app.places.names();
-    app.metrics.record(PLACES_ROUTE, StatusCode::OK, None, in_flight.elapsed());
-    Json(names)
-}
+// This service's own metric. The semantic conventions have no request counter (their
+// `http.server.request.duration` histogram counts requests too, exercise 9), so it is the
+// service's own, under its `iss.` namespace like its attributes, and named once, here.
+/// Requests answered, a counter in `{request}`: the rate, and with `error.type` on the
+/// failed ones, the errors. One metric, not a second counter for the errors: the
+/// conventions' advice (recording errors), so that the error ratio is one query.
+pub const ISS_REQUESTS: &str = "iss.requests";

@@ -1,5 +1,6 @@
-//! The telemetry setup (exercises 1 and 2, the metrics pipeline of exercise 8, and the logs
-//! pipeline of exercise 10).
+//! The telemetry setup: exercise 10's logs pipeline in `init()`, first; then what earlier
+//! exercises built (the resource of exercise 1, the tracer and its scope of exercise 2, the
+//! meter of exercise 8).
 
 use lab::{Edge, Telemetry};
 use opentelemetry::metrics::{Meter, MeterProvider as _};
@@ -10,6 +11,30 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
+
+/// The tracing pipeline, and the metrics and logs pipelines beside it.
+pub fn init(edge: Edge) -> Telemetry {
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_resource(resource())
+        // Given: under the checker, ids come from a fixed sequence (stable snapshots).
+        .with_id_generator(edge.ids)
+        .with_simple_exporter(edge.spans)
+        .build();
+    // Metrics are aggregated in the process (a sum per counter and attribute set) and
+    // exported now and then, not per measurement: a reader collects them every 60 s
+    // (`OTEL_METRIC_EXPORT_INTERVAL`, in ms), when flushed, and at shutdown.
+    let meter_provider = SdkMeterProvider::builder()
+        .with_resource(resource())
+        .with_reader(PeriodicReader::builder(edge.metrics).build())
+        .build();
+    // TODO: send the service's logs to OpenTelemetry. `app.rs` already logs the Rust way,
+    // with `tracing` and `log`, but so far those records go nowhere. Three pieces, each in
+    // a README section: a logger provider beside the other two, handed to `Telemetry`
+    // ("1. A logger provider"); a bridge for `tracing` records, with a filter that keeps
+    // the telemetry stack's own logs out ("2. The tracing bridge, and its filter"); and a
+    // bridge for `log` records ("3. The `log` bridge").
+    Telemetry::new(tracer_provider).with_meter_provider(meter_provider)
+}
 
 /// Who is emitting: attached to every span, metric and log record this service exports.
 /// The code gives defaults; the operator's standard variables win over them.
@@ -39,40 +64,6 @@ fn service_name_from_env() -> Option<KeyValue> {
         .ok()
         .filter(|name| !name.is_empty())
         .map(|name| KeyValue::new(SERVICE_NAME, name))
-}
-
-/// The tracing pipeline, and the metrics and logs pipelines beside it.
-pub fn init(edge: Edge) -> Telemetry {
-    let tracer_provider = SdkTracerProvider::builder()
-        .with_resource(resource())
-        // Given: under the checker, ids come from a fixed sequence (stable snapshots).
-        .with_id_generator(edge.ids)
-        .with_simple_exporter(edge.spans)
-        .build();
-    // Metrics are aggregated in the process (a sum per counter and attribute set) and
-    // exported now and then, not per measurement: a reader collects them every 60 s
-    // (`OTEL_METRIC_EXPORT_INTERVAL`, in ms), when flushed, and at shutdown.
-    let meter_provider = SdkMeterProvider::builder()
-        .with_resource(resource())
-        .with_reader(PeriodicReader::builder(edge.metrics).build())
-        .build();
-    // TODO: send the service's logs to OpenTelemetry. `app.rs` already logs the Rust way,
-    // with `tracing::info!`, `warn!`, `error!` and `log::info!`, but so far those records go
-    // nowhere. Three steps (the README explains each):
-    // 1. A logger provider, built like the tracer provider: `SdkLoggerProvider::builder()`
-    //    (`opentelemetry_sdk::logs`) with the resource and `.with_simple_exporter(edge.logs)`.
-    //    Hand it over with `.with_logger_provider(logger_provider)` on the `Telemetry` below.
-    // 2. The `tracing` bridge: the layer `OpenTelemetryTracingBridge::new(&logger_provider)`
-    //    (`opentelemetry_appender_tracing::layer`), with a filter that keeps the telemetry
-    //    stack's own logs out: `Targets::new()` (`tracing_subscriber::filter`), INFO by
-    //    default (`.with_default(LevelFilter::INFO)`) and `LevelFilter::OFF` for the targets
-    //    "opentelemetry", "h2", "hyper", "tonic", "tower" and "reqwest". Install it once, for
-    //    the whole process (`use tracing_subscriber::prelude::*;` for `with`):
-    //    `tracing::subscriber::set_global_default(tracing_subscriber::registry().with(bridge.with_filter(filter)))`.
-    // 3. The `log` bridge: `log::set_boxed_logger(Box::new(OpenTelemetryLogBridge::new(&logger_provider)))`
-    //    (`opentelemetry_appender_log`), then `log::set_max_level(log::LevelFilter::Info)`:
-    //    `log` records nothing at all until its maximum level is set.
-    Telemetry::new(tracer_provider).with_meter_provider(meter_provider)
 }
 
 /// The instrumentation scope of this service's own code, for its tracer and its meter.

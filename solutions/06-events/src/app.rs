@@ -17,6 +17,70 @@ use opentelemetry_semantic_conventions::attribute::{
     HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_FULL, URL_PATH, URL_SCHEME,
 };
 
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context, so every span started here is its child.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place);
+    // The current span is the server span: add what the lookup found out.
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
+    let place = place?;
+    // A moment worth a timestamp: the place is resolved. Its location goes in the event's
+    // attributes, with the keys of the `geo.*` conventions.
+    Context::current().span().add_event(
+        "place.resolved",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
+            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
+        ],
+    );
+    let iss = fetch_position(app).await?;
+    // Synchronous work: `in_span` starts a child of the current span, makes it current
+    // for the closure, and ends it when the closure returns.
+    let km = app.tracer.in_span("compute-distance", |cx| {
+        let km = distance_km(place.coordinates, iss.coordinates);
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
+        km
+    });
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span: this service is the
+/// client of that call. HTTP client spans are named after the method alone (there is no
+/// route template on this side), so the span is `GET`.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // `start` takes the current context (the server span's) as the parent. What the HTTP
+    // client conventions require is known before the call: the method, the full URL, and
+    // where the request goes, `server.address` and `server.port` (from the request's URL).
+    let request = app.position.request();
+    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
+    let span = app
+        .tracer
+        .span_builder("GET")
+        .with_kind(SpanKind::Client)
+        .with_attributes([
+            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
+            KeyValue::new(URL_FULL, app.position.url()),
+            KeyValue::new(SERVER_ADDRESS, address),
+            KeyValue::new(SERVER_PORT, i64::from(port)),
+        ])
+        .start(&app.tracer);
+    let cx = Context::current_with_span(span);
+    // Given: the call in two steps, so that the response's status can be recorded.
+    let response = app.position.send(request).with_context(cx.clone()).await?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
+    let iss = PositionClient::read(response).with_context(cx.clone()).await?;
+    // The answer arrived and made sense: when, and what it said.
+    cx.span().add_event(
+        "iss.position.received",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
+        ],
+    );
+    Ok(iss)
+}
+
 // This service's own attributes. They are no semantic convention, so they live under
 // `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
 // and each key is written once, here, never inline.
@@ -82,70 +146,6 @@ async fn distance(
     };
     cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
     result
-}
-
-/// The handler's work: look the place up, ask where the ISS is, compute the distance.
-/// It runs inside the server span's context, so every span started here is its child.
-async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    let place = app.places.find(place);
-    // The current span is the server span: add what the lookup found out.
-    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
-    let place = place?;
-    // A moment worth a timestamp: the place is resolved. Its location goes in the event's
-    // attributes, with the keys of the `geo.*` conventions.
-    Context::current().span().add_event(
-        "place.resolved",
-        vec![
-            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
-            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
-            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
-        ],
-    );
-    let iss = fetch_position(app).await?;
-    // Synchronous work: `in_span` starts a child of the current span, makes it current
-    // for the closure, and ends it when the closure returns.
-    let km = app.tracer.in_span("compute-distance", |cx| {
-        let km = distance_km(place.coordinates, iss.coordinates);
-        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
-        km
-    });
-    Ok(Json(DistanceReply::new(place, iss, km)))
-}
-
-/// `GET /position` on the position service, in a client span: this service is the
-/// client of that call. HTTP client spans are named after the method alone (there is no
-/// route template on this side), so the span is `GET`.
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    // `start` takes the current context (the server span's) as the parent. What the HTTP
-    // client conventions require is known before the call: the method, the full URL, and
-    // where the request goes, `server.address` and `server.port` (from the request's URL).
-    let request = app.position.request();
-    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
-    let span = app
-        .tracer
-        .span_builder("GET")
-        .with_kind(SpanKind::Client)
-        .with_attributes([
-            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
-            KeyValue::new(URL_FULL, app.position.url()),
-            KeyValue::new(SERVER_ADDRESS, address),
-            KeyValue::new(SERVER_PORT, i64::from(port)),
-        ])
-        .start(&app.tracer);
-    let cx = Context::current_with_span(span);
-    // Given: the call in two steps, so that the response's status can be recorded.
-    let response = app.position.send(request).with_context(cx.clone()).await?;
-    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
-    let iss = PositionClient::read(response).with_context(cx.clone()).await?;
-    // The answer arrived and made sense: when, and what it said.
-    cx.span().add_event(
-        "iss.position.received",
-        vec![
-            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
-            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
-        ],
-    );
-    Ok(iss)
 }
 
 /// `GET /places`: the places the service knows.

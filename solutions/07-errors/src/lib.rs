@@ -1,6 +1,7 @@
 //! Exercise 7, Errors: record failures on their spans, and still return them. See README.md.
 
 pub mod app;
+mod given;
 pub mod telemetry;
 
-lab::service!(telemetry::init, app::router);
+lab::service!(telemetry::init, given::router);

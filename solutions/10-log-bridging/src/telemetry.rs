@@ -1,5 +1,6 @@
-//! The telemetry setup (exercises 1 and 2, the metrics pipeline of exercise 8, and the logs
-//! pipeline of exercise 10).
+//! The telemetry setup: exercise 10's logs pipeline in `init()`, first; then what earlier
+//! exercises built (the resource of exercise 1, the tracer and its scope of exercise 2, the
+//! meter of exercise 8).
 
 use lab::{Edge, Telemetry};
 use opentelemetry::metrics::{Meter, MeterProvider as _};
@@ -15,36 +16,6 @@ use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
-
-/// Who is emitting: attached to every span, metric and log record this service exports.
-/// The code gives defaults; the operator's standard variables win over them.
-pub fn resource() -> Resource {
-    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
-    // resort name), then the code's defaults over them.
-    Resource::builder()
-        .with_service_name("iss-distance")
-        .with_attributes([
-            KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
-            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
-        ])
-        // Then what the operator set, merged over them (a later value wins): the attributes
-        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
-        // ranks above a `service.name` there. (`builder()` read them first too, which alone
-        // would let the code's values win.)
-        .with_detector(Box::new(EnvResourceDetector::new()))
-        .with_attributes(service_name_from_env())
-        .build()
-}
-
-/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
-/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
-/// `unknown_service:<program>`, which would replace the code's name.)
-fn service_name_from_env() -> Option<KeyValue> {
-    std::env::var("OTEL_SERVICE_NAME")
-        .ok()
-        .filter(|name| !name.is_empty())
-        .map(|name| KeyValue::new(SERVICE_NAME, name))
-}
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.
 pub fn init(edge: Edge) -> Telemetry {
@@ -94,6 +65,36 @@ fn bridge_logs(logger_provider: &SdkLoggerProvider) {
         Ok(()) => log::set_max_level(log::LevelFilter::Info),
         Err(e) => eprintln!("log records are not bridged: {e}"),
     }
+}
+
+/// Who is emitting: attached to every span, metric and log record this service exports.
+/// The code gives defaults; the operator's standard variables win over them.
+pub fn resource() -> Resource {
+    // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
+    // resort name), then the code's defaults over them.
+    Resource::builder()
+        .with_service_name("iss-distance")
+        .with_attributes([
+            KeyValue::new(SERVICE_VERSION, env!("CARGO_PKG_VERSION")),
+            KeyValue::new(DEPLOYMENT_ENVIRONMENT_NAME, "development"),
+        ])
+        // Then what the operator set, merged over them (a later value wins): the attributes
+        // of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`, which
+        // ranks above a `service.name` there. (`builder()` read them first too, which alone
+        // would let the code's values win.)
+        .with_detector(Box::new(EnvResourceDetector::new()))
+        .with_attributes(service_name_from_env())
+        .build()
+}
+
+/// `service.name` from `OTEL_SERVICE_NAME`, when the operator set it. (The SDK's own
+/// `SdkProvidedResourceDetector` reads it too, but when it is unset falls back to
+/// `unknown_service:<program>`, which would replace the code's name.)
+fn service_name_from_env() -> Option<KeyValue> {
+    std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| KeyValue::new(SERVICE_NAME, name))
 }
 
 /// The instrumentation scope of this service's own code, for its tracer and its meter.

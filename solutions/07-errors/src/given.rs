@@ -1,0 +1,125 @@
+//! Done in earlier exercises: the router, the place lookup with its event, the client span
+//! of the call to the position service with its event, and the list of places. You do not
+//! need to edit this file: exercise 7's part is in `app.rs` (its `fail()` is what the
+//! client span's calls below use).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use lab::service::{AppError, DistanceReply, Places, Position, distance_km};
+use lab::{PositionClient, Telemetry};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry_semantic_conventions::attribute::{
+    GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE,
+    SERVER_ADDRESS, SERVER_PORT, URL_FULL,
+};
+
+use crate::app::{distance, fail};
+
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
+/// The place as the caller asked for it (string).
+pub const ISS_PLACE: &str = "iss.place";
+/// Whether the place is in the table (bool).
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
+/// The computed distance in kilometres (f64).
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
+/// How many places the table holds (i64).
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
+
+/// The route template of the distance endpoint: the router's path and the `http.route`.
+pub(crate) const DISTANCE_ROUTE: &str = "/distance/{place}";
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) tracer: SdkTracer,
+    pub(crate) places: Arc<Places>,
+    pub(crate) position: PositionClient,
+}
+
+pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
+    let tracer = crate::telemetry::tracer(telemetry);
+    // Given: the service traces loading its table of places, so there is a span to export.
+    let places = tracer.in_span("load-places", |cx| {
+        let places = Places::bundled();
+        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
+        places
+    });
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
+}
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context, so every span started here is its child.
+pub(crate) async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place);
+    // The current span is the server span: add what the lookup found out.
+    Context::current().span().set_attribute(KeyValue::new(ISS_PLACE_KNOWN, place.is_ok()));
+    let place = place?;
+    // A moment worth a timestamp: the place is resolved. Its location goes in the event's
+    // attributes, with the keys of the `geo.*` conventions.
+    Context::current().span().add_event(
+        "place.resolved",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, place.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, place.coordinates.longitude),
+            KeyValue::new(GEO_COUNTRY_ISO_CODE, place.country),
+        ],
+    );
+    let iss = fetch_position(app).await?;
+    // Synchronous work: `in_span` starts a child of the current span, makes it current
+    // for the closure, and ends it when the closure returns.
+    let km = app.tracer.in_span("compute-distance", |cx| {
+        let km = distance_km(place.coordinates, iss.coordinates);
+        cx.span().set_attribute(KeyValue::new(ISS_DISTANCE_KM, km));
+        km
+    });
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span: this service is the
+/// client of that call. HTTP client spans are named after the method alone (there is no
+/// route template on this side), so the span is `GET`.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // `start` takes the current context (the server span's) as the parent. What the HTTP
+    // client conventions require is known before the call: the method, the full URL, and
+    // where the request goes, `server.address` and `server.port` (from the request's URL).
+    let request = app.position.request();
+    let (address, port) = (request.uri().host().unwrap_or_default().to_owned(), request.uri().port_u16().unwrap_or(80));
+    let span = app
+        .tracer
+        .span_builder("GET")
+        .with_kind(SpanKind::Client)
+        .with_attributes([
+            KeyValue::new(HTTP_REQUEST_METHOD, "GET"),
+            KeyValue::new(URL_FULL, app.position.url()),
+            KeyValue::new(SERVER_ADDRESS, address),
+            KeyValue::new(SERVER_PORT, i64::from(port)),
+        ])
+        .start(&app.tracer);
+    let cx = Context::current_with_span(span);
+    // Given: the call in two steps, so that the response's status can be recorded.
+    let response = app.position.send(request).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
+    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
+    let iss = PositionClient::read(response).with_context(cx.clone()).await.map_err(|err| fail(&cx, err))?;
+    // The answer arrived and made sense: when, and what it said.
+    cx.span().add_event(
+        "iss.position.received",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
+        ],
+    );
+    Ok(iss)
+}
+
+/// `GET /places`: the places the service knows.
+async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
+    Json(app.places.names())
+}
