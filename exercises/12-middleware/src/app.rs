@@ -39,31 +39,17 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     // TODO: one layer for every route. Each handler below starts its own server span and
     // records its own metrics (`distance`, and `position` in the position service), and
     // `list_places` has no span at all: someone forgot. Move all of it into one middleware
-    // that wraps every route, and `/places` gets its span for free. The README has the
-    // whole walk-through; the steps:
-    // 1. A state for the layer, `#[derive(Clone)] struct HttpServer { tracer: SdkTracer,
-    //    metrics: Option<RequestMetrics> }`, and the middleware,
-    //    `async fn instrument(State(server): State<HttpServer>, request: Request, next: Next) -> Response`
-    //    (`axum::extract::Request`, `axum::middleware::Next`). In it: the method
-    //    (`request.method().as_str()`) and the matched route, never the raw path
-    //    (`request.extensions().get::<MatchedPath>()`, `axum::extract::MatchedPath`); the
-    //    in-flight guard; the caller's context, extracted as in `position` below; the server
-    //    span `{method} {route}` started with it, with `http.request.method`, `http.route`,
-    //    `url.path` (`request.uri().path()`) and `url.scheme` ("http"), the method as
-    //    `HttpMethod::of(&request)` (given, below) records it; then `next.run(request).with_context(cx.clone()).await` runs the
-    //    handler inside it. From the response: `http.response.status_code`, and for a 5xx,
-    //    the handler's error (`response.extensions().get::<AppError>()`, which `Failed`
-    //    puts there) recorded with `record_failure`; then `metrics.record(...)`.
-    // 2. Wrap the routes, last, after them: `.route_layer(middleware::from_fn_with_state(
-    //    HttpServer { tracer: tracer.clone(), metrics: Some(metrics) }, instrument))`.
-    //    `route_layer` runs after routing, so `MatchedPath` is known.
-    // 3. Strip the handlers: `distance` keeps only `iss.place` on the current span
-    //    (`Context::current().span()`, the layer's) and `Ok(find_distance(&app, &place).await?)`;
-    //    `list_places` only answers. Leave them instrumented and every request gets two
-    //    server spans, and is counted twice.
-    // 4. The position service: `lab::service::position::router(orbit)` (the lab's own,
-    //    uninstrumented) with the same layer, its tracer and no metrics, instead of the
-    //    hand-made `position` handler.
+    // around every route, and `/places` gets its span for free (README: "1. The
+    // middleware", "2. Around every route"):
+    // - one server span per request, named `{method} {route}` after the route that matched
+    //   (never the raw path), child of the caller's context, with the conventions' required
+    //   attributes, the status code, and for a 5xx the handler's error (which `Failed` leaves
+    //   in the response); the handler runs inside it;
+    // - the request metrics, counted and timed once per request;
+    // - the same layer on the position service, around the lab's own router, with its own
+    //   tracer and no metrics.
+    // Then strip the handlers (README: "3. Handlers without instrumentation"), or every
+    // request gets two server spans and is counted twice.
     Router::new().route(DISTANCE_ROUTE, get(distance)).route(PLACES_ROUTE, get(list_places)).with_state(state)
 }
 

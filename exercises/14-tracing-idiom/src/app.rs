@@ -31,21 +31,13 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// `GET /position` on the position service, in a client span `GET`: the function is the
 /// span.
-// TODO (1 of 2): make this function a span. The body is written for it already: it takes
-// `tracing::Span::current()` and records the status code, the failure and the event on it.
-// Without a span of its own, all of that lands on the server span, and the checker finds
-// no client span. Put `#[tracing::instrument(...)]` on the function, with:
-// - `name = "GET"`: the span's name (by default, the function's name, `fetch_position`);
-// - `skip_all`: by default every argument becomes a field, as its `Debug` text (here, the
-//   whole state); list the fields you want instead;
-// - `fields(...)`, every field the span will ever have, the keys in braces (constants):
-//   `{ OTEL_KIND } = "client"` (the special field that sets the span kind),
-//   `{ HTTP_REQUEST_METHOD } = "GET"`, `{ URL_FULL } = app.position.url()` (import
-//   `URL_FULL` from `opentelemetry_semantic_conventions::attribute`), and `Empty` for those
-//   recorded later: `{ SERVER_ADDRESS } = Empty`, `{ SERVER_PORT } = Empty`,
-//   `{ HTTP_RESPONSE_STATUS_CODE } = Empty`, `{ ERROR_TYPE } = Empty`,
-//   `{ OTEL_STATUS_CODE } = Empty`, `{ OTEL_STATUS_DESCRIPTION } = Empty`. A `tracing` span
-//   ignores a field it was not created with.
+// TODO (1 of 2): make this function a span: the client span `GET` of exercise 5, kind
+// client, with the client attributes known before the call, and every field the body
+// records declared (a `tracing` span ignores a field it was not created with). The body is
+// written for it already: it takes `tracing::Span::current()` and records the status code,
+// the failure and the event on it; without a span of its own, all of that lands on the
+// server span. Its arguments are no attributes. README: "`#[tracing::instrument]`, the
+// decorator".
 async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     let span = tracing::Span::current();
     // The client span's context into the request's headers (exercise 11): `context()` is
@@ -74,9 +66,8 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
 
 /// The computation, in a span of its own, `compute-distance`, whose field is recorded once
 /// known.
-// TODO (2 of 2): the same for this function: `#[tracing::instrument(...)]` named
-// "compute-distance", `skip_all` (the coordinates need no fields), and one field,
-// `{ ISS_DISTANCE_KM } = Empty`, which the body records. Its kind is internal, the default.
+// TODO (2 of 2): the same for this function: the internal span `compute-distance`, with the
+// one attribute its body records, and no attribute from its arguments.
 fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
     let km = distance_km(place, iss);
     tracing::Span::current().record(ISS_DISTANCE_KM, km);
