@@ -5,66 +5,85 @@
 //! with the OpenTelemetry API: the two styles meet in the `traceparent` header.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Path, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use lab::service::{AppError, Coordinates, DistanceReply, Places, Position, distance_km};
-use lab::{Orbit, PositionClient, Telemetry};
-use opentelemetry::context::FutureExt as _;
-use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use lab::{PositionClient, Telemetry};
 use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
-use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, EXCEPTION_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
     HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
     URL_PATH, URL_SCHEME,
 };
-use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
+
+use crate::given::{
+    DISTANCE_ROUTE, Failed, HTTP_SERVER_REQUEST_EXCEPTION, HttpMethod, ISS_DISTANCE_KM, ISS_PLACE, ISS_PLACE_KNOWN,
+    ISS_PLACES_COUNT, PLACES_ROUTE, RequestMetrics, list_places,
+};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-// This service's own attributes. They are no semantic convention, so they live under
-// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
-// and each key is written once, here, never inline.
-/// The place as the caller asked for it (string).
-pub const ISS_PLACE: &str = "iss.place";
-/// Whether the place is in the table (bool).
-pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
-/// The computed distance in kilometres (f64).
-pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
-/// How many places the table holds (i64).
-pub const ISS_PLACES_COUNT: &str = "iss.places.count";
+/// `GET /position` on the position service, in a client span `GET`: the function is the
+/// span. `skip_all`: `#[instrument]` would record every argument as a field (here, the
+/// whole state, as its `Debug` text); the fields are listed instead, with the semantic
+/// conventions' keys, those known later `Empty`.
+#[tracing::instrument(
+    name = "GET",
+    skip_all,
+    fields(
+        { OTEL_KIND } = "client",
+        { HTTP_REQUEST_METHOD } = "GET",
+        { URL_FULL } = app.position.url(),
+        { SERVER_ADDRESS } = Empty,
+        { SERVER_PORT } = Empty,
+        { HTTP_RESPONSE_STATUS_CODE } = Empty,
+        { ERROR_TYPE } = Empty,
+        { OTEL_STATUS_CODE } = Empty,
+        { OTEL_STATUS_DESCRIPTION } = Empty,
+    )
+)]
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    let span = tracing::Span::current();
+    // The client span's context into the request's headers (exercise 11): `context()` is
+    // the OpenTelemetry context of a `tracing` span.
+    let mut request = app.position.request();
+    // Where the request goes, which the HTTP client conventions require: from its URL.
+    span.record(SERVER_ADDRESS, request.uri().host().unwrap_or_default());
+    span.record(SERVER_PORT, i64::from(request.uri().port_u16().unwrap_or(80)));
+    global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
+    });
+    // No `.with_context(cx)`: `#[instrument]` enters the span every time the function's
+    // future runs, and entering it makes its context current.
+    let response = app.position.send(request).await.map_err(|err| fail(&span, err))?;
+    span.record(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16()));
+    let iss = PositionClient::read(response).await.map_err(|err| fail(&span, err))?;
+    span.add_event(
+        "iss.position.received",
+        vec![
+            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
+            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
+        ],
+    );
+    Ok(iss)
+}
 
-/// The event name of an exception met while serving an HTTP request (the HTTP conventions'
-/// `http-exceptions`). The conventions crate has constants for attribute and metric names
-/// but none for event names (0.33): written once, here.
-const HTTP_SERVER_REQUEST_EXCEPTION: &str = "http.server.request.exception";
-
-/// The route template of the distance endpoint: the router's path and the `http.route`.
-const DISTANCE_ROUTE: &str = "/distance/{place}";
-/// The route of the list of places.
-const PLACES_ROUTE: &str = "/places";
-
-// This service's own metric. The semantic conventions have no request counter (their
-// `http.server.request.duration` histogram counts requests too, exercise 9), so it is the
-// service's own, under its `iss.` namespace like its attributes, and named once, here.
-/// Requests answered, a counter in `{request}`: the rate, and with `error.type` on the
-/// failed ones, the errors. One metric, not a second counter for the errors: the
-/// conventions' advice (recording errors), so that the error ratio is one query.
-pub const ISS_REQUESTS: &str = "iss.requests";
-
-/// The bucket boundaries of `http.server.request.duration`, in seconds: the semantic
-/// conventions' advice, from 5 ms to 10 s. The SDK's default boundaries (0 to 10 000) are
-/// made for milliseconds: with seconds, nearly every request would land in the first bucket.
-const DURATION_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+/// The computation, in a span of its own, `compute-distance`, whose field is recorded once
+/// known.
+#[tracing::instrument(name = "compute-distance", skip_all, fields({ ISS_DISTANCE_KM } = Empty))]
+fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
+    let km = distance_km(place, iss);
+    tracing::Span::current().record(ISS_DISTANCE_KM, km);
+    // Inside the function, the current span is `compute-distance`: the record carries its ids.
+    tracing::info!(name: "iss.distance.computed", { { ISS_DISTANCE_KM } = km }, "distance computed");
+    km
+}
 
 /// `tracing-opentelemetry`'s special fields: the OpenTelemetry span's name when it cannot be
 /// `tracing`'s (which must be known at compile time), its kind, and its status.
@@ -74,9 +93,9 @@ const OTEL_STATUS_CODE: &str = "otel.status_code";
 const OTEL_STATUS_DESCRIPTION: &str = "otel.status_description";
 
 #[derive(Clone)]
-struct AppState {
-    places: Arc<Places>,
-    position: PositionClient,
+pub(crate) struct AppState {
+    pub(crate) places: Arc<Places>,
+    pub(crate) position: PositionClient,
 }
 
 pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
@@ -171,155 +190,6 @@ async fn trace_requests(State(metrics): State<RequestMetrics>, request: Request,
     response
 }
 
-/// A request's method as the HTTP conventions record it. Any token is a valid method, so
-/// a client could make up a new one per request: only the methods the conventions know
-/// (RFC 9110's, PATCH and QUERY) go into attributes and span names as they are; any other
-/// is `_OTHER` (and `HTTP` in the span name), its original kept on the span only.
-struct HttpMethod {
-    /// `http.request.method`: the method, or `_OTHER`.
-    known: &'static str,
-    /// The method's part of the span name: the method, or `HTTP`.
-    in_name: &'static str,
-    /// `http.request.method_original`, for a method the conventions do not know.
-    original: Option<String>,
-}
-
-impl HttpMethod {
-    const KNOWN: [&str; 10] = ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"];
-
-    fn of(request: &Request) -> Self {
-        let method = request.method().as_str();
-        match Self::KNOWN.iter().find(|known| **known == method) {
-            Some(known) => HttpMethod { known, in_name: known, original: None },
-            None => HttpMethod { known: "_OTHER", in_name: "HTTP", original: Some(method.to_owned()) },
-        }
-    }
-}
-
-/// A handler's error on its way out. It answers the caller as the lab's `AppError` does, and
-/// leaves a copy of the error in the response's extensions: the layer sees only the
-/// response, and finds there what failed (its kind, its message) to record it.
-struct Failed(AppError);
-
-impl From<AppError> for Failed {
-    fn from(err: AppError) -> Self {
-        Failed(err)
-    }
-}
-
-impl IntoResponse for Failed {
-    fn into_response(self) -> Response {
-        let mut response = self.0.clone().into_response();
-        response.extensions_mut().insert(self.0);
-        response
-    }
-}
-
-/// REDS: rate and errors (one counter, `error.type` on the failures), duration (a
-/// histogram) and saturation (an up-down counter), made once, when the service starts
-/// (instruments are cheap to clone and meant to be kept, not made per request).
-#[derive(Clone)]
-struct RequestMetrics {
-    requests: Counter<u64>,
-    duration: Histogram<f64>,
-    active: UpDownCounter<i64>,
-}
-
-impl RequestMetrics {
-    fn new(meter: &Meter) -> Self {
-        // The unit of a count of things is the thing, in braces (UCUM annotations).
-        let requests = meter
-            .u64_counter(ISS_REQUESTS)
-            .with_unit("{request}")
-            .with_description("Requests answered, by route, method, status code and, for failures, error type")
-            .build();
-        // The semantic conventions' HTTP server metrics: their names, units and
-        // descriptions come from the conventions, the names from the crate's constants.
-        let duration = meter
-            .f64_histogram(HTTP_SERVER_REQUEST_DURATION)
-            .with_unit("s")
-            .with_description("Duration of HTTP server requests")
-            .with_boundaries(DURATION_BUCKETS.to_vec())
-            .build();
-        let active = meter
-            .i64_up_down_counter(HTTP_SERVER_ACTIVE_REQUESTS)
-            .with_unit("{request}")
-            .with_description("Number of active HTTP server requests")
-            .build();
-        Self { requests, duration, active }
-    }
-
-    /// One more request in flight, until the returned guard is dropped: however the
-    /// handler ends (a reply, a `?` that returns an error early, a panic), the count goes
-    /// back down.
-    fn in_flight(&self, method: &str) -> InFlight {
-        // Known before routing: the method and the scheme (the convention's required
-        // attributes), not the route or the status code.
-        let attributes = [KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()), KeyValue::new(URL_SCHEME, "http")];
-        self.active.add(1, &attributes);
-        InFlight { active: self.active.clone(), attributes, started: Instant::now() }
-    }
-
-    /// Counts one answered request, with its `error.type` when it failed by this server's
-    /// fault, and records how long it took.
-    ///
-    /// Every distinct set of attribute values is a time series of its own, kept in memory
-    /// and stored by the backend: only low-cardinality values here, a handful each (the
-    /// route template, the method, the status code, the kind of error), never the place,
-    /// an id or the raw path. Those belong on spans and logs.
-    ///
-    /// `error_type` is the class of error of a request that failed by this server's fault
-    /// (a 5xx), `None` otherwise: as on the server span (exercise 7), a 4xx is the caller's
-    /// mistake, counted as a request with its status code, not as an error.
-    fn record(
-        &self,
-        route: Option<&str>,
-        method: &str,
-        status: StatusCode,
-        error_type: Option<&str>,
-        elapsed: Duration,
-    ) {
-        // What every series of a request has: the route (when one matched) and the method.
-        let mut common: Vec<KeyValue> =
-            route.map(|route| KeyValue::new(HTTP_ROUTE, route.to_owned())).into_iter().collect();
-        common.push(KeyValue::new(HTTP_REQUEST_METHOD, method.to_owned()));
-        let status_code = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
-        let error_type = error_type.map(|kind| KeyValue::new(ERROR_TYPE, kind.to_owned()));
-        let mut requests = common.clone();
-        requests.push(status_code.clone());
-        requests.extend(error_type.clone());
-        self.requests.add(1, &requests);
-        // The duration, in seconds (an f64: 0.0042 s, not 4 ms), with the convention's
-        // attributes: `error.type` only when the request failed.
-        let mut attributes = common;
-        attributes.extend([KeyValue::new(URL_SCHEME, "http"), status_code]);
-        attributes.extend(error_type);
-        self.duration.record(elapsed.as_secs_f64(), &attributes);
-    }
-}
-
-/// A request in flight: counted in `http.server.active_requests` from
-/// [`RequestMetrics::in_flight`] until dropped, and timed from the same moment.
-struct InFlight {
-    active: UpDownCounter<i64>,
-    attributes: [KeyValue; 2],
-    started: Instant,
-}
-
-impl InFlight {
-    /// How long the request has been in flight.
-    fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        // The same attributes as the `+1`: the two cancel out in the same time series.
-        self.active.add(-1, &self.attributes);
-    }
-}
-
 /// `GET /distance/{place}`: how far the ISS is from `place`. The layer's span is the
 /// current one: the handler adds what only it knows.
 async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, Failed> {
@@ -375,62 +245,6 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     Ok(Json(DistanceReply::new(place, iss, km)))
 }
 
-/// `GET /position` on the position service, in a client span `GET`: the function is the
-/// span. `skip_all`: `#[instrument]` would record every argument as a field (here, the
-/// whole state, as its `Debug` text); the fields are listed instead, with the semantic
-/// conventions' keys, those known later `Empty`.
-#[tracing::instrument(
-    name = "GET",
-    skip_all,
-    fields(
-        { OTEL_KIND } = "client",
-        { HTTP_REQUEST_METHOD } = "GET",
-        { URL_FULL } = app.position.url(),
-        { SERVER_ADDRESS } = Empty,
-        { SERVER_PORT } = Empty,
-        { HTTP_RESPONSE_STATUS_CODE } = Empty,
-        { ERROR_TYPE } = Empty,
-        { OTEL_STATUS_CODE } = Empty,
-        { OTEL_STATUS_DESCRIPTION } = Empty,
-    )
-)]
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    let span = tracing::Span::current();
-    // The client span's context into the request's headers (exercise 11): `context()` is
-    // the OpenTelemetry context of a `tracing` span.
-    let mut request = app.position.request();
-    // Where the request goes, which the HTTP client conventions require: from its URL.
-    span.record(SERVER_ADDRESS, request.uri().host().unwrap_or_default());
-    span.record(SERVER_PORT, i64::from(request.uri().port_u16().unwrap_or(80)));
-    global::get_text_map_propagator(|propagator| {
-        propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
-    });
-    // No `.with_context(cx)`: `#[instrument]` enters the span every time the function's
-    // future runs, and entering it makes its context current.
-    let response = app.position.send(request).await.map_err(|err| fail(&span, err))?;
-    span.record(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16()));
-    let iss = PositionClient::read(response).await.map_err(|err| fail(&span, err))?;
-    span.add_event(
-        "iss.position.received",
-        vec![
-            KeyValue::new(GEO_LOCATION_LAT, iss.coordinates.latitude),
-            KeyValue::new(GEO_LOCATION_LON, iss.coordinates.longitude),
-        ],
-    );
-    Ok(iss)
-}
-
-/// The computation, in a span of its own, `compute-distance`, whose field is recorded once
-/// known.
-#[tracing::instrument(name = "compute-distance", skip_all, fields({ ISS_DISTANCE_KM } = Empty))]
-fn compute_distance(place: Coordinates, iss: Coordinates) -> f64 {
-    let km = distance_km(place, iss);
-    tracing::Span::current().record(ISS_DISTANCE_KM, km);
-    // Inside the function, the current span is `compute-distance`: the record carries its ids.
-    tracing::info!(name: "iss.distance.computed", { { ISS_DISTANCE_KM } = km }, "distance computed");
-    km
-}
-
 /// Records `err` on `span` as the reason its operation failed, and gives the error back,
 /// so that `?` still returns it to the caller: instrumentation observes an error, it never
 /// swallows it.
@@ -448,49 +262,4 @@ fn record_failure(span: &tracing::Span, err: &AppError) {
     span.record(OTEL_STATUS_CODE, "ERROR");
     span.record(OTEL_STATUS_DESCRIPTION, err.to_string());
     span.record(ERROR_TYPE, err.kind());
-}
-
-/// `GET /places`: the places the service knows. The layer gives it its span and metrics.
-async fn list_places(State(app): State<AppState>) -> Json<Vec<&'static str>> {
-    Json(app.places.names())
-}
-
-/// The position service's router: the lab's own, uninstrumented one, `GET /position`,
-/// wrapped in its own layer. That service is another team's, instrumented with the
-/// OpenTelemetry API (exercise 12): the `traceparent` header is all the two need to share.
-pub fn position_router(telemetry: &Telemetry, orbit: Orbit) -> Router {
-    let tracer = crate::telemetry::position_tracer(telemetry);
-    lab::service::position::router(orbit).route_layer(middleware::from_fn_with_state(tracer, instrument))
-}
-
-/// The position service's layer, as in exercise 12, without metrics: a server span in the
-/// caller's context, named after the matched route.
-async fn instrument(State(tracer): State<SdkTracer>, request: Request, next: Next) -> Response {
-    let method = HttpMethod::of(&request);
-    let route = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
-    let parent = global::get_text_map_propagator(|propagator| {
-        propagator.extract_with_context(&Context::new(), &HeaderExtractor(request.headers()))
-    });
-    let name = match &route {
-        Some(route) => format!("{} {route}", method.in_name),
-        None => method.in_name.to_owned(),
-    };
-    let mut attributes = vec![KeyValue::new(HTTP_REQUEST_METHOD, method.known)];
-    attributes.extend(method.original.map(|original| KeyValue::new(HTTP_REQUEST_METHOD_ORIGINAL, original)));
-    attributes.extend(route.map(|route| KeyValue::new(HTTP_ROUTE, route)));
-    attributes.extend([KeyValue::new(URL_PATH, request.uri().path().to_owned()), KeyValue::new(URL_SCHEME, "http")]);
-    let span = tracer
-        .span_builder(name)
-        .with_kind(SpanKind::Server)
-        .with_attributes(attributes)
-        .start_with_context(&tracer, &parent);
-    let cx = parent.with_span(span);
-    let response = next.run(request).with_context(cx.clone()).await;
-    let status = response.status();
-    cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
-    if status.is_server_error() {
-        cx.span().set_status(Status::error(""));
-        cx.span().set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
-    }
-    response
 }
