@@ -14,13 +14,9 @@ pub fn resource() -> Resource {
     // The SDK's own first (`telemetry.sdk.*`, and `unknown_service:<program>` as a last
     // resort name), then the code's defaults over them.
     Resource::builder()
-        // TODO: the code's defaults, here, before what the operator set: describe this
-        // service with three attributes,
-        //   service.name                = "iss-distance"   (`.with_service_name(...)`)
-        //   service.version             = this crate's version, env!("CARGO_PKG_VERSION")
-        //   deployment.environment.name = "development"
-        // the last two with `.with_attributes([KeyValue::new(KEY, value), ...])`. Take the
-        // keys from `opentelemetry_semantic_conventions::resource`; never type them.
+        // TODO: the code's defaults go here, before what the operator set: the service's
+        // name, its version and the environment it runs in, three string attributes with
+        // the semantic conventions' keys. README: "What to do" has the keys and values.
         // Given: then what the operator set, merged over them (a later value wins): the
         // attributes of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,...`), then `OTEL_SERVICE_NAME`,
         // which ranks above a `service.name` there. (`builder()` read them first too, which

@@ -10,6 +10,14 @@ use lab::{PositionClient, Telemetry};
 use opentelemetry::trace::Tracer as _;
 use opentelemetry_sdk::trace::SdkTracer;
 
+/// `GET /distance/{place}`: how far the ISS is from `place`.
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
+    // TODO: every request here should make one server span, named after the method and
+    // the route template, that lasts as long as `find_distance`'s work and is the current
+    // span while it runs. README: "What to do" and "A span across an `.await`".
+    find_distance(&app, &place).await
+}
+
 #[derive(Clone)]
 struct AppState {
     #[allow(dead_code)] // until you use it in `distance()`
@@ -24,15 +32,6 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let places = tracer.in_span("load-places", |_| Places::bundled());
     let state = AppState { tracer, places: Arc::new(places), position };
     Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
-}
-
-/// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
-    // TODO: trace this request with a server span named "GET /distance/{place}" (the
-    // method and the route template), of kind `SpanKind::Server`, that covers all of
-    // `find_distance`'s work. Make it the current span while that work runs: put it in a
-    // `Context` and run the future `.with_context(cx)`. See the README.
-    find_distance(&app, &place).await
 }
 
 /// The handler's work: look the place up, ask where the ISS is, compute the distance.

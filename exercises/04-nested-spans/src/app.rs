@@ -1,4 +1,5 @@
-//! The distance service's routes and handlers. Exercise 4 is about `find_distance()`.
+//! The distance service's routes and handlers. Exercise 4 is about `find_distance()` and
+//! `fetch_position()`.
 
 use std::sync::Arc;
 
@@ -11,6 +12,26 @@ use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry_sdk::trace::SdkTracer;
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place)?;
+    let iss = fetch_position(app).await?;
+    // TODO (1 of 2): the computation below should show in the trace as its own step, an
+    // internal span `compute-distance`, child of the server span. It awaits nothing.
+    // README: "Synchronous work".
+    let km = distance_km(place.coordinates, iss.coordinates);
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service: this service is the client of that call.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // TODO (2 of 2): the call to the position service should show as a client span named
+    // `GET`, child of the server span, lasting as long as the call (an `.await`).
+    // README: "Work across an `.await`" and "Kind and name".
+    Ok(app.position.fetch().await?)
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -36,27 +57,6 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
     // context holding it is dropped, after the work is done.
     let cx = Context::current_with_span(span);
     find_distance(&app, &place).with_context(cx).await
-}
-
-/// The handler's work: look the place up, ask where the ISS is, compute the distance.
-/// It runs inside the server span's context.
-async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    let place = app.places.find(place)?;
-    let iss = fetch_position(app).await?;
-    // TODO (2 of 2): compute the distance inside an internal span named "compute-distance",
-    // a child of the server span. The work is synchronous, so `app.tracer.in_span(name, |_| ...)`
-    // does it all: starts the span in the current context, runs the closure, ends the span.
-    let km = distance_km(place.coordinates, iss.coordinates);
-    Ok(Json(DistanceReply::new(place, iss, km)))
-}
-
-/// `GET /position` on the position service: this service is the client of that call.
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    // TODO (1 of 2): wrap the call in a child span of kind `SpanKind::Client` named "GET"
-    // (HTTP client spans are named after the method; see the README). Start it with
-    // `span_builder(...)` here, where the current context holds the server span, then put it
-    // in a `Context` and run the call `.with_context(cx)`, as `distance()` does above.
-    Ok(app.position.fetch().await?)
 }
 
 /// `GET /places`: the places the service knows.

@@ -12,6 +12,17 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry_sdk::trace::SdkTracer;
 
+/// `GET /distance/{place}`: how far the ISS is from `place`.
+async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
+    // A server span, named after the method and the route template (never the raw path:
+    // `/distance/paris`, `/distance/lima`, ... would make one span name per place).
+    let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
+    // The span is the current one while the handler's work runs, and ends when the
+    // context holding it is dropped, after the work is done.
+    let cx = Context::current_with_span(span);
+    find_distance(&app, &place).with_context(cx).await
+}
+
 #[derive(Clone)]
 struct AppState {
     tracer: SdkTracer,
@@ -25,17 +36,6 @@ pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
     let places = tracer.in_span("load-places", |_| Places::bundled());
     let state = AppState { tracer, places: Arc::new(places), position };
     Router::new().route("/distance/{place}", get(distance)).route("/places", get(list_places)).with_state(state)
-}
-
-/// `GET /distance/{place}`: how far the ISS is from `place`.
-async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Result<Json<DistanceReply>, AppError> {
-    // A server span, named after the method and the route template (never the raw path:
-    // `/distance/paris`, `/distance/lima`, ... would make one span name per place).
-    let span = app.tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&app.tracer);
-    // The span is the current one while the handler's work runs, and ends when the
-    // context holding it is dropped, after the work is done.
-    let cx = Context::current_with_span(span);
-    find_distance(&app, &place).with_context(cx).await
 }
 
 /// The handler's work: look the place up, ask where the ISS is, compute the distance.

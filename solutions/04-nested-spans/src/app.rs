@@ -1,4 +1,5 @@
-//! The distance service's routes and handlers. Exercise 4 is about `find_distance()`.
+//! The distance service's routes and handlers. Exercise 4 is about `find_distance()` and
+//! `fetch_position()`.
 
 use std::sync::Arc;
 
@@ -11,6 +12,28 @@ use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanKind, TraceContextExt as _, Tracer as _};
 use opentelemetry_sdk::trace::SdkTracer;
+
+/// The handler's work: look the place up, ask where the ISS is, compute the distance.
+/// It runs inside the server span's context, so every span started here is its child.
+async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
+    let place = app.places.find(place)?;
+    let iss = fetch_position(app).await?;
+    // Synchronous work: `in_span` starts a child of the current span, makes it current
+    // for the closure, and ends it when the closure returns.
+    let km = app.tracer.in_span("compute-distance", |_| distance_km(place.coordinates, iss.coordinates));
+    Ok(Json(DistanceReply::new(place, iss, km)))
+}
+
+/// `GET /position` on the position service, in a client span: this service is the
+/// client of that call. HTTP client spans are named after the method alone (there is no
+/// route template on this side), so the span is `GET`.
+async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
+    // `start` takes the current context (the server span's) as the parent.
+    let span = app.tracer.span_builder("GET").with_kind(SpanKind::Client).start(&app.tracer);
+    // Across an `.await` the span travels with the future, as the server span does.
+    let cx = Context::current_with_span(span);
+    Ok(app.position.fetch().with_context(cx).await?)
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -36,28 +59,6 @@ async fn distance(State(app): State<AppState>, Path(place): Path<String>) -> Res
     // context holding it is dropped, after the work is done.
     let cx = Context::current_with_span(span);
     find_distance(&app, &place).with_context(cx).await
-}
-
-/// The handler's work: look the place up, ask where the ISS is, compute the distance.
-/// It runs inside the server span's context, so every span started here is its child.
-async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply>, AppError> {
-    let place = app.places.find(place)?;
-    let iss = fetch_position(app).await?;
-    // Synchronous work: `in_span` starts a child of the current span, makes it current
-    // for the closure, and ends it when the closure returns.
-    let km = app.tracer.in_span("compute-distance", |_| distance_km(place.coordinates, iss.coordinates));
-    Ok(Json(DistanceReply::new(place, iss, km)))
-}
-
-/// `GET /position` on the position service, in a client span: this service is the
-/// client of that call. HTTP client spans are named after the method alone (there is no
-/// route template on this side), so the span is `GET`.
-async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
-    // `start` takes the current context (the server span's) as the parent.
-    let span = app.tracer.span_builder("GET").with_kind(SpanKind::Client).start(&app.tracer);
-    // Across an `.await` the span travels with the future, as the server span does.
-    let cx = Context::current_with_span(span);
-    Ok(app.position.fetch().with_context(cx).await?)
 }
 
 /// `GET /places`: the places the service knows.

@@ -17,40 +17,6 @@ use opentelemetry_semantic_conventions::attribute::{
     URL_SCHEME,
 };
 
-// This service's own attributes. They are no semantic convention, so they live under
-// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
-// and each key is written once, here, never inline.
-/// The place as the caller asked for it (string).
-pub const ISS_PLACE: &str = "iss.place";
-/// Whether the place is in the table (bool).
-pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
-/// The computed distance in kilometres (f64).
-pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
-/// How many places the table holds (i64).
-pub const ISS_PLACES_COUNT: &str = "iss.places.count";
-
-/// The route template of the distance endpoint: the router's path and the `http.route`.
-const DISTANCE_ROUTE: &str = "/distance/{place}";
-
-#[derive(Clone)]
-struct AppState {
-    tracer: SdkTracer,
-    places: Arc<Places>,
-    position: PositionClient,
-}
-
-pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
-    let tracer = crate::telemetry::tracer(telemetry);
-    // Given: the service traces loading its table of places, so there is a span to export.
-    let places = tracer.in_span("load-places", |cx| {
-        let places = Places::bundled();
-        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
-        places
-    });
-    let state = AppState { tracer, places: Arc::new(places), position };
-    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
-}
-
 /// `GET /distance/{place}`: how far the ISS is from `place`.
 async fn distance(
     State(app): State<AppState>,
@@ -127,6 +93,40 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     let response = app.position.send(request).with_context(cx.clone()).await?;
     cx.span().set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(response.status().as_u16())));
     Ok(PositionClient::read(response).with_context(cx).await?)
+}
+
+pub fn router(telemetry: &Telemetry, position: PositionClient) -> Router {
+    let tracer = crate::telemetry::tracer(telemetry);
+    // Given: the service traces loading its table of places, so there is a span to export.
+    let places = tracer.in_span("load-places", |cx| {
+        let places = Places::bundled();
+        cx.span().set_attribute(KeyValue::new(ISS_PLACES_COUNT, places.len() as i64));
+        places
+    });
+    let state = AppState { tracer, places: Arc::new(places), position };
+    Router::new().route(DISTANCE_ROUTE, get(distance)).route("/places", get(list_places)).with_state(state)
+}
+
+// This service's own attributes. They are no semantic convention, so they live under
+// `iss.`, a namespace that is this application's own and no convention's (`app.*` is one),
+// and each key is written once, here, never inline.
+/// The place as the caller asked for it (string).
+pub const ISS_PLACE: &str = "iss.place";
+/// Whether the place is in the table (bool).
+pub const ISS_PLACE_KNOWN: &str = "iss.place.known";
+/// The computed distance in kilometres (f64).
+pub const ISS_DISTANCE_KM: &str = "iss.distance_km";
+/// How many places the table holds (i64).
+pub const ISS_PLACES_COUNT: &str = "iss.places.count";
+
+/// The route template of the distance endpoint: the router's path and the `http.route`.
+const DISTANCE_ROUTE: &str = "/distance/{place}";
+
+#[derive(Clone)]
+struct AppState {
+    tracer: SdkTracer,
+    places: Arc<Places>,
+    position: PositionClient,
 }
 
 /// `GET /places`: the places the service knows.
