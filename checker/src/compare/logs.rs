@@ -1,0 +1,104 @@
+//! Log records: in order, by severity and body.
+
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+use telemetry_document::LogRecord;
+
+use super::traces::Renumber;
+use super::{Diffs, Signal, attributes};
+
+fn log_label(record: &LogRecord) -> String {
+    let body = record.body.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "(no body)".into());
+    format!("{} {body}", record.severity.as_deref().unwrap_or("(no severity)"))
+}
+
+pub(super) fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord], renumber: &Renumber) {
+    let l = Signal::Logs;
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            l,
+            "no log records were exported. Usually the logger provider has no exporter, is not handed to \
+             `Telemetry::with_logger_provider`, or no bridge (appender) forwards tracing/log records to it.",
+        );
+        return;
+    }
+    let e_labels: Vec<String> = expected.iter().map(log_label).collect();
+    let a_labels: Vec<String> = actual.iter().map(log_label).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &e_labels, &a_labels) {
+        match op {
+            DiffOp::Equal { old_index, new_index, len } => {
+                for i in 0..len {
+                    log_record(
+                        out,
+                        &e_labels[old_index + i],
+                        &expected[old_index + i],
+                        &actual[new_index + i],
+                        renumber,
+                    );
+                }
+            }
+            DiffOp::Delete { old_index, old_len, .. } => {
+                for label in &e_labels[old_index..old_index + old_len] {
+                    out.add(l, format!("log record `{label}` is missing"));
+                }
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                for label in &a_labels[new_index..new_index + new_len] {
+                    out.add(l, format!("log record `{label}` is not expected"));
+                }
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                let mut extra: Vec<usize> = (new_index..new_index + new_len).collect();
+                for ei in old_index..old_index + old_len {
+                    // Same body, another severity: the same record at the wrong level.
+                    match extra.iter().position(|&ai| actual[ai].body == expected[ei].body) {
+                        Some(pos) => {
+                            let ai = extra.remove(pos);
+                            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "no severity".into());
+                            out.add(
+                                l,
+                                format!(
+                                    "log record `{}` has severity {}; expected {}",
+                                    e_labels[ei],
+                                    show(&actual[ai].severity),
+                                    show(&expected[ei].severity)
+                                ),
+                            );
+                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai], renumber);
+                        }
+                        None => out.add(l, format!("log record `{}` is missing", e_labels[ei])),
+                    }
+                }
+                for ai in extra {
+                    out.add(l, format!("log record `{}` is not expected", a_labels[ai]));
+                }
+            }
+        }
+    }
+}
+
+fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord, renumber: &Renumber) {
+    let l = Signal::Logs;
+    if e.span != a.span.as_deref().map(|p| renumber.path(p)) {
+        // Learners see their own path; one in a trace the snapshot lacks is said to be so.
+        let got = a.span.as_deref().map(|p| {
+            if renumber.path(p).starts_with("emitted ") {
+                format!("`{p}` (a trace the expected telemetry does not have)")
+            } else {
+                format!("`{p}`")
+            }
+        });
+        let text = match (&e.span, &got) {
+            (Some(want), None) => format!(
+                "log record `{label}` carries no trace context; expected the ids of `{want}` (emit it while that span is active)"
+            ),
+            (None, Some(got)) => format!("log record `{label}` carries the ids of {got}; expected no trace context"),
+            (Some(want), Some(got)) => format!("log record `{label}` carries the ids of {got}; expected `{want}`"),
+            (None, None) => unreachable!("equal spans are not reported"),
+        };
+        out.add(l, text);
+    }
+    if e.scope != a.scope {
+        out.add(l, format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope));
+    }
+    attributes(out, l, &format!("log record `{label}`: attribute"), &e.attributes, &a.attributes);
+}

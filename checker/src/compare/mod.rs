@@ -1,0 +1,503 @@
+//! Comparison: what differs between the expected telemetry (the snapshot) and what an
+//! exercise emitted, one line per difference, in a learner's words, grouped by signal.
+//!
+//! Traces are matched by the names of their root spans (in order), spans by their name
+//! and position inside the trace, metrics by name, data points by attributes, and log
+//! records by severity and body (in order). A span found at the wrong place is reported
+//! once, as misplaced, not as one missing and one unexpected span.
+
+use serde::{Deserialize, Serialize};
+use telemetry_document::{Attributes, Document};
+
+mod logs;
+mod metrics;
+mod resource;
+mod traces;
+
+use logs::logs;
+use metrics::metrics;
+use resource::resource;
+use traces::{Renumber, pair_traces, traces};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Requests,
+    Resource,
+    Traces,
+    Metrics,
+    Logs,
+}
+
+impl Signal {
+    pub fn title(self) -> &'static str {
+        match self {
+            Signal::Requests => "Responses",
+            Signal::Resource => "Resource",
+            Signal::Traces => "Traces",
+            Signal::Metrics => "Metrics",
+            Signal::Logs => "Logs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub signal: Signal,
+    pub text: String,
+}
+
+/// Every difference, in signal order. Empty exactly when the documents are equal.
+pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
+    let mut out = Diffs::default();
+    requests(&mut out, &expected.requests, &actual.requests);
+    resource(&mut out, &expected.resource, &actual.resource);
+    // One pairing of traces for everything that names a span by its path.
+    let pairing = pair_traces(&expected.traces, &actual.traces);
+    let renumber = Renumber::new(&pairing.0, actual.traces.len());
+    traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber);
+    metrics(&mut out, &expected.metrics, &actual.metrics);
+    logs(&mut out, &expected.logs, &actual.logs, &renumber);
+    let mut diffs = group_by_trace(out.0);
+    if diffs.is_empty() && expected != actual {
+        // A difference the rules above do not describe (for instance, order only).
+        diffs.push(Difference {
+            signal: Signal::Traces,
+            text: "the telemetry differs from the expected in order only; see the raw diff (--verbose)".into(),
+        });
+    }
+    diffs
+}
+
+/// One line for a difference that repeats in several traces: "span `GET /x`: attribute
+/// `a` is missing (in traces 2, 3, 4)" instead of three lines that differ by a number.
+fn group_by_trace(diffs: Vec<Difference>) -> Vec<Difference> {
+    // (the first difference as written, the text without its trace, the trace numbers)
+    let mut grouped: Vec<(Difference, Option<String>, Vec<u32>)> = Vec::new();
+    for diff in diffs {
+        match single_trace_ref(&diff.text) {
+            Some((number, general)) => {
+                let same = grouped
+                    .iter_mut()
+                    .find(|(d, g, _)| d.signal == diff.signal && g.as_deref() == Some(general.as_str()));
+                match same {
+                    Some((_, _, numbers)) => numbers.push(number),
+                    None => grouped.push((diff, Some(general), vec![number])),
+                }
+            }
+            None => grouped.push((diff, None, vec![])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(first, general, numbers)| match general {
+            Some(general) if numbers.len() > 1 => {
+                let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+                Difference { signal: first.signal, text: format!("{general} (in traces {})", list.join(", ")) }
+            }
+            _ => first,
+        })
+        .collect()
+}
+
+/// The trace number of a text that names exactly one span path, and the text without it.
+fn single_trace_ref(text: &str) -> Option<(u32, String)> {
+    const MARK: &str = "`trace ";
+    let start = text.find(MARK)?;
+    if text[start + 1..].contains(MARK) {
+        return None;
+    }
+    let rest = &text[start + MARK.len()..];
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let number = rest[..digits].parse().ok()?;
+    let after = rest[digits..].strip_prefix(" > ")?;
+    Some((number, format!("{}`{after}", &text[..start])))
+}
+
+#[derive(Default)]
+struct Diffs(Vec<Difference>);
+
+impl Diffs {
+    fn add(&mut self, signal: Signal, text: impl Into<String>) {
+        self.0.push(Difference { signal, text: text.into() });
+    }
+}
+
+fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
+    for (e, a) in expected.iter().zip(actual) {
+        if e != a {
+            let (request, want) = e.rsplit_once(" -> ").unwrap_or((e, "?"));
+            let got = a.rsplit_once(" -> ").map(|(_, s)| s).unwrap_or(a);
+            out.add(
+                Signal::Requests,
+                format!("`{request}` answered {got}; expected {want}. Instrumentation must never change what the caller receives."),
+            );
+        }
+    }
+    if expected.len() != actual.len() {
+        out.add(Signal::Requests, format!("the scenario made {} requests; expected {}", actual.len(), expected.len()));
+    }
+}
+
+/// Missing, mistyped, wrong and unexpected attributes.
+fn attributes(out: &mut Diffs, signal: Signal, what: &str, expected: &Attributes, actual: &Attributes) {
+    for (key, want) in expected {
+        match actual.get(key) {
+            None => {
+                out.add(signal, format!("{what} `{key}` is missing (expected {want}, of type {})", want.type_name()))
+            }
+            Some(got) if got.type_name() != want.type_name() => out.add(
+                signal,
+                format!(
+                    "{what} `{key}` has type {} ({got}); expected type {} ({want})",
+                    got.type_name(),
+                    want.type_name()
+                ),
+            ),
+            Some(got) if got != want => out.add(signal, format!("{what} `{key}` is {got}; expected {want}")),
+            Some(_) => {}
+        }
+    }
+    for (key, got) in actual {
+        if !expected.contains_key(key) {
+            out.add(signal, format!("{what} `{key}` = {got} is not expected"));
+        }
+    }
+}
+
+fn show_attributes(attributes: &Attributes) -> String {
+    if attributes.is_empty() {
+        return "{no attributes}".into();
+    }
+    let inner: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metrics::SDK_DEFAULT_BOUNDS;
+    use telemetry_document::{DataPoint, LogRecord, Metric, Span, Trace, Value};
+    use telemetry_document::{Event, MetricKind, ParentLink, Scope, SpanKind, Status};
+
+    fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
+        let scope = Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) };
+        Span { scope, children, ..Span::new(name, kind) }
+    }
+
+    /// A server span with a client child, as most exercises expect.
+    fn request() -> Span {
+        let mut server = span("GET /distance/{place}", SpanKind::Server, vec![span("GET", SpanKind::Client, vec![])]);
+        server.attributes.insert("app.place".into(), Value::String("paris".into()));
+        server.events.push(Event { name: "place.resolved".into(), attributes: Attributes::new() });
+        server
+    }
+
+    fn traces(spans: Vec<Span>) -> Document {
+        Document { traces: spans.into_iter().map(|s| Trace { spans: vec![s] }).collect(), ..Document::default() }
+    }
+
+    fn texts(expected: &Document, actual: &Document) -> Vec<String> {
+        differences(expected, actual).into_iter().map(|d| d.text).collect()
+    }
+
+    fn one(expected: &Document, actual: &Document) -> String {
+        let t = texts(expected, actual);
+        assert_eq!(t.len(), 1, "expected exactly one difference: {t:#?}");
+        t[0].clone()
+    }
+
+    #[test]
+    fn equal_documents_have_no_differences() {
+        assert!(texts(&traces(vec![request()]), &traces(vec![request()])).is_empty());
+    }
+
+    #[test]
+    fn missing_and_unexpected_spans() {
+        let mut without_child = request();
+        without_child.children.clear();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![without_child])),
+            "span `trace 1 > GET /distance/{place} > GET` (client) is missing"
+        );
+        let mut extra = request();
+        extra.children.push(span("cache", SpanKind::Internal, vec![]));
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![extra])),
+            "span `trace 1 > GET /distance/{place} > cache` (internal) is not expected"
+        );
+    }
+
+    #[test]
+    fn the_same_difference_in_several_traces_is_one_line() {
+        let mut bare = request();
+        bare.attributes.clear();
+        let t = texts(&traces(vec![request(), request(), request()]), &traces(vec![bare.clone(), bare.clone(), bare]));
+        assert_eq!(
+            t,
+            [
+                "span `GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string) (in traces 1, 2, 3)"
+            ]
+        );
+        let mut one_bare = request();
+        one_bare.attributes.clear();
+        let single = texts(&traces(vec![request(), request()]), &traces(vec![request(), one_bare]));
+        assert_eq!(
+            single,
+            [
+                "span `trace 2 > GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string)"
+            ]
+        );
+    }
+
+    #[test]
+    fn sampled_out_traces_do_not_shift_the_others() {
+        let at = |place: &str| {
+            let mut s = request();
+            s.attributes.insert("app.place".into(), Value::String(place.into()));
+            s
+        };
+        let expected = traces(vec![at("paris"), at("lima"), at("tokyo")]);
+        let actual = traces(vec![at("paris"), at("tokyo")]);
+        let t = texts(&expected, &actual);
+        assert!(t[0].starts_with("2 traces were exported; expected 3: whole traces are missing"), "{t:?}");
+        assert!(t.iter().all(|l| !l.contains("is \"tokyo\"; expected")), "tokyo meets tokyo, not lima: {t:?}");
+        let kept_too_many = texts(&actual, &expected);
+        assert!(kept_too_many[0].contains("traces that should have been dropped were kept"), "{kept_too_many:?}");
+    }
+
+    #[test]
+    fn an_extra_trace_does_not_shift_every_log_record() {
+        // The emitted side has an orphan trace first: every later trace number moves by one.
+        let mut orphan = request();
+        orphan.name = "orphan".into();
+        orphan.children.clear();
+        let log_in =
+            |trace: usize| log("INFO", "resolved paris", Some(&format!("trace {trace} > GET /distance/{{place}}")));
+        let expected = Document { logs: vec![log_in(1)], ..traces(vec![request()]) };
+        let actual = Document { logs: vec![log_in(2)], ..traces(vec![orphan, request()]) };
+        let t = texts(&expected, &actual);
+        assert!(t.iter().all(|l| !l.starts_with("log record")), "the record sits in its span: {t:?}");
+        let wrong = Document { logs: vec![log_in(1)], ..actual };
+        assert!(
+            texts(&expected, &wrong).iter().any(|l| l.contains(
+                "carries the ids of `trace 1 > GET /distance/{place}` (a trace the expected telemetry does not have)"
+            )),
+            "a record in the unpaired trace still differs"
+        );
+    }
+
+    #[test]
+    fn a_renamed_span_is_one_difference() {
+        let mut renamed = request();
+        renamed.children[0].name = "fetch".into();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![renamed])),
+            "span `trace 1 > GET /distance/{place} > fetch` is named `fetch`; expected `GET`"
+        );
+    }
+
+    #[test]
+    fn a_span_without_its_parent_is_reported_as_misplaced() {
+        let mut orphaned = request();
+        let child = orphaned.children.remove(0);
+        let text = one(&traces(vec![request()]), &traces(vec![orphaned, child]));
+        assert!(
+            text.starts_with("span `GET` has no parent: it is the root of its own trace (`trace 2 > GET`)"),
+            "{text}"
+        );
+        assert!(text.contains("with_context(cx)"), "{text}");
+    }
+
+    #[test]
+    fn kind_status_scope_and_parent_link() {
+        let mut wrong = request();
+        wrong.kind = SpanKind::Internal;
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![wrong])),
+            "span `trace 1 > GET /distance/{place}` has kind internal; expected server"
+        );
+        let mut errored = request();
+        errored.status = Status::Error { description: "unknown place".into() };
+        assert_eq!(
+            one(&traces(vec![errored]), &traces(vec![request()])),
+            "span `trace 1 > GET /distance/{place}` has status Unset; expected Error (\"unknown place\")"
+        );
+        let mut scoped = request();
+        scoped.scope.version = None;
+        assert!(
+            one(&traces(vec![request()]), &traces(vec![scoped]))
+                .contains("comes from the tracer scope `iss-distance (no version)`; expected `iss-distance 0.1.0`")
+        );
+        let mut remote = request();
+        remote.parent = Some(ParentLink::Remote);
+        assert!(one(&traces(vec![remote]), &traces(vec![request()])).contains("expected a remote parent"));
+    }
+
+    #[test]
+    fn attributes_missing_mistyped_wrong_and_unexpected() {
+        let with = |key: &str, value: Value| {
+            let mut s = request();
+            s.attributes.clear();
+            s.attributes.insert(key.into(), value);
+            traces(vec![s])
+        };
+        let expected = with("app.place", Value::String("paris".into()));
+        assert!(
+            one(&expected, &with("app.place", Value::Int(1)))
+                .contains("has type i64 (1); expected type string (\"paris\")")
+        );
+        assert!(
+            one(&expected, &with("app.place", Value::String("lima".into())))
+                .contains("is \"lima\"; expected \"paris\"")
+        );
+        let t = texts(&expected, &with("app.city", Value::String("paris".into())));
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t[0].contains("attribute `app.place` is missing (expected \"paris\", of type string)"), "{t:?}");
+        assert!(t[1].contains("attribute `app.city` = \"paris\" is not expected"), "{t:?}");
+    }
+
+    #[test]
+    fn a_span_exported_by_the_wrong_service() {
+        let mut downstream = request();
+        downstream.service = Some("iss-position".into());
+        let t = one(&traces(vec![downstream]), &traces(vec![request()]));
+        assert!(
+            t.contains(
+                "was exported by the main service (the resource's `service.name`); expected the service `iss-position`"
+            ),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn a_missing_event() {
+        let mut quiet = request();
+        quiet.events.clear();
+        assert_eq!(
+            one(&traces(vec![request()]), &traces(vec![quiet])),
+            "span `trace 1 > GET /distance/{place}` has no event `place.resolved`"
+        );
+    }
+
+    fn metric(name: &str, kind: MetricKind, unit: &str, points: Vec<DataPoint>) -> Metric {
+        Metric {
+            name: name.into(),
+            kind,
+            scope: Scope::default(),
+            unit: unit.into(),
+            description: String::new(),
+            points,
+        }
+    }
+
+    fn point(route: &str, value: i64) -> DataPoint {
+        let mut attributes = Attributes::new();
+        attributes.insert("http.route".into(), Value::String(route.into()));
+        DataPoint { attributes, value: Some(Value::Int(value)), count: None, bounds: None }
+    }
+
+    fn metrics_doc(metrics: Vec<Metric>) -> Document {
+        Document { metrics, ..Document::default() }
+    }
+
+    #[test]
+    fn metrics_missing_unexpected_kind_unit_points_and_values() {
+        let requests = |kind, unit: &str, points| metrics_doc(vec![metric("app.requests", kind, unit, points)]);
+        let good = || vec![point("/a", 2), point("/b", 1)];
+        let expected = requests(MetricKind::Counter, "{request}", good());
+        let mut with_other = requests(MetricKind::Counter, "{request}", good());
+        with_other.metrics.push(metric("other", MetricKind::Counter, "", vec![]));
+        assert!(one(&expected, &with_other).contains("metric `other` (counter) is not expected"));
+        assert!(
+            one(&expected, &requests(MetricKind::UpDownCounter, "{request}", good()))
+                .contains("is a up-down counter; expected a counter")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "1", good())).contains("has unit `1`; expected `{request}`")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 3), point("/b", 1)]))
+                .contains("value is 3 (i64); expected 2 (i64)")
+        );
+        assert!(
+            one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 2)]))
+                .contains("has no data point with {http.route=\"/b\"}")
+        );
+        let missing = texts(&expected, &metrics_doc(vec![metric("x", MetricKind::Counter, "", vec![])]));
+        assert!(missing.iter().any(|t| t == "metric `app.requests` (counter) is missing"), "{missing:?}");
+        assert!(one(&expected, &Document::default()).starts_with("no metrics were exported"));
+    }
+
+    #[test]
+    fn histogram_count_and_boundaries() {
+        let histogram = |count, bounds: Vec<f64>| {
+            let point =
+                DataPoint { attributes: Attributes::new(), value: None, count: Some(count), bounds: Some(bounds) };
+            metrics_doc(vec![metric("http.server.request.duration", MetricKind::Histogram, "s", vec![point])])
+        };
+        let expected = histogram(3, vec![0.1, 1.0]);
+        assert!(one(&expected, &histogram(2, vec![0.1, 1.0])).contains("count is 2; expected 3"));
+        assert!(
+            one(&expected, &histogram(3, vec![100.0])).contains("has bucket boundaries [100.0]; expected [0.1, 1.0]")
+        );
+        let defaults = one(&expected, &histogram(3, SDK_DEFAULT_BOUNDS.to_vec()));
+        assert!(defaults.contains("Those are the SDK's defaults, made for milliseconds"), "{defaults}");
+    }
+
+    #[test]
+    fn a_data_point_attribute_of_the_wrong_type() {
+        let mut as_text = point("/a", 2);
+        as_text.attributes.insert("http.response.status_code".into(), Value::String("200".into()));
+        let mut as_int = point("/a", 2);
+        as_int.attributes.insert("http.response.status_code".into(), Value::Int(200));
+        let counter = |p| metrics_doc(vec![metric("app.requests", MetricKind::Counter, "", vec![p])]);
+        assert_eq!(
+            one(&counter(as_int), &counter(as_text)),
+            "metric `app.requests`: attribute `http.response.status_code` has type string (\"200\"); expected type i64 (200)"
+        );
+    }
+
+    fn log(severity: &str, body: &str, span: Option<&str>) -> LogRecord {
+        LogRecord {
+            severity: Some(severity.into()),
+            body: Some(Value::String(body.into())),
+            scope: Scope::default(),
+            attributes: Attributes::new(),
+            span: span.map(str::to_string),
+            target: None,
+        }
+    }
+
+    fn logs_doc(logs: Vec<LogRecord>) -> Document {
+        Document { logs, ..Document::default() }
+    }
+
+    #[test]
+    fn logs_missing_severity_and_correlation() {
+        let expected = logs_doc(vec![log("INFO", "resolved paris", Some("trace 1 > GET /distance/{place}"))]);
+        assert!(
+            one(&expected, &logs_doc(vec![log("INFO", "resolved paris", None)]))
+                .contains("carries no trace context; expected the ids of `trace 1 > GET /distance/{place}`")
+        );
+        assert!(
+            one(&expected, &logs_doc(vec![log("WARN", "resolved paris", Some("trace 1 > GET /distance/{place}"))]))
+                .contains("has severity WARN; expected INFO")
+        );
+        let t = texts(&expected, &logs_doc(vec![log("INFO", "other", None)]));
+        assert!(t[0].contains("log record `INFO \"resolved paris\"` is missing"), "{t:?}");
+        assert!(one(&expected, &Document::default()).starts_with("no log records were exported"));
+    }
+
+    #[test]
+    fn responses_and_resource() {
+        let with_requests = |r: &str| Document { requests: vec![r.into()], ..Document::default() };
+        assert!(
+            one(&with_requests("GET /distance/atlantis -> 404"), &with_requests("GET /distance/atlantis -> 200"))
+                .starts_with("`GET /distance/atlantis` answered 200; expected 404")
+        );
+        let mut expected = Document::default();
+        expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
+        assert!(one(&expected, &Document::default()).starts_with("no resource reached the exporter"));
+    }
+}
