@@ -242,7 +242,12 @@ fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) ->
         }
         other => {
             // It did not run to the end: say why, as `check` would.
-            print!("{}", report::verdict_details(exercise, &grade::verdict(track, exercise, other), false));
+            let verdict = grade::verdict(track, exercise, other);
+            if solution {
+                print!("{}", report::broken_solution(exercise, &verdict));
+            } else {
+                print!("{}", report::verdict_details(exercise, &verdict, false));
+            }
             ExitCode::FAILURE
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use opentelemetry_semantic_conventions::{attribute, resource};
-use telemetry_document::{Attributes, Document, ParentLink, Span, Status};
+use telemetry_document::{Attributes, Document, ParentLink, Span, Status, Value};
 
 /// Keys the semantic conventions renamed: (old, new, the constant to use). Both strings
 /// come from the conventions crate itself.
@@ -34,6 +34,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     metric_cardinality(&mut causes, expected, actual);
     sdk_logs(&mut causes, expected, actual);
     client_errors_as_failures(&mut causes, expected, actual);
+    requests_left_in_flight(&mut causes, expected, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -212,6 +213,37 @@ fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actu
     }
 }
 
+/// `http.server.active_requests` above the snapshot's value after a scenario whose caller
+/// gave up on a request: the decrement runs at the end of the handler, which a dropped
+/// future never reaches.
+fn requests_left_in_flight(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let name = opentelemetry_semantic_conventions::metric::HTTP_SERVER_ACTIVE_REQUESTS;
+    let Some(abandoned) = actual.requests.iter().find(|r| r.ends_with("-> no response")) else { return };
+    let value = |d: &Document| -> Option<i64> {
+        let metric = d.metrics.iter().find(|m| m.name == name)?;
+        Some(
+            metric
+                .points
+                .iter()
+                .filter_map(|p| match p.value {
+                    Some(Value::Int(v)) => Some(v),
+                    _ => None,
+                })
+                .sum(),
+        )
+    };
+    if let (Some(want), Some(got)) = (value(expected), value(actual))
+        && got > want
+    {
+        let request = abandoned.trim_end_matches(" -> no response");
+        causes.push(format!(
+            "`{name}` stays at {got} after the scenario (expected {want}): the caller gave up on `{request}`, and the \
+             handler's future was dropped mid-flight, so code at the end of the handler never ran. Decrement in the \
+             `Drop` of a guard created with the increment: `Drop` runs however the request ends."
+        ));
+    }
+}
+
 fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     // The bridges give records an empty scope; where they were written is the target.
     const NOISY: &[&str] = &["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"];
@@ -271,10 +303,14 @@ mod tests {
 
     #[test]
     fn a_raw_path_in_a_span_name_is_high_cardinality() {
-        let expected =
-            Document { traces: vec![Trace { spans: vec![span("GET /distance/{place}")] }], ..Document::default() };
-        let actual =
-            Document { traces: vec![Trace { spans: vec![span("GET /distance/paris")] }], ..Document::default() };
+        let expected = Document {
+            traces: vec![Trace { request: None, spans: vec![span("GET /distance/{place}")] }],
+            ..Document::default()
+        };
+        let actual = Document {
+            traces: vec![Trace { request: None, spans: vec![span("GET /distance/paris")] }],
+            ..Document::default()
+        };
         let causes = likely_causes(&expected, &actual);
         assert!(
             causes.iter().any(|c| c.contains("contains the raw path") && c.contains("`GET /distance/{place}`")),
@@ -286,14 +322,15 @@ mod tests {
     fn a_parent_that_was_never_ended_is_explained() {
         let mut orphan = span("fetch");
         orphan.parent = Some(ParentLink::Missing);
-        let actual = Document { traces: vec![Trace { spans: vec![orphan] }], ..Document::default() };
+        let actual = Document { traces: vec![Trace { request: None, spans: vec![orphan] }], ..Document::default() };
         let causes = likely_causes(&Document::default(), &actual);
         assert!(causes.iter().any(|c| c.contains("never exported") && c.contains("not ended")), "{causes:?}");
     }
 
     #[test]
     fn nothing_exported_says_what_usually_causes_it() {
-        let expected = Document { traces: vec![Trace { spans: vec![span("x")] }], ..Document::default() };
+        let expected =
+            Document { traces: vec![Trace { request: None, spans: vec![span("x")] }], ..Document::default() };
         let causes = likely_causes(&expected, &Document::default());
         assert!(causes[0].starts_with("Nothing at all was exported"), "{causes:?}");
     }
@@ -301,6 +338,7 @@ mod tests {
     #[test]
     fn sdk_logs_leaking_into_the_learner_s_logs_are_flagged() {
         let log = |target: &str| telemetry_document::LogRecord {
+            event_name: None,
             severity: Some("DEBUG".into()),
             body: None,
             scope: Scope::default(),

@@ -3,7 +3,7 @@
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use telemetry_document::LogRecord;
 
-use super::traces::Renumber;
+use super::traces::{Pipeline, Renumber};
 use super::{Diffs, Signal, attributes};
 
 fn log_label(record: &LogRecord) -> String {
@@ -11,13 +11,28 @@ fn log_label(record: &LogRecord) -> String {
     format!("{} {body}", record.severity.as_deref().unwrap_or("(no severity)"))
 }
 
-pub(super) fn logs(out: &mut Diffs, expected: &[LogRecord], actual: &[LogRecord], renumber: &Renumber) {
+pub(super) fn logs(
+    out: &mut Diffs,
+    expected: &[LogRecord],
+    actual: &[LogRecord],
+    renumber: &Renumber,
+    pipeline: Pipeline,
+) {
     let l = Signal::Logs;
     if actual.is_empty() && !expected.is_empty() {
+        let batch = if pipeline.batched {
+            " Or a batch processor was never flushed: the logger provider must be shut down on the way out \
+             (a batch processor holds its records until then)."
+        } else {
+            " Or, with a batch processor, the logger provider was never shut down on the way out (it holds its \
+             records until then)."
+        };
         out.add(
             l,
-            "no log records were exported. Usually the logger provider has no exporter, is not handed to \
-             `Telemetry::with_logger_provider`, or no bridge (appender) forwards tracing/log records to it.",
+            format!(
+                "no log records were exported. Usually the logger provider has no exporter, is not handed to \
+                 `Telemetry::with_logger_provider`, or no bridge (appender) forwards tracing/log records to it.{batch}"
+            ),
         );
         return;
     }
@@ -99,6 +114,18 @@ fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord, renumb
     }
     if e.scope != a.scope {
         out.add(l, format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope));
+    }
+    if e.event_name != a.event_name {
+        let say = |n: &Option<String>| match n.as_deref() {
+            None => "no event name".to_string(),
+            Some(LogRecord::SOURCE_LOCATION) => format!(
+                "the event name `{}` (the `tracing` bridge's default: the event's source location, for an event \
+                 without `name:`)",
+                LogRecord::SOURCE_LOCATION
+            ),
+            Some(name) => format!("the event name `{name}`"),
+        };
+        out.add(l, format!("log record `{label}` has {}; expected {}", say(&a.event_name), say(&e.event_name)));
     }
     attributes(out, l, &format!("log record `{label}`: attribute"), &e.attributes, &a.attributes);
 }

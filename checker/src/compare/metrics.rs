@@ -1,6 +1,6 @@
 //! Metrics: by name, then data points by attributes.
 
-use telemetry_document::{Attributes, DataPoint, Metric, Value};
+use telemetry_document::{Attributes, DataPoint, Magnitude, Metric, Value};
 
 use super::{Diffs, Signal, show_attributes};
 
@@ -33,6 +33,11 @@ pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
         }
         if e.scope != a.scope {
             out.add(m, format!("metric `{name}` comes from the meter scope `{}`; expected `{}`", a.scope, e.scope));
+        }
+        if let (Some(want), Some(got)) = (e.magnitude, a.magnitude)
+            && want != got
+        {
+            out.add(m, magnitude(name, &e.unit, want));
         }
         points(out, name, &e.points, &a.points);
     }
@@ -129,5 +134,20 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
         if !was_paired && !expected.iter().any(|e| e.attributes == a.attributes) {
             out.add(m, format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)));
         }
+    }
+}
+
+/// The values recorded are of another order of magnitude than the requests' durations.
+fn magnitude(name: &str, unit: &str, want: Magnitude) -> String {
+    match want {
+        Magnitude::Seconds => format!(
+            "metric `{name}`: the durations look like milliseconds (the largest value recorded is far more than any \
+             request of the scenario lasted in seconds); the unit is `{unit}`: record `elapsed.as_secs_f64()`, not \
+             `as_millis()`."
+        ),
+        Magnitude::LargerThanSeconds => format!(
+            "metric `{name}`: the values look like seconds (no larger than the requests lasted in seconds); expected \
+             them in `{unit}`."
+        ),
     }
 }

@@ -7,17 +7,19 @@
 //! once, as misplaced, not as one missing and one unexpected span.
 
 use serde::{Deserialize, Serialize};
-use telemetry_document::{Attributes, Document};
+use telemetry_document::{Attributes, Delivery, Document, Trace};
 
+mod delivery;
 mod logs;
 mod metrics;
 mod resource;
 mod traces;
 
+use delivery::{delivery, env_capture};
 use logs::logs;
 use metrics::metrics;
-use resource::resource;
-use traces::{Renumber, pair_traces, traces};
+use resource::{resource, resources};
+use traces::{Pipeline, Renumber, pair_traces, traces};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,13 +54,17 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     let mut out = Diffs::default();
     requests(&mut out, &expected.requests, &actual.requests);
     resource(&mut out, &expected.resource, &actual.resource);
+    resources(&mut out, expected, actual);
     // One pairing of traces for everything that names a span by its path.
     let pairing = pair_traces(&expected.traces, &actual.traces);
     let renumber = Renumber::new(&pairing.0, actual.traces.len());
-    traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber);
+    let pipeline = pipeline(expected);
+    traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber, pipeline);
+    delivery(&mut out, expected, actual);
+    env_capture(&mut out, expected, actual);
     metrics(&mut out, &expected.metrics, &actual.metrics);
-    logs(&mut out, &expected.logs, &actual.logs, &renumber);
-    let mut diffs = group_by_trace(out.0);
+    logs(&mut out, &expected.logs, &actual.logs, &renumber, pipeline);
+    let mut diffs = group_by_trace(out.0.into_iter().map(name_traces).collect());
     if diffs.is_empty() && expected != actual {
         // A difference the rules above do not describe (for instance, order only).
         diffs.push(Difference {
@@ -69,12 +75,96 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     diffs
 }
 
+/// What the snapshot shows of the exercise's pipeline (see [`Pipeline`]).
+fn pipeline(expected: &Document) -> Pipeline {
+    let traced: Vec<&String> = expected.traces.iter().filter_map(|t| t.request.as_ref()).collect();
+    Pipeline {
+        sampler: !traced.is_empty() && expected.requests.iter().any(|r| !traced.contains(&r)),
+        batched: expected.delivery.get("traces") == Some(&Delivery::AtShutdown),
+    }
+}
+
+/// Marks a trace's name inside a span path, so that [`name_traces`] can move it out.
+const LABEL_MARK: char = '\u{1}';
+
+/// How a span path names its trace: by the request that started it when the document
+/// says (`the 404 request `GET /x``, marked for [`name_traces`]), else by number.
+fn trace_label(trace: &Trace, number: usize) -> String {
+    match &trace.request {
+        Some(_) => format!("{LABEL_MARK}{}{LABEL_MARK}", plain_label(trace, number)),
+        None => format!("trace {number}"),
+    }
+}
+
+/// A trace as a learner reads it: `the 404 request `GET /distance/atlantis``, or `trace 3`.
+fn plain_label(trace: &Trace, number: usize) -> String {
+    let Some(line) = &trace.request else { return format!("trace {number}") };
+    match line.rsplit_once(" -> ") {
+        Some((request, status)) if status.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("the {status} request `{request}`")
+        }
+        Some((request, outcome)) => format!("the request `{request}` ({outcome})"),
+        None => format!("the request `{line}`"),
+    }
+}
+
+/// Moves the trace named inside span paths (`` `<trace> > GET /x` ``) to the end of the
+/// line, `... (in the trace of the 404 request `GET /x`)`, or next to each path when a
+/// line names several traces.
+fn name_traces(diff: Difference) -> Difference {
+    let mut labels: Vec<String> = Vec::new();
+    let mut rest = diff.text.as_str();
+    let mut bare = String::new();
+    while let Some(start) = rest.find(LABEL_MARK) {
+        let after = &rest[start + LABEL_MARK.len_utf8()..];
+        let Some(end) = after.find(LABEL_MARK) else { break };
+        labels.push(after[..end].to_string());
+        bare.push_str(&rest[..start]);
+        rest =
+            after[end + LABEL_MARK.len_utf8()..].strip_prefix(" > ").unwrap_or(&after[end + LABEL_MARK.len_utf8()..]);
+    }
+    bare.push_str(rest);
+    if labels.is_empty() {
+        return diff;
+    }
+    labels.dedup();
+    let text = if labels.len() == 1 {
+        format!("{bare} (in the trace of {})", labels[0])
+    } else {
+        // Several traces in one line: name each where it is.
+        let mut inline = diff.text.clone();
+        for label in &labels {
+            inline = inline.replace(&format!("{LABEL_MARK}{label}{LABEL_MARK} > "), "");
+        }
+        format!("{inline} (in the traces of {})", labels.join(" and "))
+    };
+    Difference { signal: diff.signal, text }
+}
+
 /// One line for a difference that repeats in several traces: "span `GET /x`: attribute
 /// `a` is missing (in traces 2, 3, 4)" instead of three lines that differ by a number.
 fn group_by_trace(diffs: Vec<Difference>) -> Vec<Difference> {
     // (the first difference as written, the text without its trace, the trace numbers)
     let mut grouped: Vec<(Difference, Option<String>, Vec<u32>)> = Vec::new();
     for diff in diffs {
+        if let Some((general, label)) = diff.text.rsplit_once(" (in the trace of ")
+            && let Some(label) = label.strip_suffix(')')
+        {
+            let general = format!("{general}\u{0}");
+            match grouped.iter_mut().find(|(d, g, _)| d.signal == diff.signal && g.as_deref() == Some(general.as_str()))
+            {
+                Some((first, _, _)) => {
+                    first.text = match first.text.strip_suffix(')') {
+                        Some(open) => {
+                            format!("{open}, {label})").replacen(" (in the trace of ", " (in the traces of ", 1)
+                        }
+                        None => first.text.clone(),
+                    }
+                }
+                None => grouped.push((diff.clone(), Some(general), vec![])),
+            }
+            continue;
+        }
         match single_trace_ref(&diff.text) {
             Some((number, general)) => {
                 let same = grouped
@@ -177,7 +267,7 @@ fn show_attributes(attributes: &Attributes) -> String {
 mod tests {
     use super::*;
     use metrics::SDK_DEFAULT_BOUNDS;
-    use telemetry_document::{DataPoint, LogRecord, Metric, Span, Trace, Value};
+    use telemetry_document::{DataPoint, LogRecord, Magnitude, Metric, Span, TimeFact, Trace, Value};
     use telemetry_document::{Event, MetricKind, ParentLink, Scope, SpanKind, Status};
 
     fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
@@ -194,7 +284,10 @@ mod tests {
     }
 
     fn traces(spans: Vec<Span>) -> Document {
-        Document { traces: spans.into_iter().map(|s| Trace { spans: vec![s] }).collect(), ..Document::default() }
+        Document {
+            traces: spans.into_iter().map(|s| Trace { request: None, spans: vec![s] }).collect(),
+            ..Document::default()
+        }
     }
 
     fn texts(expected: &Document, actual: &Document) -> Vec<String> {
@@ -260,10 +353,11 @@ mod tests {
         let expected = traces(vec![at("paris"), at("lima"), at("tokyo")]);
         let actual = traces(vec![at("paris"), at("tokyo")]);
         let t = texts(&expected, &actual);
-        assert!(t[0].starts_with("2 traces were exported; expected 3: whole traces are missing"), "{t:?}");
+        assert!(t[0].starts_with("2 traces were exported; expected 3: no trace for trace 2."), "{t:?}");
+        assert!(t[0].contains("never started or never ended"), "no sampler here, so no sampler cause: {t:?}");
         assert!(t.iter().all(|l| !l.contains("is \"tokyo\"; expected")), "tokyo meets tokyo, not lima: {t:?}");
         let kept_too_many = texts(&actual, &expected);
-        assert!(kept_too_many[0].contains("traces that should have been dropped were kept"), "{kept_too_many:?}");
+        assert!(kept_too_many[0].contains("these traces are not expected: trace 2"), "{kept_too_many:?}");
     }
 
     #[test]
@@ -388,6 +482,7 @@ mod tests {
             unit: unit.into(),
             description: String::new(),
             points,
+            magnitude: None,
         }
     }
 
@@ -460,6 +555,7 @@ mod tests {
 
     fn log(severity: &str, body: &str, span: Option<&str>) -> LogRecord {
         LogRecord {
+            event_name: None,
             severity: Some(severity.into()),
             body: Some(Value::String(body.into())),
             scope: Scope::default(),
@@ -499,5 +595,134 @@ mod tests {
         let mut expected = Document::default();
         expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
         assert!(one(&expected, &Document::default()).starts_with("no resource reached the exporter"));
+    }
+
+    fn made_by(request: &str, span: Span) -> Trace {
+        Trace { request: Some(request.into()), spans: vec![span] }
+    }
+
+    #[test]
+    fn traces_are_named_by_the_request_that_made_them() {
+        let paris = made_by("GET /distance/paris -> 200", request());
+        let atlantis = made_by("GET /distance/atlantis -> 404", request());
+        let expected = Document { traces: vec![paris.clone(), atlantis.clone()], ..Document::default() };
+        let mut bare = request();
+        bare.children.clear();
+        let actual =
+            Document { traces: vec![paris, Trace { spans: vec![bare], ..atlantis.clone() }], ..Document::default() };
+        assert_eq!(
+            one(&expected, &actual),
+            "span `GET /distance/{place} > GET` (client) is missing (in the trace of the 404 request `GET /distance/atlantis`)"
+        );
+        let only_paris = Document { traces: vec![expected.traces[0].clone()], ..Document::default() };
+        let t = texts(&expected, &only_paris);
+        assert!(t[0].contains("no trace for the 404 request `GET /distance/atlantis`"), "{t:?}");
+    }
+
+    #[test]
+    fn the_same_difference_in_several_requests_is_one_line() {
+        let at = |r: &str, s: Span| made_by(r, s);
+        let mut quiet = request();
+        quiet.events.clear();
+        let expected = Document {
+            traces: vec![at("GET /a -> 200", request()), at("GET /b -> 502", request())],
+            ..Document::default()
+        };
+        let actual = Document {
+            traces: vec![at("GET /a -> 200", quiet.clone()), at("GET /b -> 502", quiet)],
+            ..Document::default()
+        };
+        assert_eq!(
+            one(&expected, &actual),
+            "span `GET /distance/{place}` has no event `place.resolved` (in the traces of the 200 request `GET /a`, \
+             the 502 request `GET /b`)"
+        );
+    }
+
+    #[test]
+    fn time_facts_missing_are_named() {
+        let mut timed = request();
+        timed.time = vec![TimeFact::CoversCall];
+        timed.children[0].time = vec![TimeFact::WithinParent, TimeFact::CoversCall];
+        let mut early = timed.clone();
+        early.children[0].time = vec![TimeFact::WithinParent];
+        let t = one(&traces(vec![timed.clone()]), &traces(vec![early]));
+        assert!(
+            t.contains("span `trace 1 > GET /distance/{place} > GET` ended before the call it describes returned"),
+            "{t}"
+        );
+        let mut server_early = timed.clone();
+        server_early.time.clear();
+        server_early.children[0].time = vec![TimeFact::CoversCall];
+        let t = texts(&traces(vec![timed]), &traces(vec![server_early]));
+        assert!(t.iter().any(|l| l.contains("ended before the work of its request was done")), "{t:?}");
+        assert!(t.iter().any(|l| l.contains("does not lie within its parent")), "{t:?}");
+    }
+
+    #[test]
+    fn pipeline_facts_resources_delivery_and_the_second_run() {
+        let mut expected = Document::default();
+        expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
+        expected.delivery.insert("traces".into(), Delivery::AtShutdown);
+        expected.env_capture = Some(telemetry_document::EnvCapture {
+            env: vec!["OTEL_TRACES_SAMPLER_ARG=1".into()],
+            traced: vec!["GET /a -> 200".into()],
+            failed: None,
+        });
+        let mut actual = expected.clone();
+        actual.resources.insert(
+            "metrics".into(),
+            [("service.name".to_string(), Value::String("unknown_service:ex".into()))].into_iter().collect(),
+        );
+        actual.delivery.insert("traces".into(), Delivery::BeforeShutdown);
+        actual.env_capture.as_mut().unwrap().traced.clear();
+        let t = texts(&expected, &actual);
+        assert!(
+            t.iter()
+                .any(|l| l.starts_with("the metrics' resource: attribute `service.name` is \"unknown_service:ex\"")),
+            "{t:?}"
+        );
+        assert!(t.iter().any(|l| l.contains("give the meter provider the service's resource")), "{t:?}");
+        assert!(
+            t.iter()
+                .any(|l| l.starts_with("spans were exported while the service ran") && l.contains("batch processor")),
+            "{t:?}"
+        );
+        assert!(
+            t.iter().any(|l| l.contains("left no trace for `GET /a -> 200`") && l.contains("OTEL_TRACES_SAMPLER_ARG")),
+            "{t:?}"
+        );
+        // Batching where the snapshot exports at once is never wrong.
+        let mut batched = Document::default();
+        batched.delivery.insert("traces".into(), Delivery::AtShutdown);
+        let mut simple = Document::default();
+        simple.delivery.insert("traces".into(), Delivery::BeforeShutdown);
+        assert!(texts(&simple, &batched).iter().all(|l| !l.contains("exported while the service ran")));
+    }
+
+    #[test]
+    fn milliseconds_in_a_histogram_in_seconds() {
+        let histogram = |magnitude| {
+            let point =
+                DataPoint { attributes: Attributes::new(), value: None, count: Some(1), bounds: Some(vec![1.0]) };
+            let mut m = metric("http.server.request.duration", MetricKind::Histogram, "s", vec![point]);
+            m.magnitude = Some(magnitude);
+            metrics_doc(vec![m])
+        };
+        assert!(
+            one(&histogram(Magnitude::Seconds), &histogram(Magnitude::LargerThanSeconds))
+                .contains("the durations look like milliseconds")
+        );
+    }
+
+    #[test]
+    fn a_log_record_s_event_name() {
+        let mut named = log("ERROR", "failed", None);
+        named.event_name = Some("http.server.request.exception".into());
+        let mut located = named.clone();
+        located.event_name = Some(LogRecord::SOURCE_LOCATION.into());
+        let t = one(&logs_doc(vec![named]), &logs_doc(vec![located]));
+        assert!(t.contains("has the event name `event <file>:<line>`"), "{t}");
+        assert!(t.contains("expected the event name `http.server.request.exception`"), "{t}");
     }
 }

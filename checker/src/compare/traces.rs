@@ -3,11 +3,22 @@
 use std::collections::BTreeMap;
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use telemetry_document::{Span, Trace};
+use telemetry_document::{Span, TimeFact, Trace};
 
-use super::{Diffs, Signal, attributes};
+use super::{Diffs, Signal, attributes, trace_label};
 
-/// A span with where it is: `trace 2 > GET /x > child` (full) and `GET /x > child` (in-trace).
+/// What the exercise's own pipeline has that can drop or hold whole traces, as its
+/// snapshot shows: only those are offered as causes of missing traces.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Pipeline {
+    /// Some requests of the scenario leave no trace in the snapshot: a sampler.
+    pub sampler: bool,
+    /// Spans leave only when the service shuts down: a batch processor.
+    pub batched: bool,
+}
+
+/// A span with where it is: `<trace> > GET /x > child` (full) and `GET /x > child` (in-trace);
+/// the trace is named by its request (see [`trace_label`]).
 struct Placed<'a> {
     full: String,
     within: String,
@@ -27,7 +38,7 @@ fn placed(trace: &Trace, number: usize) -> Vec<Placed<'_>> {
         }
     }
     let mut out = Vec::new();
-    walk("", &trace.spans, &mut out, &format!("trace {number}"));
+    walk("", &trace.spans, &mut out, &trace_label(trace, number));
     out
 }
 
@@ -64,7 +75,14 @@ impl Renumber {
     }
 }
 
-pub(super) fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace], pairing: &Pairing, renumber: &Renumber) {
+pub(super) fn traces(
+    out: &mut Diffs,
+    expected: &[Trace],
+    actual: &[Trace],
+    pairing: &Pairing,
+    renumber: &Renumber,
+    pipeline: Pipeline,
+) {
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             Signal::Traces,
@@ -75,7 +93,7 @@ pub(super) fn traces(out: &mut Diffs, expected: &[Trace], actual: &[Trace], pair
         return;
     }
     let (pairs, missing_traces, extra_traces) = pairing.clone();
-    trace_count(out, expected, actual, &missing_traces, &extra_traces);
+    trace_count(out, expected, actual, &missing_traces, &extra_traces, pipeline);
 
     // Spans missing from matched traces, and spans nobody expected, to pair up by name.
     let mut missing: Vec<Placed> = Vec::new();
@@ -112,17 +130,33 @@ fn content(trace: &Trace) -> String {
     serde_json::to_string(&strip(&trace.spans)).unwrap_or_default()
 }
 
-/// Pairs expected and emitted traces: first those that are identical (in order), then,
-/// among the rest, those whose roots have the same names (in order). Identical traces
-/// first, so that when some traces are missing (sampled out, say) the others still meet
-/// their own counterparts. Returns the pairs and the unpaired on each side.
+/// Pairs expected and emitted traces: first those that are identical (in order), then
+/// those started by the same request (in order), then, among the rest, those whose roots
+/// have the same names (in order). Identical traces first, so that when some traces are
+/// missing (sampled out, say) the others still meet their own counterparts; the request
+/// next, so that a trace is compared with the one its request made. Returns the pairs and
+/// the unpaired on each side.
 pub(super) fn pair_traces(expected: &[Trace], actual: &[Trace]) -> Pairing {
     let mut pairs = Vec::new();
-    let e_content: Vec<String> = expected.iter().map(content).collect();
-    let a_content: Vec<String> = actual.iter().map(content).collect();
+    let e_content: Vec<String> = expected.iter().map(|t| format!("{:?}{}", t.request, content(t))).collect();
+    let a_content: Vec<String> = actual.iter().map(|t| format!("{:?}{}", t.request, content(t))).collect();
     for op in capture_diff_slices(Algorithm::Myers, &e_content, &a_content) {
         if let DiffOp::Equal { old_index, new_index, len } = op {
             pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
+        }
+    }
+    // By request, among traces that have one.
+    let left = |n: usize, side: usize| (0..n).filter(|i| !pairs.iter().any(|p| [p.0, p.1][side] == *i)).collect();
+    let (e_left, a_left): (Vec<usize>, Vec<usize>) = (left(expected.len(), 0), left(actual.len(), 1));
+    let e_requests: Vec<Option<&String>> = e_left.iter().map(|&i| expected[i].request.as_ref()).collect();
+    let a_requests: Vec<Option<&String>> = a_left.iter().map(|&i| actual[i].request.as_ref()).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &e_requests, &a_requests) {
+        if let DiffOp::Equal { old_index, new_index, len } = op {
+            for i in 0..len {
+                if e_requests[old_index + i].is_some() {
+                    pairs.push((e_left[old_index + i], a_left[new_index + i]));
+                }
+            }
         }
     }
     let e_left: Vec<usize> = (0..expected.len()).filter(|i| !pairs.iter().any(|p| p.0 == *i)).collect();
@@ -159,28 +193,59 @@ fn placed_children(span: &Span) -> Vec<&str> {
 /// Whole traces missing, or whole traces kept that the snapshot does not have: what a
 /// sampler (or an unflushed batch processor) does. Not said when the surplus traces are
 /// orphaned spans (their roots sit below a parent in the snapshot): that is a parent problem.
-fn trace_count(out: &mut Diffs, expected: &[Trace], actual: &[Trace], missing: &[usize], extra: &[usize]) {
+fn trace_count(
+    out: &mut Diffs,
+    expected: &[Trace],
+    actual: &[Trace],
+    missing: &[usize],
+    extra: &[usize],
+    pipeline: Pipeline,
+) {
     let (want, got) = (expected.len(), actual.len());
+    let which = |traces: &[Trace], indices: &[usize]| {
+        let named: Vec<String> = indices.iter().map(|&i| super::plain_label(&traces[i], i + 1)).collect();
+        named.join(", ")
+    };
     if !extra.is_empty() && missing.is_empty() {
         // An orphan is a span the snapshot has below a parent; a kept trace is not.
         let below: Vec<&str> =
             expected.iter().flat_map(|t| t.spans.iter().flat_map(|root| placed_children(root))).collect();
         if extra.iter().all(|&i| actual[i].spans.iter().all(|root| !below.contains(&root.name.as_str()))) {
-            out.add(
-                Signal::Traces,
+            let text = if pipeline.sampler {
                 format!(
-                    "{got} traces were exported; expected {want}: traces that should have been dropped were kept. \
-                     Usually the sampler is missing or keeps more than it should (check its kind and ratio)."
-                ),
-            );
+                    "{got} traces were exported; expected {want}: traces that should have been dropped were kept: {}. \
+                     Usually the sampler is missing or keeps more than it should (check its kind and ratio, and that \
+                     a span with a parent follows its parent's decision, in every service).",
+                    which(actual, extra)
+                )
+            } else {
+                format!(
+                    "{got} traces were exported; expected {want}: these traces are not expected: {}.",
+                    which(actual, extra)
+                )
+            };
+            out.add(Signal::Traces, text);
         }
     } else if extra.is_empty() && !missing.is_empty() {
+        let mut causes = Vec::new();
+        if pipeline.sampler {
+            causes.push(
+                "a sampler dropped them (check its kind and ratio, and that a span with a sampled parent is kept)",
+            );
+        }
+        if pipeline.batched {
+            causes.push("a batch processor was not flushed on the way out (shut every provider down)");
+        }
+        let cause = if causes.is_empty() {
+            "Their spans were never started or never ended: start the span before anything that can return early, \
+             and keep it until the response."
+                .to_string()
+        } else {
+            format!("Usually {}.", causes.join(", or "))
+        };
         out.add(
             Signal::Traces,
-            format!(
-                "{got} traces were exported; expected {want}: whole traces are missing. Usually a sampler dropped them \
-                 (check its kind and ratio), or a batch processor was not flushed on the way out."
-            ),
+            format!("{got} traces were exported; expected {want}: no trace for {}. {cause}", which(expected, missing)),
         );
     }
 }
@@ -292,7 +357,31 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
             );
         }
     }
+    for fact in e.time.iter().filter(|f| !a.time.contains(f)) {
+        out.add(t, time_fact_missing(path, e, *fact));
+    }
     if e.links != a.links.iter().map(|l| renumber.path(l)).collect::<Vec<_>>() {
         out.add(t, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
+    }
+}
+
+/// A structural fact about time that holds in the solution and not here.
+fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
+    match fact {
+        TimeFact::WithinParent => format!(
+            "span `{path}` does not lie within its parent: it started before its parent or ended after it. A parent \
+             ends after its children: end it last (a span ends when its last handle is dropped, so keep the parent \
+             alive while its children run)."
+        ),
+        TimeFact::CoversCall if span.kind == telemetry_document::SpanKind::Client => format!(
+            "span `{path}` ended before the call it describes returned (or started after it was sent): start the \
+             client span before sending the request and end it after the response, keeping it alive across the \
+             `.await` (`let _ = tracer.start(..)` or `span.end()` right away ends it at once)."
+        ),
+        TimeFact::CoversCall => format!(
+            "span `{path}` ended before the work of its request was done (the call to the position service): the \
+             server span must last until the response (`let _ = tracer.start(..)` or `span.end()` right away ends it \
+             at once)."
+        ),
     }
 }
