@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use telemetry_document::{Span, TimeFact, Trace};
+use telemetry_document::{ParentLink, Span, TimeFact, Trace};
 
 use super::{Diffs, Signal, attributes, trace_label};
 
@@ -165,21 +165,34 @@ pub(super) fn pair_traces(expected: &[Trace], actual: &[Trace]) -> Pairing {
     let a_roots: Vec<String> = a_left.iter().map(|&i| root_names(&actual[i])).collect();
     let mut missing_traces = Vec::new();
     let mut extra_traces = Vec::new();
+    let mut candidates = Vec::new();
     for op in capture_diff_slices(Algorithm::Myers, &e_roots, &a_roots) {
         match op {
             DiffOp::Equal { old_index, new_index, len } => {
-                pairs.extend((0..len).map(|i| (e_left[old_index + i], a_left[new_index + i])));
+                candidates.extend((0..len).map(|i| (e_left[old_index + i], a_left[new_index + i])));
             }
             DiffOp::Delete { old_index, old_len, .. } => missing_traces.extend(&e_left[old_index..old_index + old_len]),
             DiffOp::Insert { new_index, new_len, .. } => extra_traces.extend(&a_left[new_index..new_index + new_len]),
             DiffOp::Replace { old_index, old_len, new_index, new_len } => {
                 let both = old_len.min(new_len);
-                pairs.extend((0..both).map(|i| (e_left[old_index + i], a_left[new_index + i])));
+                candidates.extend((0..both).map(|i| (e_left[old_index + i], a_left[new_index + i])));
                 missing_traces.extend(&e_left[old_index + both..old_index + old_len]);
                 extra_traces.extend(&a_left[new_index + both..new_index + new_len]);
             }
         }
     }
+    for (e, a) in candidates {
+        // Two traces that name different requests are never the same trace.
+        match (&expected[e].request, &actual[a].request) {
+            (Some(x), Some(y)) if x != y => {
+                missing_traces.push(e);
+                extra_traces.push(a);
+            }
+            _ => pairs.push((e, a)),
+        }
+    }
+    missing_traces.sort_unstable();
+    extra_traces.sort_unstable();
 
     pairs.sort_unstable();
     (pairs, missing_traces, extra_traces)
@@ -206,27 +219,12 @@ fn trace_count(
         let named: Vec<String> = indices.iter().map(|&i| super::plain_label(&traces[i], i + 1)).collect();
         named.join(", ")
     };
-    if !extra.is_empty() && missing.is_empty() {
-        // An orphan is a span the snapshot has below a parent; a kept trace is not.
-        let below: Vec<&str> =
-            expected.iter().flat_map(|t| t.spans.iter().flat_map(|root| placed_children(root))).collect();
-        if extra.iter().all(|&i| actual[i].spans.iter().all(|root| !below.contains(&root.name.as_str()))) {
-            let text = if pipeline.sampler {
-                format!(
-                    "{got} traces were exported; expected {want}: traces that should have been dropped were kept: {}. \
-                     Usually the sampler is missing or keeps more than it should (check its kind and ratio, and that \
-                     a span with a parent follows its parent's decision, in every service).",
-                    which(actual, extra)
-                )
-            } else {
-                format!(
-                    "{got} traces were exported; expected {want}: these traces are not expected: {}.",
-                    which(actual, extra)
-                )
-            };
-            out.add(Signal::Traces, text);
-        }
-    } else if extra.is_empty() && !missing.is_empty() {
+    let remote_roots = |i: &usize| actual[*i].spans.iter().all(|root| root.parent == Some(ParentLink::Remote));
+    // An orphan is a span the snapshot has below a parent; a kept trace is not.
+    let below: Vec<&str> =
+        expected.iter().flat_map(|t| t.spans.iter().flat_map(|root| placed_children(root))).collect();
+    let orphans = |i: &usize| actual[*i].spans.iter().any(|root| below.contains(&root.name.as_str()));
+    if !missing.is_empty() {
         let mut causes = Vec::new();
         if pipeline.sampler {
             causes.push(
@@ -247,6 +245,36 @@ fn trace_count(
             Signal::Traces,
             format!("{got} traces were exported; expected {want}: no trace for {}. {cause}", which(expected, missing)),
         );
+    }
+    if extra.is_empty() {
+        return;
+    }
+    if pipeline.sampler && extra.iter().all(remote_roots) {
+        // Spans whose caller dropped the trace, kept by a service that decided alone.
+        out.add(
+            Signal::Traces,
+            format!(
+                "{got} traces were exported; expected {want}: traces that should have been dropped were kept: {}. \
+                 Their spans' remote parent was not sampled, yet a service kept them: the sampler must follow the \
+                 parent's decision (`Sampler::ParentBased`) in every service, the downstream one too.",
+                which(actual, extra)
+            ),
+        );
+    } else if !extra.iter().any(orphans) {
+        let text = if pipeline.sampler {
+            format!(
+                "{got} traces were exported; expected {want}: traces that should have been dropped were kept: {}. \
+                 Usually the sampler is missing or keeps more than it should (check its kind and ratio, and that \
+                 a span with a parent follows its parent's decision, in every service).",
+                which(actual, extra)
+            )
+        } else {
+            format!(
+                "{got} traces were exported; expected {want}: these traces are not expected: {}.",
+                which(actual, extra)
+            )
+        };
+        out.add(Signal::Traces, text);
     }
 }
 
