@@ -35,6 +35,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     sdk_logs(&mut causes, expected, actual);
     client_errors_as_failures(&mut causes, expected, actual);
     requests_left_in_flight(&mut causes, expected, actual);
+    position_router_not_the_lab_s(&mut causes, expected, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -241,6 +242,23 @@ fn requests_left_in_flight(causes: &mut Vec<String>, expected: &Document, actual
              handler's future was dropped mid-flight, so code at the end of the handler never ran. Decrement in the \
              `Drop` of a guard created with the increment: `Drop` runs however the request ends."
         ));
+    }
+}
+
+/// A request to the position service itself answered 404 where the snapshot has an
+/// answer: the exercise serves a router of its own instead of the lab's.
+fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    const ON_POSITION: &str = " (on the position service) -> ";
+    for (want, got) in expected.requests.iter().zip(&actual.requests) {
+        if want.contains(ON_POSITION) && got.ends_with("-> 404") && !want.ends_with("-> 404") {
+            let request = got.split(ON_POSITION).next().unwrap_or(got);
+            causes.push(format!(
+                "`{request}` on the position service answered 404: its router is one of your own, with a hand-written \
+                 handler, not the lab's (`lab::service::position::router(orbit)`) wrapped in the layer. A layer \
+                 instruments every route of the router it wraps, including routes you did not write (this health \
+                 check); keep no hand-written instrumentation beside it."
+            ));
+        }
     }
 }
 

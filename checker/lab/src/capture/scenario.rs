@@ -25,6 +25,9 @@ pub enum Step {
     /// `GET` this path, and give up while the handler waits for the position service (as a
     /// client timeout does): the handler's future is dropped mid-flight.
     GetAbandoned(&'static str),
+    /// `GET` this path on the position service itself, as its load balancer's health
+    /// check does: a request that reaches the lab's own router, not the distance service.
+    GetOnPosition(&'static str),
     /// Make the position service unreachable (connection refused) or reachable again.
     PositionDown(bool),
 }
@@ -97,6 +100,24 @@ pub const SATURATION: Scenario = Scenario {
     env_capture: &[],
 };
 
+/// Exercise 12 (a layer instruments every route): the saturation scenario, then the
+/// position service's health check, which only a layer around the lab's own position
+/// router sees; instrumentation written into a handler of one's own does not.
+pub const MIDDLEWARE: Scenario = Scenario {
+    name: "middleware",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetOnPosition(crate::service::position::HEALTH_ROUTE),
+    ],
+    env_capture: &[],
+};
+
 /// Exercises 13 and 14 (sampling, batching): the saturation scenario, then requests that
 /// arrive with a trace context (a sampled one while the position service is down, so that
 /// a failing request is in a kept trace; an unsampled one while it is up, so that the
@@ -120,7 +141,7 @@ pub const SHIPPING: Scenario = Scenario {
     env_capture: &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
 };
 
-pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, SHIPPING];
+pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -165,7 +186,7 @@ impl Scenario {
     /// in-process), runs every step, and returns what it made.
     pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {
         let position_router = S::position(telemetry, Orbit::checker());
-        let (position, switch) = PositionClient::in_process(position_router);
+        let (position, switch) = PositionClient::in_process(position_router.clone());
         let distance: Router = S::distance(telemetry, position);
         let mut requests = Vec::new();
         for step in self.steps {
@@ -177,6 +198,7 @@ impl Scenario {
                 Step::Get(path) => (path, format!("GET {path}"), None),
                 Step::GetWithParent(path, parent) => (path, format!("GET {path} ({})", parent.label()), Some(parent)),
                 Step::GetAbandoned(path) => (path, format!("GET {path} (abandoned by the caller)"), None),
+                Step::GetOnPosition(path) => (path, format!("GET {path} (on the position service)"), None),
             };
             let mut request = Request::get(path);
             if let Some(parent) = parent {
@@ -190,7 +212,8 @@ impl Scenario {
                 switch.set_hang(false);
                 status
             } else {
-                let response = distance.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
+                let service = if matches!(step, Step::GetOnPosition(_)) { &position_router } else { &distance };
+                let response = service.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
                 Some(response.status().as_u16())
             };
             requests.push(Made { label, status, start, end: SystemTime::now() });
