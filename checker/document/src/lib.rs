@@ -48,9 +48,10 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub delivery: BTreeMap<String, Delivery>,
     /// The scenario run again with its environment (the standard sampler variables), when
-    /// the scenario has one: which requests left a trace there.
+    /// the scenario has one: which requests left a trace there. Boxed: most documents
+    /// have none, and a document travels inside small enums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub env_capture: Option<EnvCapture>,
+    pub env_capture: Option<Box<EnvCapture>>,
 }
 
 /// When a signal's data reached the exporter.
@@ -556,11 +557,11 @@ mod tests {
             logs: vec![],
             resources: BTreeMap::new(),
             delivery: BTreeMap::from([("traces".to_string(), Delivery::AtShutdown)]),
-            env_capture: Some(EnvCapture {
+            env_capture: Some(Box::new(EnvCapture {
                 env: vec!["A=1".into()],
                 traced: vec!["GET /x -> 200".into()],
                 failed: None,
-            }),
+            })),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Log records: in order, by severity and body.
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use telemetry_document::LogRecord;
+use telemetry_document::{LogRecord, Trace};
 
 use super::traces::{Pipeline, Renumber};
 use super::{Diffs, Signal, attributes};
@@ -17,6 +17,7 @@ pub(super) fn logs(
     actual: &[LogRecord],
     renumber: &Renumber,
     pipeline: Pipeline,
+    traces: (&[Trace], &[Trace]),
 ) {
     let l = Signal::Logs;
     if actual.is_empty() && !expected.is_empty() {
@@ -48,6 +49,7 @@ pub(super) fn logs(
                         &expected[old_index + i],
                         &actual[new_index + i],
                         renumber,
+                        traces,
                     );
                 }
             }
@@ -78,7 +80,7 @@ pub(super) fn logs(
                                     show(&expected[ei].severity)
                                 ),
                             );
-                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai], renumber);
+                            log_record(out, &e_labels[ei], &expected[ei], &actual[ai], renumber, traces);
                         }
                         None => out.add(l, format!("log record `{}` is missing", e_labels[ei])),
                     }
@@ -91,23 +93,45 @@ pub(super) fn logs(
     }
 }
 
-fn log_record(out: &mut Diffs, label: &str, e: &LogRecord, a: &LogRecord, renumber: &Renumber) {
+/// A span path as a learner reads it: `` `GET /x > GET` in the trace of the 404 request
+/// `GET /x` `` when the trace has a request, else the path itself.
+fn show_path(path: &str, traces: &[Trace]) -> String {
+    let named = path.strip_prefix("trace ").and_then(|rest| {
+        let (number, within) = rest.split_once(" > ")?;
+        let number: usize = number.parse().ok()?;
+        let trace = traces.get(number.checked_sub(1)?)?;
+        trace.request.as_ref()?;
+        Some(format!("`{within}` in the trace of {}", super::plain_label(trace, number)))
+    });
+    named.unwrap_or_else(|| format!("`{path}`"))
+}
+
+fn log_record(
+    out: &mut Diffs,
+    label: &str,
+    e: &LogRecord,
+    a: &LogRecord,
+    renumber: &Renumber,
+    (expected_traces, actual_traces): (&[Trace], &[Trace]),
+) {
     let l = Signal::Logs;
     if e.span != a.span.as_deref().map(|p| renumber.path(p)) {
         // Learners see their own path; one in a trace the snapshot lacks is said to be so.
         let got = a.span.as_deref().map(|p| {
+            let shown = show_path(p, actual_traces);
             if renumber.path(p).starts_with("emitted ") {
-                format!("`{p}` (a trace the expected telemetry does not have)")
+                format!("{shown} (a trace the expected telemetry does not have)")
             } else {
-                format!("`{p}`")
+                shown
             }
         });
-        let text = match (&e.span, &got) {
+        let want = e.span.as_deref().map(|p| show_path(p, expected_traces));
+        let text = match (&want, &got) {
             (Some(want), None) => format!(
-                "log record `{label}` carries no trace context; expected the ids of `{want}` (emit it while that span is active)"
+                "log record `{label}` carries no trace context; expected the ids of {want} (emit it while that span is active)"
             ),
             (None, Some(got)) => format!("log record `{label}` carries the ids of {got}; expected no trace context"),
-            (Some(want), Some(got)) => format!("log record `{label}` carries the ids of {got}; expected `{want}`"),
+            (Some(want), Some(got)) => format!("log record `{label}` carries the ids of {got}; expected {want}"),
             (None, None) => unreachable!("equal spans are not reported"),
         };
         out.add(l, text);

@@ -63,7 +63,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     delivery(&mut out, expected, actual);
     env_capture(&mut out, expected, actual);
     metrics(&mut out, &expected.metrics, &actual.metrics);
-    logs(&mut out, &expected.logs, &actual.logs, &renumber, pipeline);
+    logs(&mut out, &expected.logs, &actual.logs, &renumber, pipeline, (&expected.traces, &actual.traces));
     let mut diffs = group_by_trace(out.0.into_iter().map(name_traces).collect());
     if diffs.is_empty() && expected != actual {
         // A difference the rules above do not describe (for instance, order only).
@@ -667,11 +667,11 @@ mod tests {
         let mut expected = Document::default();
         expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
         expected.delivery.insert("traces".into(), Delivery::AtShutdown);
-        expected.env_capture = Some(telemetry_document::EnvCapture {
+        expected.env_capture = Some(Box::new(telemetry_document::EnvCapture {
             env: vec!["OTEL_TRACES_SAMPLER_ARG=1".into()],
             traced: vec!["GET /a -> 200".into()],
             failed: None,
-        });
+        }));
         let mut actual = expected.clone();
         actual.resources.insert(
             "metrics".into(),
@@ -727,5 +727,20 @@ mod tests {
         let t = one(&logs_doc(vec![named]), &logs_doc(vec![located]));
         assert!(t.contains("has the event name `event <file>:<line>`"), "{t}");
         assert!(t.contains("expected the event name `http.server.request.exception`"), "{t}");
+    }
+
+    #[test]
+    fn a_log_record_names_the_trace_of_its_span_by_request() {
+        let expected = Document {
+            logs: vec![log("INFO", "resolved", Some("trace 1 > GET /distance/{place}"))],
+            traces: vec![made_by("GET /distance/paris -> 200", request())],
+            ..Document::default()
+        };
+        let actual = Document { logs: vec![log("INFO", "resolved", None)], ..expected.clone() };
+        assert_eq!(
+            one(&expected, &actual),
+            "log record `INFO \"resolved\"` carries no trace context; expected the ids of `GET /distance/{place}` in \
+             the trace of the 200 request `GET /distance/paris` (emit it while that span is active)"
+        );
     }
 }

@@ -49,7 +49,7 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
     }
     let mut document = capture::<S>(scenario);
     if !scenario.env_capture.is_empty() && std::env::var_os(SECOND_CAPTURE).is_none() {
-        document.env_capture = Some(second_capture(scenario, out));
+        document.env_capture = Some(Box::new(second_capture(scenario, out)));
     }
     let tmp = out.with_extension("partial");
     if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
