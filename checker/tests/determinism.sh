@@ -50,6 +50,10 @@ for i in $(seq 1 "$runs"); do
       exit 1
     fi
   done
-  echo "run $i/$runs: identical to run 1 ($((t1 - t0)) s; verify $(sha256sum < "$out/verify.$i" | cut -c1-12), track $(sha256sum < "$out/track.$i" | cut -c1-12))"
+  busy=""
+  if [ -n "$beside_pid" ]; then
+    busy="; beside: $(ps -o comm= -g "$beside_pid" | grep -c -E '^(rustc|cargo|cc|ld)') build processes"
+  fi
+  echo "run $i/$runs: identical to run 1 ($((t1 - t0)) s; verify $(sha256sum < "$out/verify.$i" | cut -c1-12), track $(sha256sum < "$out/track.$i" | cut -c1-12)$busy)"
 done
 echo "determinism: $runs/$runs runs byte-identical ($(tail -n 2 "$out/verify.1" | head -n 1)); $(( $(date +%s) - start )) s in all"
