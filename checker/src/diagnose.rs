@@ -36,6 +36,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     client_errors_as_failures(&mut causes, expected, actual);
     requests_left_in_flight(&mut causes, expected, actual);
     position_router_not_the_lab_s(&mut causes, expected, actual);
+    never_shut_down(&mut causes, expected, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -259,6 +260,26 @@ fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, 
                  check); keep no hand-written instrumentation beside it."
             ));
         }
+    }
+}
+
+/// A signal the snapshot exports at shutdown (a batch processor, a periodic reader) that
+/// never reached the exporter: its provider was not shut down on the way out.
+fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    for (signal, want) in &expected.delivery {
+        if *want != telemetry_document::Delivery::AtShutdown || actual.delivery.contains_key(signal) {
+            continue;
+        }
+        let (what, provider) = match signal.as_str() {
+            "position traces" => ("the position service's spans", "the position service's tracer provider"),
+            "logs" => ("log records", "the logger provider"),
+            "metrics" => ("metrics", "the meter provider"),
+            _ => ("spans", "the tracer provider"),
+        };
+        causes.push(format!(
+            "{what} never reached the exporter: {provider} holds them until it is shut down (a batch processor, a \
+             periodic reader), and it was not shut down on the way out. Shut every provider down, that one too."
+        ));
     }
 }
 
