@@ -678,6 +678,7 @@ mod tests {
             [("service.name".to_string(), Value::String("unknown_service:ex".into()))].into_iter().collect(),
         );
         actual.delivery.insert("traces".into(), Delivery::BeforeShutdown);
+        actual.delivery.insert("metrics".into(), Delivery::AtShutdown);
         actual.env_capture.as_mut().unwrap().traced.clear();
         let t = texts(&expected, &actual);
         assert!(
@@ -695,6 +696,10 @@ mod tests {
             t.iter().any(|l| l.contains("left no trace for `GET /a -> 200`") && l.contains("OTEL_TRACES_SAMPLER_ARG")),
             "{t:?}"
         );
+        // A signal that exported nothing has no resource to differ.
+        let mut silent = actual.clone();
+        silent.delivery.remove("metrics");
+        assert!(texts(&expected, &silent).iter().all(|l| !l.contains("resource")), "{t:?}");
         // Batching where the snapshot exports at once is never wrong.
         let mut batched = Document::default();
         batched.delivery.insert("traces".into(), Delivery::AtShutdown);
