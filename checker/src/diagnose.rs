@@ -37,6 +37,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     requests_left_in_flight(&mut causes, expected, actual);
     position_router_not_the_lab_s(&mut causes, expected, actual);
     never_shut_down(&mut causes, expected, actual);
+    setup_errors(&mut causes, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -283,6 +284,23 @@ fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Docum
     }
 }
 
+/// Setup errors the exercise printed while it ran (the bridges, the global subscriber,
+/// the providers' shutdown): they say why something is missing better than its absence.
+fn setup_errors(causes: &mut Vec<String>, actual: &Document) {
+    const SIGNS: &[&str] =
+        &["not bridged", "attempted to set", "already been set", "already initialized", "may be lost"];
+    let lines: Vec<&String> = actual.stderr.iter().filter(|l| SIGNS.iter().any(|s| l.contains(s))).collect();
+    if !lines.is_empty() {
+        let shown: Vec<String> = lines.iter().map(|l| format!("`{}`", l.trim())).collect();
+        causes.push(format!(
+            "the service printed on stderr while it ran: {}. A bridge or subscriber that cannot be installed sends \
+             nothing: a process has one global `tracing` subscriber and one `log` logger, so install each once \
+             (`.init()` also installs a `log` logger when tracing-subscriber's `tracing-log` feature is on).",
+            shown.join(", ")
+        ));
+    }
+}
+
 fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     // The bridges give records an empty scope; where they were written is the target.
     const NOISY: &[&str] = &["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"];
@@ -392,5 +410,25 @@ mod tests {
         };
         let causes = likely_causes(&expected, &actual);
         assert!(causes.iter().any(|c| c.starts_with("2 log record(s) come from the OpenTelemetry SDK")), "{causes:?}");
+    }
+
+    #[test]
+    fn a_setup_error_on_stderr_is_shown() {
+        let actual = Document {
+            stderr: vec![
+                "noise".into(),
+                "log records are not bridged: attempted to set a logger after the logging system was already initialized"
+                    .into(),
+            ],
+            ..Document::default()
+        };
+        let causes = likely_causes(&Document::default(), &actual);
+        assert!(
+            causes
+                .iter()
+                .any(|c| c.starts_with("the service printed on stderr while it ran: `log records are not bridged")),
+            "{causes:?}"
+        );
+        assert!(causes.iter().all(|c| !c.contains("noise")), "{causes:?}");
     }
 }

@@ -52,6 +52,10 @@ pub struct Document {
     /// have none, and a document travels inside small enums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_capture: Option<Box<EnvCapture>>,
+    /// The last lines the exercise's process printed on stderr (a bridge that could not be
+    /// installed says so there), kept in captures for diagnosis, never in snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stderr: Vec<String>,
 }
 
 /// When a signal's data reached the exporter.
@@ -449,8 +453,9 @@ impl Document {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// The same document without what snapshots never hold: timings and log targets.
+    /// The same document without what snapshots never hold: timings, log targets, stderr.
     pub fn for_snapshot(mut self) -> Self {
+        self.stderr.clear();
         for log in &mut self.logs {
             log.target = None;
         }
@@ -562,6 +567,7 @@ mod tests {
                 traced: vec!["GET /x -> 200".into()],
                 failed: None,
             })),
+            stderr: vec![],
         }
     }
 

@@ -92,6 +92,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         resources,
         delivery,
         env_capture: None,
+        stderr: vec![],
     }
 }
 
