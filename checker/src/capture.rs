@@ -142,7 +142,11 @@ pub fn run(executable: &Path, scenario: &str, limits: impl Into<Limits>) -> Outc
     }
     if let Ok(text) = std::fs::read_to_string(&out) {
         return match Document::from_json(&text) {
-            Ok(document) => Outcome::Captured(document),
+            // What it printed on stderr, for diagnosis (a bridge setup error, say).
+            Ok(document) => Outcome::Captured(Document {
+                stderr: stderr.tail(15).lines().map(str::to_string).collect(),
+                ..document
+            }),
             Err(why) => Outcome::Unreadable { why },
         };
     }

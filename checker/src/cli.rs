@@ -337,7 +337,11 @@ fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) ->
         }
         Err(verdict) => {
             // It did not run to the end: say why, as `check` would.
-            print!("{}", report::verdict_details(exercise, &verdict, false));
+            if solution {
+                print!("{}", report::broken_solution(exercise, &verdict));
+            } else {
+                print!("{}", report::verdict_details(exercise, &verdict, false));
+            }
             ExitCode::FAILURE
         }
     }

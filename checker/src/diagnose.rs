@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use opentelemetry_semantic_conventions::{attribute, resource};
-use telemetry_document::{Attributes, Document, ParentLink, Span, Status};
+use telemetry_document::{Attributes, Document, ParentLink, Span, Status, Value};
 
 /// Keys the semantic conventions renamed: (old, new, the constant to use). Both strings
 /// come from the conventions crate itself.
@@ -34,6 +34,10 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     metric_cardinality(&mut causes, expected, actual);
     sdk_logs(&mut causes, expected, actual);
     client_errors_as_failures(&mut causes, expected, actual);
+    requests_left_in_flight(&mut causes, expected, actual);
+    position_router_not_the_lab_s(&mut causes, expected, actual);
+    never_shut_down(&mut causes, expected, actual);
+    setup_errors(&mut causes, actual);
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
@@ -212,6 +216,91 @@ fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actu
     }
 }
 
+/// `http.server.active_requests` above the snapshot's value after a scenario whose caller
+/// gave up on a request: the decrement runs at the end of the handler, which a dropped
+/// future never reaches.
+fn requests_left_in_flight(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let name = opentelemetry_semantic_conventions::metric::HTTP_SERVER_ACTIVE_REQUESTS;
+    let Some(abandoned) = actual.requests.iter().find(|r| r.ends_with("-> no response")) else { return };
+    let value = |d: &Document| -> Option<i64> {
+        let metric = d.metrics.iter().find(|m| m.name == name)?;
+        Some(
+            metric
+                .points
+                .iter()
+                .filter_map(|p| match p.value {
+                    Some(Value::Int(v)) => Some(v),
+                    _ => None,
+                })
+                .sum(),
+        )
+    };
+    if let (Some(want), Some(got)) = (value(expected), value(actual))
+        && got > want
+    {
+        let request = abandoned.trim_end_matches(" -> no response");
+        causes.push(format!(
+            "`{name}` stays at {got} after the scenario (expected {want}): the caller gave up on `{request}`, and the \
+             handler's future was dropped mid-flight, so code at the end of the handler never ran. Decrement in the \
+             `Drop` of a guard created with the increment: `Drop` runs however the request ends."
+        ));
+    }
+}
+
+/// A request to the position service itself answered 404 where the snapshot has an
+/// answer: the exercise serves a router of its own instead of the lab's.
+fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    const ON_POSITION: &str = " (on the position service) -> ";
+    for (want, got) in expected.requests.iter().zip(&actual.requests) {
+        if want.contains(ON_POSITION) && got.ends_with("-> 404") && !want.ends_with("-> 404") {
+            let request = got.split(ON_POSITION).next().unwrap_or(got);
+            causes.push(format!(
+                "`{request}` on the position service answered 404: its router is one of your own, with a hand-written \
+                 handler, not the lab's (`lab::service::position::router(orbit)`) wrapped in the layer. A layer \
+                 instruments every route of the router it wraps, including routes you did not write (this health \
+                 check); keep no hand-written instrumentation beside it."
+            ));
+        }
+    }
+}
+
+/// A signal the snapshot exports at shutdown (a batch processor, a periodic reader) that
+/// never reached the exporter: its provider was not shut down on the way out.
+fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    for (signal, want) in &expected.delivery {
+        if *want != telemetry_document::Delivery::AtShutdown || actual.delivery.contains_key(signal) {
+            continue;
+        }
+        let (what, provider) = match signal.as_str() {
+            "position traces" => ("the position service's spans", "the position service's tracer provider"),
+            "logs" => ("log records", "the logger provider"),
+            "metrics" => ("metrics", "the meter provider"),
+            _ => ("spans", "the tracer provider"),
+        };
+        causes.push(format!(
+            "{what} never reached the exporter: {provider} holds them until it is shut down (a batch processor, a \
+             periodic reader), and it was not shut down on the way out. Shut every provider down, that one too."
+        ));
+    }
+}
+
+/// Setup errors the exercise printed while it ran (the bridges, the global subscriber,
+/// the providers' shutdown): they say why something is missing better than its absence.
+fn setup_errors(causes: &mut Vec<String>, actual: &Document) {
+    const SIGNS: &[&str] =
+        &["not bridged", "attempted to set", "already been set", "already initialized", "may be lost"];
+    let lines: Vec<&String> = actual.stderr.iter().filter(|l| SIGNS.iter().any(|s| l.contains(s))).collect();
+    if !lines.is_empty() {
+        let shown: Vec<String> = lines.iter().map(|l| format!("`{}`", l.trim())).collect();
+        causes.push(format!(
+            "the service printed on stderr while it ran: {}. A bridge or subscriber that cannot be installed sends \
+             nothing: a process has one global `tracing` subscriber and one `log` logger, so install each once \
+             (`.init()` also installs a `log` logger when tracing-subscriber's `tracing-log` feature is on).",
+            shown.join(", ")
+        ));
+    }
+}
+
 fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     // The bridges give records an empty scope; where they were written is the target.
     const NOISY: &[&str] = &["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"];
@@ -271,10 +360,14 @@ mod tests {
 
     #[test]
     fn a_raw_path_in_a_span_name_is_high_cardinality() {
-        let expected =
-            Document { traces: vec![Trace { spans: vec![span("GET /distance/{place}")] }], ..Document::default() };
-        let actual =
-            Document { traces: vec![Trace { spans: vec![span("GET /distance/paris")] }], ..Document::default() };
+        let expected = Document {
+            traces: vec![Trace { request: None, spans: vec![span("GET /distance/{place}")] }],
+            ..Document::default()
+        };
+        let actual = Document {
+            traces: vec![Trace { request: None, spans: vec![span("GET /distance/paris")] }],
+            ..Document::default()
+        };
         let causes = likely_causes(&expected, &actual);
         assert!(
             causes.iter().any(|c| c.contains("contains the raw path") && c.contains("`GET /distance/{place}`")),
@@ -286,14 +379,15 @@ mod tests {
     fn a_parent_that_was_never_ended_is_explained() {
         let mut orphan = span("fetch");
         orphan.parent = Some(ParentLink::Missing);
-        let actual = Document { traces: vec![Trace { spans: vec![orphan] }], ..Document::default() };
+        let actual = Document { traces: vec![Trace { request: None, spans: vec![orphan] }], ..Document::default() };
         let causes = likely_causes(&Document::default(), &actual);
         assert!(causes.iter().any(|c| c.contains("never exported") && c.contains("not ended")), "{causes:?}");
     }
 
     #[test]
     fn nothing_exported_says_what_usually_causes_it() {
-        let expected = Document { traces: vec![Trace { spans: vec![span("x")] }], ..Document::default() };
+        let expected =
+            Document { traces: vec![Trace { request: None, spans: vec![span("x")] }], ..Document::default() };
         let causes = likely_causes(&expected, &Document::default());
         assert!(causes[0].starts_with("Nothing at all was exported"), "{causes:?}");
     }
@@ -301,6 +395,7 @@ mod tests {
     #[test]
     fn sdk_logs_leaking_into_the_learner_s_logs_are_flagged() {
         let log = |target: &str| telemetry_document::LogRecord {
+            event_name: None,
             severity: Some("DEBUG".into()),
             body: None,
             scope: Scope::default(),
@@ -315,5 +410,25 @@ mod tests {
         };
         let causes = likely_causes(&expected, &actual);
         assert!(causes.iter().any(|c| c.starts_with("2 log record(s) come from the OpenTelemetry SDK")), "{causes:?}");
+    }
+
+    #[test]
+    fn a_setup_error_on_stderr_is_shown() {
+        let actual = Document {
+            stderr: vec![
+                "noise".into(),
+                "log records are not bridged: attempted to set a logger after the logging system was already initialized"
+                    .into(),
+            ],
+            ..Document::default()
+        };
+        let causes = likely_causes(&Document::default(), &actual);
+        assert!(
+            causes
+                .iter()
+                .any(|c| c.starts_with("the service printed on stderr while it ran: `log records are not bridged")),
+            "{causes:?}"
+        );
+        assert!(causes.iter().all(|c| !c.contains("noise")), "{causes:?}");
     }
 }

@@ -112,7 +112,8 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
         "  {}",
         dim(&format!(
             "Stuck? `cargo run -p checker -- hint {n}` shows a hint{}.",
-            if verbose {
+            // Only a comparison has a raw diff; a compile error or a panic has none.
+            if verbose || verdict.raw_diff.is_none() {
                 String::new()
             } else {
                 format!("; `cargo run -p checker -- check {n} --verbose` adds the raw diff", n = exercise.number)
@@ -121,6 +122,26 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
         ))
     );
     out.push('\n');
+    out
+}
+
+/// A reference solution that did not run to the end (`show N --solution`): the lab's
+/// problem, not the learner's, so no "edit your file" and no hint.
+pub fn broken_solution(exercise: &Exercise, verdict: &Verdict) -> String {
+    let mut out = String::new();
+    let title = format!("{} reference solution {}", exercise.title(), verdict.message);
+    let _ = writeln!(out, "{} {}", mark(verdict.status), bold(&title));
+    let _ = writeln!(out, "  In    {}", exercise.edit_file(Side::Solution).display());
+    if let Some(details) = &verdict.details {
+        for line in details.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        dim("This is the lab's reference solution, not your exercise: report it to whoever maintains the lab.")
+    );
     out
 }
 

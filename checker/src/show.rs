@@ -55,7 +55,8 @@ pub fn render(document: &Document) -> String {
         for log in &document.logs {
             let body = log.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
             let span = log.span.as_deref().map(|s| format!("  (in {s})")).unwrap_or_else(|| "  (no span)".into());
-            let _ = writeln!(out, "  {:<5} {body}{span}", log.severity.as_deref().unwrap_or("-"));
+            let event = log.event_name.as_deref().map(|e| format!("  [event name: {e}]")).unwrap_or_default();
+            let _ = writeln!(out, "  {:<5} {body}{span}{event}", log.severity.as_deref().unwrap_or("-"));
         }
     }
     out
@@ -91,7 +92,8 @@ fn waterfall(out: &mut String, number: usize, trace: &Trace) {
     let width = all.iter().map(|r| r.label.chars().count()).max().unwrap_or(0);
     let remote =
         if trace.spans.iter().any(|s| s.parent.is_some()) { "  (continues a trace from elsewhere)" } else { "" };
-    let _ = writeln!(out, "Trace {number}  {}{remote}", millis(end));
+    let request = trace.request.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
+    let _ = writeln!(out, "Trace {number}{request}  {}{remote}", millis(end));
     for row in all {
         let s = &row.span;
         let bar = match s.timing {
@@ -150,7 +152,7 @@ mod tests {
         root.attributes.insert("app.place".into(), Value::String("tokyo".into()));
         let document = Document {
             requests: vec!["GET /distance/tokyo -> 502".into()],
-            traces: vec![Trace { spans: vec![root] }],
+            traces: vec![Trace { request: None, spans: vec![root] }],
             ..Document::default()
         };
         insta::assert_snapshot!(render(&document));

@@ -35,6 +35,52 @@ pub struct Document {
     /// Log records in the order they were emitted.
     #[serde(default)]
     pub logs: Vec<LogRecord>,
+    /// The resource of each signal whose resource is not [`Document::resource`], by
+    /// signal (`metrics`, `logs`, `position traces`): a provider built without the
+    /// resource shows here (`service.name` `unknown_service:...`). Every signal of every
+    /// service is compared, not only the one the main resource came from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, Attributes>,
+    /// When each signal left the service, by signal (`traces`, `position traces`,
+    /// `metrics`, `logs`): as it was produced, or only when the service shut down (batch
+    /// processors, periodic readers). Schedules are set longer than any capture, so this
+    /// depends on the processors only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub delivery: BTreeMap<String, Delivery>,
+    /// The scenario run again with its environment (the standard sampler variables), when
+    /// the scenario has one: which requests left a trace there. Boxed: most documents
+    /// have none, and a document travels inside small enums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_capture: Option<Box<EnvCapture>>,
+    /// The last lines the exercise's process printed on stderr (a bridge that could not be
+    /// installed says so there), kept in captures for diagnosis, never in snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stderr: Vec<String>,
+}
+
+/// When a signal's data reached the exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// All of it before the service shut down: exported as produced (simple processors).
+    BeforeShutdown,
+    /// None of it before: held, then exported when the service shut down (batching).
+    AtShutdown,
+    /// Some before, the rest at shutdown.
+    Partly,
+}
+
+/// A second capture of the scenario, with environment variables set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvCapture {
+    /// `KEY=value`, as set.
+    pub env: Vec<String>,
+    /// The requests whose trace was exported (see [`Trace::request`]), in order.
+    #[serde(default)]
+    pub traced: Vec<String>,
+    /// Why the second capture gave nothing, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// Attributes sorted by key.
@@ -95,9 +141,11 @@ pub struct Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An empty name must show as something.
+        let name = if self.name.is_empty() { "\"\"" } else { self.name.as_str() };
         match &self.version {
-            Some(v) => write!(f, "{} {v}", self.name),
-            None => write!(f, "{} (no version)", self.name),
+            Some(v) => write!(f, "{name} {v}"),
+            None => write!(f, "{name} (no version)"),
         }
     }
 }
@@ -105,7 +153,34 @@ impl fmt::Display for Scope {
 /// One trace: its root spans (normally one) with their children nested below.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
+    /// The scenario's request during which the trace started, as in [`Document::requests`]
+    /// (`GET /distance/atlantis -> 404`): the harness drives every request, so a trace is
+    /// named by the request that made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
     pub spans: Vec<Span>,
+}
+
+/// A structural fact about a span's time, never a duration: the same on every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFact {
+    /// Starts after its parent started and ends before its parent ended (spans whose
+    /// parent is in the same trace).
+    WithinParent,
+    /// Starts before the call to the position service made during its request and ends
+    /// after that call returned (client spans, and the local root server span), timed by
+    /// the harness, which makes the call.
+    CoversCall,
+}
+
+impl fmt::Display for TimeFact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeFact::WithinParent => "within_parent",
+            TimeFact::CoversCall => "covers_call",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +237,10 @@ pub struct Span {
     pub links: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Span>,
+    /// Structural facts about its time that hold (see [`TimeFact`]); only for requests
+    /// that completed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time: Vec<TimeFact>,
     /// Relative timing, kept in captures for drawing waterfalls; never in snapshots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<Timing>,
@@ -181,6 +260,7 @@ impl Span {
             events: vec![],
             links: vec![],
             children: vec![],
+            time: vec![],
             timing: None,
         }
     }
@@ -276,6 +356,22 @@ pub struct Metric {
     pub description: String,
     /// Data points sorted by their attributes.
     pub points: Vec<DataPoint>,
+    /// Histograms: the order of magnitude of the largest value recorded, against the
+    /// harness's own timing of the scenario's requests (see [`Magnitude`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub magnitude: Option<Magnitude>,
+}
+
+/// Whether a histogram's values could be durations in seconds of the scenario's requests:
+/// the largest is at most ten times the longest request, in seconds. Recorded in
+/// milliseconds, the request that waits for the position service (a fixed 20 ms under
+/// the checker) alone records 20 or more: far beyond, on any machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Magnitude {
+    Seconds,
+    /// Far larger than the requests lasted in seconds: milliseconds, or a smaller unit.
+    LargerThanSeconds,
 }
 
 /// One data point. Sums and gauges carry `value`; histograms carry `count` and their
@@ -295,6 +391,11 @@ pub struct DataPoint {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogRecord {
+    /// The record's `EventName`, as it goes on the wire. The `tracing` bridge sets
+    /// `event <file>:<line>` when the event has no `name:`; that form is kept as
+    /// [`LogRecord::SOURCE_LOCATION`] (the file and line differ from code to code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
     /// Severity text as exported (`INFO`, `WARN`, ...), or the severity number's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
@@ -312,6 +413,11 @@ pub struct LogRecord {
     /// snapshots: it names the learner's crate, which differs from the solution's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+impl LogRecord {
+    /// The event name the `tracing` bridge gives an event without `name:`, normalised.
+    pub const SOURCE_LOCATION: &'static str = "event <file>:<line>";
 }
 
 /// Names a span by position: `trace 2 > GET /distance/{place} > fetch-iss-position`.
@@ -347,8 +453,9 @@ impl Document {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// The same document without what snapshots never hold: timings and log targets.
+    /// The same document without what snapshots never hold: timings, log targets, stderr.
     pub fn for_snapshot(mut self) -> Self {
+        self.stderr.clear();
         for log in &mut self.logs {
             log.target = None;
         }
@@ -410,6 +517,7 @@ mod tests {
             events: vec![Event { name: "exception".into(), attributes: attributes.clone() }],
             links: vec![],
             children: vec![],
+            time: vec![TimeFact::WithinParent],
             timing: Some(Timing { start_us: 5, duration_us: 7 }),
         };
         let root = Span {
@@ -429,13 +537,14 @@ mod tests {
                 events: vec![],
                 links: vec![],
                 children: vec![],
+                time: vec![],
                 timing: None,
             })
         };
         Document {
             requests: vec!["GET /x -> 200".into()],
             resource: attributes,
-            traces: vec![Trace { spans: vec![root] }],
+            traces: vec![Trace { request: Some("GET /x -> 200".into()), spans: vec![root] }],
             metrics: vec![Metric {
                 name: "http.server.request.duration".into(),
                 kind: MetricKind::Histogram,
@@ -448,8 +557,17 @@ mod tests {
                     count: Some(3),
                     bounds: Some(vec![0.005, 0.01, 1.0]),
                 }],
+                magnitude: Some(Magnitude::Seconds),
             }],
             logs: vec![],
+            resources: BTreeMap::new(),
+            delivery: BTreeMap::from([("traces".to_string(), Delivery::AtShutdown)]),
+            env_capture: Some(Box::new(EnvCapture {
+                env: vec!["A=1".into()],
+                traced: vec!["GET /x -> 200".into()],
+                failed: None,
+            })),
+            stderr: vec![],
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Edge {
     /// Give this to the tracer provider (`with_id_generator`): a fixed sequence under the
     /// checker (stable snapshots, reproducible sampling), random ids for real.
     pub ids: Ids,
+    /// The same for the position service's own tracer provider: a sequence of its own, so
+    /// that its ids never meet the distance service's, and its sampling is reproducible.
+    pub position_ids: Ids,
 }
 
 /// What the checker reads back after the scenario ran.
@@ -57,6 +60,27 @@ pub struct Captured {
     pub position_spans: MemorySpans,
     pub metrics: InMemoryMetricExporter,
     pub logs: MemoryLogs,
+}
+
+/// How many items each exporter had received at one moment (see [`Captured::exported`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exported {
+    pub spans: usize,
+    pub position_spans: usize,
+    pub metric_exports: usize,
+    pub logs: usize,
+}
+
+impl Captured {
+    /// What has reached the exporters so far.
+    pub fn exported(&self) -> Exported {
+        Exported {
+            spans: self.spans.finished_spans().len(),
+            position_spans: self.position_spans.finished_spans().len(),
+            metric_exports: self.metrics.get_finished_metrics().map(|m| m.len()).unwrap_or_default(),
+            logs: self.logs.emitted().len(),
+        }
+    }
 }
 
 impl Edge {
@@ -69,6 +93,7 @@ impl Edge {
             metrics: MetricSink::Memory(captured.metrics.clone()),
             logs: LogSink::Memory(captured.logs.clone()),
             ids: Ids::Sequence(SequenceIds::default()),
+            position_ids: Ids::Sequence(SequenceIds::starting_at(POSITION_IDS_START)),
         };
         (edge, captured)
     }
@@ -77,8 +102,10 @@ impl Edge {
     /// unless `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). Works inside or outside a tokio runtime.
     pub fn from_env() -> Result<Edge, String> {
         let ids = Ids::Random(RandomIdGenerator::default());
+        let position_ids = Ids::Random(RandomIdGenerator::default());
         let Some(protocol) = otlp_protocol() else {
             return Ok(Edge {
+                position_ids,
                 spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
                 position_spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
                 metrics: MetricSink::Stdout(opentelemetry_stdout::MetricExporter::default()),
@@ -128,6 +155,7 @@ impl Edge {
             metrics: MetricSink::Otlp(Box::new(Otlp::new(metrics, "metrics", &runtime))),
             logs: LogSink::Otlp(Box::new(Otlp::new(logs, "logs", &runtime))),
             ids,
+            position_ids,
         })
     }
 
@@ -518,6 +546,16 @@ impl IdGenerator for Ids {
 pub struct SequenceIds {
     traces: AtomicU64,
     spans: AtomicU64,
+}
+
+/// Where the position service's sequence starts: far from the distance service's.
+const POSITION_IDS_START: u64 = 1 << 40;
+
+impl SequenceIds {
+    /// A sequence whose first trace and span ids come after `start`.
+    pub fn starting_at(start: u64) -> Self {
+        SequenceIds { traces: AtomicU64::new(start), spans: AtomicU64::new(start) }
+    }
 }
 
 impl IdGenerator for SequenceIds {

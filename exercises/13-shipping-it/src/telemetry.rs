@@ -48,11 +48,12 @@ pub fn init(edge: Edge) -> Telemetry {
     // The position service is another service: in production, another process with its own
     // setup. Here both run in one process, so this function builds its pipeline too: a
     // provider of its own, because a provider stamps one resource (one `service.name`) on
-    // everything it exports, with its own exporter. Its span ids are random (the fixed
-    // sequence `edge.ids` belongs to the distance service's provider); its trace ids come
-    // from the callers, through the `traceparent` header.
+    // everything it exports, with its own exporter, and its own ids (`edge.position_ids`: a
+    // sequence of its own under the checker, random for real); its trace ids come from the
+    // callers, through the `traceparent` header.
     let position_tracer_provider = SdkTracerProvider::builder()
         .with_resource(service_resource(POSITION_SERVICE))
+        .with_id_generator(edge.position_ids)
         .with_simple_exporter(edge.position_spans)
         .build();
     // How a span context travels between services: the W3C Trace Context format (the

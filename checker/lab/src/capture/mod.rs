@@ -12,7 +12,7 @@ pub mod scenario;
 use std::path::Path;
 use std::process::ExitCode;
 
-use telemetry_document::Document;
+use telemetry_document::{Document, EnvCapture};
 
 use crate::{Edge, Service};
 pub use scenario::Scenario;
@@ -22,6 +22,18 @@ pub use scenario::Scenario;
 pub const CAPTURE_OUT: &str = "LAB_CAPTURE_OUT";
 /// Environment variable naming the scenario to drive (default: `distance`).
 pub const SCENARIO: &str = "LAB_SCENARIO";
+/// Set in the process of a scenario's second capture (see [`Scenario::env_capture`]).
+const SECOND_CAPTURE: &str = "LAB_SECOND_CAPTURE";
+
+/// The batch processors' and the periodic reader's schedules under the checker: longer
+/// than any capture, so that what is exported before the service shuts down depends on
+/// its processors only, never on how loaded the machine is (the thread-based batch
+/// processors and the periodic reader of the SDK 0.33 read these when built).
+const SCHEDULES: &[(&str, &str)] = &[
+    ("OTEL_BSP_SCHEDULE_DELAY", "3600000"),
+    ("OTEL_BLRP_SCHEDULE_DELAY", "3600000"),
+    ("OTEL_METRIC_EXPORT_INTERVAL", "3600000"),
+];
 
 /// Runs the capture and exits the process (leftover threads of the learner's code must
 /// not keep it alive: the checker would report a timeout for finished work).
@@ -31,13 +43,50 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         eprintln!("lab: unknown scenario `{name}`");
         return ExitCode::from(2);
     };
-    let document = capture::<S>(scenario);
+    for (key, value) in SCHEDULES {
+        // SAFETY: the process has one thread yet (nothing of the service has started).
+        unsafe { std::env::set_var(key, value) };
+    }
+    let mut document = capture::<S>(scenario);
+    if !scenario.env_capture.is_empty() && std::env::var_os(SECOND_CAPTURE).is_none() {
+        document.env_capture = Some(Box::new(second_capture(scenario, out)));
+    }
     let tmp = out.with_extension("partial");
     if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
         eprintln!("lab: cannot write the capture to {}: {e}", out.display());
         std::process::exit(3);
     }
     std::process::exit(0)
+}
+
+/// The scenario again, in a new process of this same executable with the scenario's
+/// environment: which requests left a trace there. A process of its own because a
+/// service sets process-wide things once (the global subscriber, the propagator).
+fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
+    let env: Vec<String> = scenario.env_capture.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let failed = |why: String| EnvCapture { env: env.clone(), traced: vec![], failed: Some(why) };
+    let second_out = out.with_extension("second");
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return failed(format!("cannot find the exercise's executable: {e}")),
+    };
+    let status = std::process::Command::new(exe)
+        .env(CAPTURE_OUT, &second_out)
+        .env(SECOND_CAPTURE, "1")
+        .envs(scenario.env_capture.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let read = std::fs::read_to_string(&second_out);
+    let _ = std::fs::remove_file(&second_out);
+    match (status, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
+        (Ok(_), Ok(second)) => {
+            EnvCapture { env, traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(), failed: None }
+        }
+        (Ok(status), Err(_)) => failed(format!("the second run ended without its telemetry ({status})")),
+        (Err(e), _) => failed(format!("cannot start the second run: {e}")),
+    }
 }
 
 /// Runs `S` through `scenario` with in-memory exporters and returns what it emitted,
@@ -52,11 +101,13 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
         let telemetry = S::telemetry(edge);
-        let requests = runtime.block_on(scenario.run::<S>(&telemetry));
+        let run = runtime.block_on(scenario.run::<S>(&telemetry));
+        // What left before the service's way out: nothing, with batch processors.
+        let before = captured.exported();
         // Only the service's own way out flushes: no `force_flush` first, so telemetry that
         // its shutdown forgets (a batch processor never flushed) is missing, as it would be.
         S::shutdown(&telemetry);
-        normalise::document(&captured, requests)
+        normalise::document(&captured, &run, &before)
     };
     runtime.shutdown_background();
     document

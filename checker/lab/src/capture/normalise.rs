@@ -2,7 +2,7 @@
 //! run. Ids become positions in the tree, timestamps become order (and relative timings
 //! that snapshots leave out), metric points are sorted, `telemetry.sdk.*` is dropped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use opentelemetry::logs::AnyValue;
@@ -12,24 +12,57 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::trace::SpanData;
 use telemetry_document::{
-    Attributes, DataPoint, Document, Event, LogRecord, Metric, MetricKind, ParentLink, Scope, Span, SpanKind, SpanPath,
-    Status, Timing, Trace, Value,
+    Attributes, DataPoint, Delivery, Document, Event, LogRecord, Magnitude, Metric, MetricKind, ParentLink, Scope,
+    Span, SpanKind, SpanPath, Status, TimeFact, Timing, Trace, Value,
 };
 
-use crate::edge::Captured;
+use super::scenario::{Made, Run};
+use crate::edge::{Captured, Exported};
 
 type SpanKey = (TraceId, SpanId);
 
-pub fn document(captured: &Captured, requests: Vec<String>) -> Document {
+/// `run` is what the harness observed (requests and calls, timed); `before` what had been
+/// exported when the service began to shut down.
+pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
     let metrics_exports = captured.metrics.get_finished_metrics().unwrap_or_default();
     let logs = captured.logs.emitted();
-    // Every signal of the main service carries the same resource; take it from whichever
-    // signal has one.
-    let resource = captured
-        .spans
-        .resource()
-        .or_else(|| logs.first().map(|l| l.resource.clone().into_owned()))
-        .or_else(|| metrics_exports.last().map(|m| m.resource().clone()));
+    // The main resource: the traces', else the first signal that has one. Every other
+    // signal's resource is compared with it (`resources`).
+    let spans_resource = captured.spans.resource();
+    let logs_resource = logs.first().map(|l| l.resource.clone().into_owned());
+    let metrics_resource = metrics_exports.last().map(|m| m.resource().clone());
+    let resource = spans_resource.clone().or_else(|| logs_resource.clone()).or_else(|| metrics_resource.clone());
+    let main_attributes = resource.as_ref().map(resource_attributes).unwrap_or_default();
+    let mut resources = BTreeMap::new();
+    for (signal, other) in [("logs", &logs_resource), ("metrics", &metrics_resource)] {
+        if let Some(other) = other.as_ref().map(resource_attributes)
+            && other != main_attributes
+        {
+            resources.insert(signal.to_string(), other);
+        }
+    }
+    if !captured.position_spans.finished_spans().is_empty()
+        && let Some(other) = captured.position_spans.resource().as_ref().map(resource_attributes)
+        && other != main_attributes
+    {
+        resources.insert("position traces".to_string(), other);
+    }
+    let after = captured.exported();
+    let mut delivery = BTreeMap::new();
+    for (signal, before, after) in [
+        ("traces", before.spans, after.spans),
+        ("position traces", before.position_spans, after.position_spans),
+        ("metrics", before.metric_exports, after.metric_exports),
+        ("logs", before.logs, after.logs),
+    ] {
+        let when = match (before, after) {
+            (_, 0) => continue,
+            (0, _) => Delivery::AtShutdown,
+            (b, a) if b == a => Delivery::BeforeShutdown,
+            _ => Delivery::Partly,
+        };
+        delivery.insert(signal.to_string(), when);
+    }
     // Spans of the second service come through their own exporter, with their own resource:
     // they join the same traces, tagged with their service's name when it is another one.
     let mut spans = captured.spans.finished_spans();
@@ -43,14 +76,23 @@ pub fn document(captured: &Captured, requests: Vec<String>) -> Document {
         }
     }
     spans.extend(position_spans);
-    let (traces, paths) = traces(&spans, &services);
+    let (traces, paths) = traces(&spans, &services, run);
+    let longest = run
+        .requests
+        .iter()
+        .map(|r| r.end.duration_since(r.start).unwrap_or_default().as_secs_f64())
+        .fold(0.0, f64::max);
     Document {
-        requests,
-        resource: resource.map(|r| resource_attributes(&r)).unwrap_or_default(),
+        requests: run.requests.iter().map(Made::line).collect(),
+        resource: main_attributes,
         traces,
         // Each flush exports a full cumulative snapshot: the last one has everything.
-        metrics: metrics_exports.last().map(metrics).unwrap_or_default(),
+        metrics: metrics_exports.last().map(|m| metrics(m, longest)).unwrap_or_default(),
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
+        resources,
+        delivery,
+        env_capture: None,
+        stderr: vec![],
     }
 }
 
@@ -106,7 +148,11 @@ struct Node<'a> {
     children: Vec<Node<'a>>,
 }
 
-fn traces(spans: &[SpanData], services: &HashMap<SpanKey, String>) -> (Vec<Trace>, HashMap<SpanKey, String>) {
+fn traces(
+    spans: &[SpanData],
+    services: &HashMap<SpanKey, String>,
+    run: &Run,
+) -> (Vec<Trace>, HashMap<SpanKey, String>) {
     // Group by trace; traces in the order their first span started.
     let mut groups: HashMap<TraceId, Vec<&SpanData>> = HashMap::new();
     for span in spans {
@@ -140,9 +186,53 @@ fn traces(spans: &[SpanData], services: &HashMap<SpanKey, String>) -> (Vec<Trace
 
     let traces = trees
         .iter()
-        .map(|(start, roots)| Trace { spans: roots.iter().map(|n| span(n, true, *start, &paths, services)).collect() })
+        .map(|(start, roots)| {
+            let made = run.requests.iter().find(|r| r.contains(*start));
+            let time = TimeContext { run, made, services };
+            Trace {
+                request: made.map(Made::line),
+                spans: roots.iter().map(|n| span(n, None, *start, &paths, &time)).collect(),
+            }
+        })
         .collect();
     (traces, paths)
+}
+
+/// What the structural time facts of a trace's spans are judged against.
+struct TimeContext<'a> {
+    run: &'a Run,
+    /// The request during which the trace started.
+    made: Option<&'a Made>,
+    services: &'a HashMap<SpanKey, String>,
+}
+
+impl TimeContext<'_> {
+    fn facts(&self, d: &SpanData, parent: Option<&SpanData>) -> Vec<TimeFact> {
+        // A request the caller gave up on ends its spans as they are dropped, in an order
+        // the compiler chooses: nothing to judge there.
+        let Some(made) = self.made.filter(|m| m.status.is_some()) else { return vec![] };
+        let mut facts = Vec::new();
+        if let Some(p) = parent
+            && p.start_time <= d.start_time
+            && d.end_time <= p.end_time
+        {
+            facts.push(TimeFact::WithinParent);
+        }
+        let key = (d.span_context.trace_id(), d.span_context.span_id());
+        let local_root_server = d.span_kind == opentelemetry::trace::SpanKind::Server
+            && d.parent_span_id == SpanId::INVALID
+            && !self.services.contains_key(&key);
+        let client = d.span_kind == opentelemetry::trace::SpanKind::Client;
+        let call = self.run.calls.iter().find(|(sent, returned)| made.contains(*sent) && made.contains(*returned));
+        if (client || local_root_server)
+            && let Some((sent, returned)) = call
+            && d.start_time <= *sent
+            && *returned <= d.end_time
+        {
+            facts.push(TimeFact::CoversCall);
+        }
+        facts
+    }
 }
 
 /// Start order; the span id breaks ties (under the checker ids count up in creation order).
@@ -174,12 +264,14 @@ fn nodes<'a>(
 
 fn span(
     node: &Node,
-    is_root: bool,
+    parent_data: Option<&SpanData>,
     trace_start: SystemTime,
     paths: &HashMap<SpanKey, String>,
-    services: &HashMap<SpanKey, String>,
+    time: &TimeContext,
 ) -> Span {
     let d = node.data;
+    let is_root = parent_data.is_none();
+    let services = time.services;
     let parent = if d.parent_span_is_remote {
         Some(ParentLink::Remote)
     } else if is_root && d.parent_span_id != SpanId::INVALID {
@@ -221,7 +313,8 @@ fn span(
                 paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
             })
             .collect(),
-        children: node.children.iter().map(|c| span(c, false, trace_start, paths, services)).collect(),
+        children: node.children.iter().map(|c| span(c, Some(d), trace_start, paths, time)).collect(),
+        time: time.facts(d, parent_data),
         timing: Some(Timing {
             start_us: micros(trace_start, d.start_time),
             duration_us: micros(d.start_time, d.end_time),
@@ -229,16 +322,23 @@ fn span(
     }
 }
 
-fn metrics(export: &ResourceMetrics) -> Vec<Metric> {
+/// `longest`: the longest request of the scenario, in seconds (see [`Magnitude`]).
+fn metrics(export: &ResourceMetrics, longest: f64) -> Vec<Metric> {
     let mut out = Vec::new();
     for scope_metrics in export.scope_metrics() {
         let scope = scope(scope_metrics.scope());
         for m in scope_metrics.metrics() {
-            let (kind, points) = match m.data() {
-                AggregatedMetrics::U64(d) => data_points(d, |v| Value::Int(v as i64)),
-                AggregatedMetrics::I64(d) => data_points(d, Value::Int),
-                AggregatedMetrics::F64(d) => data_points(d, Value::Float),
+            let (kind, points, largest) = match m.data() {
+                AggregatedMetrics::U64(d) => data_points(d, |v| Value::Int(v as i64), |v| v as f64),
+                AggregatedMetrics::I64(d) => data_points(d, Value::Int, |v| v as f64),
+                AggregatedMetrics::F64(d) => data_points(d, Value::Float, |v| v),
             };
+            let magnitude =
+                largest.map(
+                    |largest| {
+                        if largest <= 10.0 * longest { Magnitude::Seconds } else { Magnitude::LargerThanSeconds }
+                    },
+                );
             out.push(Metric {
                 name: m.name().to_string(),
                 kind,
@@ -246,6 +346,7 @@ fn metrics(export: &ResourceMetrics) -> Vec<Metric> {
                 unit: m.unit().to_string(),
                 description: m.description().to_string(),
                 points,
+                magnitude,
             });
         }
     }
@@ -253,7 +354,13 @@ fn metrics(export: &ResourceMetrics) -> Vec<Metric> {
     out
 }
 
-fn data_points<T: Copy>(data: &MetricData<T>, to_value: impl Fn(T) -> Value) -> (MetricKind, Vec<DataPoint>) {
+/// The kind, the points, and for histograms the largest value recorded.
+fn data_points<T: Copy>(
+    data: &MetricData<T>,
+    to_value: impl Fn(T) -> Value,
+    to_f64: impl Fn(T) -> f64,
+) -> (MetricKind, Vec<DataPoint>, Option<f64>) {
+    let mut largest: Option<f64> = None;
     let point = |attrs: Vec<&KeyValue>| DataPoint {
         attributes: attrs.into_iter().map(|kv| (kv.key.to_string(), value(&kv.value))).collect(),
         value: None,
@@ -277,6 +384,11 @@ fn data_points<T: Copy>(data: &MetricData<T>, to_value: impl Fn(T) -> Value) -> 
         MetricData::Histogram(h) => (
             MetricKind::Histogram,
             h.data_points()
+                .inspect(|p| {
+                    // Without min/max recorded, the mean is still of the same magnitude.
+                    let value = p.max().map(&to_f64).unwrap_or_else(|| to_f64(p.sum()) / p.count().max(1) as f64);
+                    largest = Some(largest.map_or(value, |l: f64| l.max(value)));
+                })
                 .map(|p| DataPoint {
                     count: Some(p.count()),
                     bounds: Some(p.bounds().collect()),
@@ -292,7 +404,7 @@ fn data_points<T: Copy>(data: &MetricData<T>, to_value: impl Fn(T) -> Value) -> 
         ),
     };
     points.sort_by_cached_key(|p| serde_json::to_string(&p.attributes).unwrap_or_default());
-    (kind, points)
+    (kind, points, largest)
 }
 
 fn log_record(
@@ -301,6 +413,7 @@ fn log_record(
     paths: &HashMap<SpanKey, String>,
 ) -> LogRecord {
     LogRecord {
+        event_name: record.event_name().map(event_name),
         severity: record
             .severity_text()
             .map(str::to_string)
@@ -312,5 +425,17 @@ fn log_record(
             paths.get(&(tc.trace_id, tc.span_id)).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
         }),
         target: record.target().map(|t| t.to_string()),
+    }
+}
+
+/// `event src/app.rs:42` (the `tracing` bridge's name for an event without `name:`)
+/// becomes [`LogRecord::SOURCE_LOCATION`]; any other name is kept.
+fn event_name(name: &str) -> String {
+    let location = name.strip_prefix("event ").and_then(|rest| rest.rsplit_once(':'));
+    match location {
+        Some((file, line)) if !file.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
+            LogRecord::SOURCE_LOCATION.to_string()
+        }
+        _ => name.to_string(),
     }
 }

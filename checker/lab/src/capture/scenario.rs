@@ -2,7 +2,10 @@
 //!
 //! A scenario covers the success path and the error paths on purpose, so that status,
 //! exceptions and error counters have something to show. The checker names the scenario
-//! of each exercise in `exercises/track.toml`.
+//! of each exercise in `exercises/track.toml`; later exercises add requests that only
+//! their lesson needs (a caller that gives up, incoming trace context).
+
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,20 +20,74 @@ use crate::{Service, Telemetry};
 pub enum Step {
     /// `GET` this path on the distance service.
     Get(&'static str),
+    /// `GET` this path with an incoming W3C `traceparent`, as from an instrumented caller.
+    GetWithParent(&'static str, Parent),
+    /// `GET` this path, and give up while the handler waits for the position service (as a
+    /// client timeout does): the handler's future is dropped mid-flight.
+    GetAbandoned(&'static str),
+    /// `GET` this path on the position service itself, as its load balancer's health
+    /// check does: a request that reaches the lab's own router, not the distance service.
+    GetOnPosition(&'static str),
     /// Make the position service unreachable (connection refused) or reachable again.
     PositionDown(bool),
+}
+
+/// An incoming trace context, chosen against the ratio sampler the track teaches (0.5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Parent {
+    /// Sampled by the caller, with a trace id a plain 0.5 ratio sampler would drop: kept
+    /// only by a sampler that follows its parent.
+    SampledRatioDrops,
+    /// Not sampled by the caller, with a trace id a plain 0.5 ratio sampler would keep:
+    /// dropped only by a sampler that follows its parent.
+    UnsampledRatioKeeps,
+}
+
+impl Parent {
+    /// The `traceparent` header. The SDK's ratio sampler keeps a trace when the low 64 bits
+    /// of its id, shifted right once, are below `ratio * 2^63`.
+    pub fn traceparent(self) -> &'static str {
+        match self {
+            Parent::SampledRatioDrops => "00-4bf92f3577b34da6f000000000000001-00f067aa0ba902b7-01",
+            Parent::UnsampledRatioKeeps => "00-4bf92f3577b34da60000000000000001-00f067aa0ba902b7-00",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Parent::SampledRatioDrops => "with a sampled traceparent",
+            Parent::UnsampledRatioKeeps => "with an unsampled traceparent",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: &'static str,
     pub steps: &'static [Step],
+    /// Environment of a second capture of the same scenario, in a process of its own, to
+    /// see that the service honours it (only the traces it kept are compared).
+    pub env_capture: &'static [(&'static str, &'static str)],
 }
 
 /// The scenario almost every exercise uses: one success, an unknown place (404), the
 /// position service down (502), and the list of places (a second route).
-pub const DISTANCE: Scenario = Scenario {
-    name: "distance",
+pub const DISTANCE: Scenario = Scenario { name: "distance", steps: DISTANCE_STEPS, env_capture: &[] };
+
+const DISTANCE_STEPS: &[Step] = &[
+    Step::Get("/distance/paris"),
+    Step::Get("/distance/atlantis"),
+    Step::PositionDown(true),
+    Step::Get("/distance/tokyo"),
+    Step::PositionDown(false),
+    Step::Get("/places"),
+];
+
+/// From exercise 9 on (requests in flight): the same, then a caller that gives up while
+/// the handler waits for the position service, so that only a guard dropped with the
+/// handler keeps `http.server.active_requests` right.
+pub const SATURATION: Scenario = Scenario {
+    name: "saturation",
     steps: &[
         Step::Get("/distance/paris"),
         Step::Get("/distance/atlantis"),
@@ -38,33 +95,148 @@ pub const DISTANCE: Scenario = Scenario {
         Step::Get("/distance/tokyo"),
         Step::PositionDown(false),
         Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
     ],
+    env_capture: &[],
 };
 
-pub const ALL: &[Scenario] = &[DISTANCE];
+/// Exercise 12 (a layer instruments every route): the saturation scenario, then the
+/// position service's health check, which only a layer around the lab's own position
+/// router sees; instrumentation written into a handler of one's own does not.
+pub const MIDDLEWARE: Scenario = Scenario {
+    name: "middleware",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetOnPosition(crate::service::position::HEALTH_ROUTE),
+    ],
+    env_capture: &[],
+};
+
+/// Exercises 13 and 14 (sampling, batching): the saturation scenario, then requests that
+/// arrive with a trace context (a sampled one while the position service is down, so that
+/// a failing request is in a kept trace; an unsampled one while it is up, so that the
+/// position service's sampler shows), and a second capture with the standard sampler
+/// variables asking for every trace.
+pub const SHIPPING: Scenario = Scenario {
+    name: "shipping",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
+    ],
+    // Both variables, so that a service reading the ratio alone and one reading the sampler
+    // kind too (the ratio interpreted per `OTEL_TRACES_SAMPLER`) both keep every trace.
+    env_capture: &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
+};
+
+pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
 }
 
+/// One request the scenario made, with when it ran (to tell which trace it started).
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// `GET /distance/paris`, `GET /distance/lima (abandoned by the caller)`, ...
+    pub label: String,
+    /// The status code, or `None` when the caller gave up.
+    pub status: Option<u16>,
+    pub start: SystemTime,
+    pub end: SystemTime,
+}
+
+impl Made {
+    /// The line the document keeps: `GET /distance/paris -> 200`.
+    pub fn line(&self) -> String {
+        match self.status {
+            Some(status) => format!("{} -> {status}", self.label),
+            None => format!("{} -> no response", self.label),
+        }
+    }
+
+    pub fn contains(&self, t: SystemTime) -> bool {
+        self.start <= t && t <= self.end
+    }
+}
+
+/// What running a scenario observed beside the telemetry: the requests and the calls to
+/// the position service, timed by the harness.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    pub requests: Vec<Made>,
+    /// Calls to the position service that returned, as (sent, returned).
+    pub calls: Vec<(SystemTime, SystemTime)>,
+}
+
 impl Scenario {
     /// Builds the services the way a real run does (only the transport between them is
-    /// in-process), runs every step, and returns one line per request with its status.
-    pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Vec<String> {
+    /// in-process), runs every step, and returns what it made.
+    pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {
         let position_router = S::position(telemetry, Orbit::checker());
-        let (position, switch) = PositionClient::in_process(position_router);
+        let (position, switch) = PositionClient::in_process(position_router.clone());
         let distance: Router = S::distance(telemetry, position);
         let mut requests = Vec::new();
         for step in self.steps {
-            match *step {
-                Step::PositionDown(down) => switch.set_down(down),
-                Step::Get(path) => {
-                    let request = Request::get(path).body(Body::empty()).expect("scenario paths are valid URIs");
-                    let response = distance.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
-                    requests.push(format!("GET {path} -> {}", response.status().as_u16()));
+            let (path, label, parent) = match *step {
+                Step::PositionDown(down) => {
+                    switch.set_down(down);
+                    continue;
                 }
+                Step::Get(path) => (path, format!("GET {path}"), None),
+                Step::GetWithParent(path, parent) => (path, format!("GET {path} ({})", parent.label()), Some(parent)),
+                Step::GetAbandoned(path) => (path, format!("GET {path} (abandoned by the caller)"), None),
+                Step::GetOnPosition(path) => (path, format!("GET {path} (on the position service)"), None),
+            };
+            let mut request = Request::get(path);
+            if let Some(parent) = parent {
+                request = request.header("traceparent", parent.traceparent());
             }
+            let request = request.body(Body::empty()).expect("scenario paths are valid URIs");
+            let start = SystemTime::now();
+            let status = if matches!(step, Step::GetAbandoned(_)) {
+                switch.set_hang(true);
+                let status = abandon(distance.clone().oneshot(request), &switch).await;
+                switch.set_hang(false);
+                status
+            } else {
+                let service = if matches!(step, Step::GetOnPosition(_)) { &position_router } else { &distance };
+                let response = service.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
+                Some(response.status().as_u16())
+            };
+            requests.push(Made { label, status, start, end: SystemTime::now() });
         }
-        requests
+        Run { requests, calls: switch.calls() }
+    }
+}
+
+/// Drives `request` until the handler waits on the (hanging) position service, then drops
+/// it, as a caller that gives up does. A handler that answers first is let through.
+async fn abandon<F, E>(request: F, switch: &crate::service::position::PositionSwitch) -> Option<u16>
+where
+    F: Future<Output = Result<http::Response<axum::body::Body>, E>>,
+{
+    let waiting = async {
+        // The service says when the call reached it; no clock decides.
+        while !switch.caller_waiting() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    };
+    tokio::select! {
+        biased;
+        response = request => response.ok().map(|r| r.status().as_u16()),
+        () = waiting => None,
     }
 }

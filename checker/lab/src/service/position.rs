@@ -5,9 +5,9 @@
 //! in-process (tower `oneshot`), and the scenario can take the service "down" to drive the
 //! error path. Run for real, the same client speaks HTTP over TCP.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -61,9 +61,14 @@ impl Orbit {
     }
 }
 
-/// The position service's router: `GET /position`.
+/// Where a load balancer asks whether the position service is up.
+pub const HEALTH_ROUTE: &str = "/health";
+
+/// The position service's router: `GET /position`, and its health check `GET /health`
+/// (a route no handler of the exercises writes: a layer around this router instruments it
+/// too, hand-written instrumentation in a handler of one's own does not).
 pub fn router(orbit: Orbit) -> Router {
-    Router::new().route("/position", get(position)).with_state(orbit)
+    Router::new().route("/position", get(position)).route(HEALTH_ROUTE, get(|| async { "ok" })).with_state(orbit)
 }
 
 async fn position(State(orbit): State<Orbit>) -> Json<Position> {
@@ -102,17 +107,55 @@ pub struct PositionClient {
 
 #[derive(Clone)]
 enum Transport {
-    InProcess { router: Router, down: Arc<AtomicBool> },
+    InProcess { router: Router, switch: PositionSwitch },
     Tcp(Client<HttpConnector, Body>),
 }
 
-/// Takes the in-process position service down and up again (the checker's scenarios).
-#[derive(Clone)]
-pub struct PositionSwitch(Arc<AtomicBool>);
+/// How long the in-process position service takes to answer: a fixed latency, so that
+/// the checker can tell a span that covers the call from one that ended before it, and
+/// durations recorded in milliseconds from durations in seconds.
+pub const IN_PROCESS_LATENCY: Duration = Duration::from_millis(20);
+
+/// The in-process position service's controls and record (the checker's scenarios): take
+/// it down and up again, make it hang, and read when each call was made.
+#[derive(Clone, Default)]
+pub struct PositionSwitch(Arc<SwitchState>);
+
+#[derive(Default)]
+struct SwitchState {
+    down: AtomicBool,
+    hang: AtomicBool,
+    /// Set when a call arrives while the service hangs: the caller is now waiting.
+    waiting: AtomicBool,
+    /// Every call that returned (answered or refused), as (sent, returned).
+    calls: Mutex<Vec<(SystemTime, SystemTime)>>,
+}
 
 impl PositionSwitch {
     pub fn set_down(&self, down: bool) {
-        self.0.store(down, Ordering::SeqCst);
+        self.0.down.store(down, Ordering::SeqCst);
+    }
+
+    /// A hanging service never answers: the caller waits until it gives up.
+    pub fn set_hang(&self, hang: bool) {
+        self.0.hang.store(hang, Ordering::SeqCst);
+        self.0.waiting.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a call has reached the hanging service since [`PositionSwitch::set_hang`].
+    pub fn caller_waiting(&self) -> bool {
+        self.0.waiting.load(Ordering::SeqCst)
+    }
+
+    /// The calls that returned so far, as (sent, returned), in order.
+    pub fn calls(&self) -> Vec<(SystemTime, SystemTime)> {
+        self.0.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, sent: SystemTime) {
+        if let Ok(mut calls) = self.0.calls.lock() {
+            calls.push((sent, SystemTime::now()));
+        }
     }
 }
 
@@ -122,12 +165,12 @@ pub const DEFAULT_POSITION_URL: &str = "http://127.0.0.1:3001";
 impl PositionClient {
     /// A client that calls `router` in-process, as if it listened on [`DEFAULT_POSITION_URL`].
     pub fn in_process(router: Router) -> (Self, PositionSwitch) {
-        let down = Arc::new(AtomicBool::new(false));
+        let switch = PositionSwitch::default();
         let client = Self {
             base_url: DEFAULT_POSITION_URL.to_string(),
-            transport: Transport::InProcess { router, down: down.clone() },
+            transport: Transport::InProcess { router, switch: switch.clone() },
         };
-        (client, PositionSwitch(down))
+        (client, switch)
     }
 
     /// A client that calls the position service over HTTP at `base_url`.
@@ -149,18 +192,30 @@ impl PositionClient {
     /// Sends a request to the position service.
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, PositionError> {
         match &self.transport {
-            Transport::InProcess { router, down } => {
-                if down.load(Ordering::SeqCst) {
+            Transport::InProcess { router, switch } => {
+                let sent = SystemTime::now();
+                if switch.0.down.load(Ordering::SeqCst) {
+                    switch.record(sent);
                     return Err(PositionError::Unreachable("connection refused".into()));
+                }
+                if switch.0.hang.load(Ordering::SeqCst) {
+                    switch.0.waiting.store(true, Ordering::SeqCst);
+                    return std::future::pending().await;
                 }
                 // In a task of its own, like a server: the caller's current context (its
                 // OpenTelemetry context, its `tracing` span) must not reach the position
                 // service by any way but the request's headers.
-                let call = tokio::spawn(router.clone().oneshot(request));
-                match call.await {
+                let router = router.clone();
+                let call = tokio::spawn(async move {
+                    tokio::time::sleep(IN_PROCESS_LATENCY).await;
+                    router.oneshot(request).await
+                });
+                let result = match call.await {
                     Ok(response) => Ok(response.unwrap_or_else(|never| match never {})),
                     Err(e) => Err(PositionError::Unreachable(format!("the position service failed: {e}"))),
-                }
+                };
+                switch.record(sent);
+                result
             }
             Transport::Tcp(client) => {
                 let response = client.request(request).await.map_err(|e| PositionError::Unreachable(e.to_string()))?;

@@ -1,0 +1,153 @@
+//! Metrics: by name, then data points by attributes.
+
+use telemetry_document::{Attributes, DataPoint, Magnitude, Metric, Value};
+
+use super::{Diffs, Signal, show_attributes};
+
+pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
+    let m = Signal::Metrics;
+    if actual.is_empty() && !expected.is_empty() {
+        out.add(
+            m,
+            "no metrics were exported. Usually no instrument recorded anything (an instrument that is created but \
+             never used exports nothing), or the meter provider was never shut down on the way out (its reader \
+             exports every 60 s, and when shut down), or it has no reader (`PeriodicReader::builder(edge.metrics)`), \
+             is not handed to `Telemetry::with_meter_provider`, or the instruments come from another provider.",
+        );
+        return;
+    }
+    for e in expected {
+        let Some(a) = actual.iter().find(|a| a.name == e.name) else {
+            out.add(m, format!("metric `{}` ({}) is missing", e.name, e.kind));
+            continue;
+        };
+        let name = &e.name;
+        if e.kind != a.kind {
+            out.add(m, format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind));
+        }
+        if e.unit != a.unit {
+            out.add(m, format!("metric `{name}` has unit `{}`; expected `{}`", a.unit, e.unit));
+        }
+        if e.description != a.description {
+            out.add(m, format!("metric `{name}` has description {:?}; expected {:?}", a.description, e.description));
+        }
+        if e.scope != a.scope {
+            out.add(m, format!("metric `{name}` comes from the meter scope `{}`; expected `{}`", a.scope, e.scope));
+        }
+        if let (Some(want), Some(got)) = (e.magnitude, a.magnitude)
+            && want != got
+        {
+            out.add(m, magnitude(name, &e.unit, want));
+        }
+        points(out, name, &e.points, &a.points);
+    }
+    for a in actual {
+        if !expected.iter().any(|e| e.name == a.name) {
+            out.add(m, format!("metric `{}` ({}) is not expected", a.name, a.kind));
+        }
+    }
+}
+
+/// A histogram point's bucket boundaries.
+type Bounds = Option<Vec<f64>>;
+
+/// The boundaries the SDK uses when none are given: made for milliseconds.
+pub(super) const SDK_DEFAULT_BOUNDS: &[f64] =
+    &[0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0, 10000.0];
+
+/// Same keys, and values that read the same once printed without quotes: the same data
+/// point with attributes of the wrong type.
+fn same_but_types(a: &Attributes, b: &Attributes) -> bool {
+    let plain = |v: &Value| v.to_string().trim_matches('"').to_string();
+    a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| plain(v) == plain(w)))
+}
+
+fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoint]) {
+    let m = Signal::Metrics;
+    let mut paired = vec![false; actual.len()];
+    // (emitted, expected), once per instrument.
+    let mut wrong_bounds: Option<(Bounds, Bounds)> = None;
+    for e in expected {
+        let attrs = show_attributes(&e.attributes);
+        let found = actual.iter().position(|a| a.attributes == e.attributes);
+        let Some(index) = found.or_else(|| {
+            // The same point with an attribute of another type: say so once, then compare it.
+            let i = actual
+                .iter()
+                .enumerate()
+                .position(|(i, a)| !paired[i] && same_but_types(&e.attributes, &a.attributes))?;
+            for (key, want) in &e.attributes {
+                let got = &actual[i].attributes[key];
+                if got.type_name() != want.type_name() {
+                    out.add(
+                        m,
+                        format!(
+                            "metric `{name}`: attribute `{key}` has type {} ({got}); expected type {} ({want})",
+                            got.type_name(),
+                            want.type_name()
+                        ),
+                    );
+                }
+            }
+            Some(i)
+        }) else {
+            out.add(m, format!("metric `{name}` has no data point with {attrs}"));
+            continue;
+        };
+        paired[index] = true;
+        let a = &actual[index];
+        let show =
+            |v: &Option<Value>| v.as_ref().map(|v| format!("{v} ({})", v.type_name())).unwrap_or("nothing".into());
+        if e.value != a.value {
+            out.add(m, format!("metric `{name}` {attrs}: value is {}; expected {}", show(&a.value), show(&e.value)));
+        }
+        if e.count != a.count {
+            out.add(
+                m,
+                format!(
+                    "metric `{name}` {attrs}: count is {}; expected {}",
+                    a.count.unwrap_or(0),
+                    e.count.unwrap_or(0)
+                ),
+            );
+        }
+        if e.bounds != a.bounds {
+            wrong_bounds = Some((a.bounds.clone(), e.bounds.clone()));
+        }
+    }
+    // Boundaries are per instrument: one line, however many points.
+    if let Some((got, want)) = wrong_bounds {
+        let list = |b: &Option<Vec<f64>>| match b {
+            Some(b) => format!("{b:?}"),
+            None => "none".into(),
+        };
+        let mut text = format!("metric `{name}` has bucket boundaries {}; expected {}", list(&got), list(&want));
+        if got.as_deref() == Some(SDK_DEFAULT_BOUNDS) {
+            text.push_str(
+                ". Those are the SDK's defaults, made for milliseconds: give the histogram its boundaries in seconds \
+                 with `.with_boundaries(vec![...])`",
+            );
+        }
+        out.add(m, text);
+    }
+    for (a, was_paired) in actual.iter().zip(paired) {
+        if !was_paired && !expected.iter().any(|e| e.attributes == a.attributes) {
+            out.add(m, format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)));
+        }
+    }
+}
+
+/// The values recorded are of another order of magnitude than the requests' durations.
+fn magnitude(name: &str, unit: &str, want: Magnitude) -> String {
+    match want {
+        Magnitude::Seconds => format!(
+            "metric `{name}`: the durations look like milliseconds (the largest value recorded is far more than any \
+             request of the scenario lasted in seconds); the unit is `{unit}`: record `elapsed.as_secs_f64()`, not \
+             `as_millis()`."
+        ),
+        Magnitude::LargerThanSeconds => format!(
+            "metric `{name}`: the values look like seconds (no larger than the requests lasted in seconds); expected \
+             them in `{unit}`."
+        ),
+    }
+}

@@ -1,0 +1,270 @@
+//! Comparison: what differs between the expected telemetry (the snapshot) and what an
+//! exercise emitted, one line per difference, in a learner's words, grouped by signal.
+//!
+//! Traces are matched by the names of their root spans (in order), spans by their name
+//! and position inside the trace, metrics by name, data points by attributes, and log
+//! records by severity and body (in order). A span found at the wrong place is reported
+//! once, as misplaced, not as one missing and one unexpected span.
+
+use serde::{Deserialize, Serialize};
+use telemetry_document::{Attributes, Delivery, Document, Trace};
+
+mod delivery;
+mod logs;
+mod metrics;
+mod resource;
+mod traces;
+
+use delivery::{delivery, env_capture};
+use logs::logs;
+use metrics::metrics;
+use resource::{resource, resources};
+use traces::{Pipeline, Renumber, pair_traces, traces};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Requests,
+    Resource,
+    Traces,
+    Metrics,
+    Logs,
+}
+
+impl Signal {
+    pub fn title(self) -> &'static str {
+        match self {
+            Signal::Requests => "Responses",
+            Signal::Resource => "Resource",
+            Signal::Traces => "Traces",
+            Signal::Metrics => "Metrics",
+            Signal::Logs => "Logs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub signal: Signal,
+    pub text: String,
+}
+
+/// Every difference, in signal order. Empty exactly when the documents are equal.
+pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
+    let mut out = Diffs::default();
+    requests(&mut out, &expected.requests, &actual.requests);
+    resource(&mut out, &expected.resource, &actual.resource);
+    resources(&mut out, expected, actual);
+    // One pairing of traces for everything that names a span by its path.
+    let pairing = pair_traces(&expected.traces, &actual.traces);
+    let renumber = Renumber::new(&pairing.0, actual.traces.len());
+    let pipeline = pipeline(expected);
+    traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber, pipeline);
+    delivery(&mut out, expected, actual);
+    env_capture(&mut out, expected, actual);
+    metrics(&mut out, &expected.metrics, &actual.metrics);
+    logs(&mut out, &expected.logs, &actual.logs, &renumber, pipeline, (&expected.traces, &actual.traces));
+    let mut diffs = group_by_trace(out.0.into_iter().map(name_traces).collect());
+    if diffs.is_empty() && expected != actual {
+        // A difference the rules above do not describe (for instance, order only).
+        diffs.push(Difference {
+            signal: Signal::Traces,
+            text: "the telemetry differs from the expected in order only; see the raw diff (--verbose)".into(),
+        });
+    }
+    diffs
+}
+
+/// What the snapshot shows of the exercise's pipeline (see [`Pipeline`]).
+fn pipeline(expected: &Document) -> Pipeline {
+    let traced: Vec<&String> = expected.traces.iter().filter_map(|t| t.request.as_ref()).collect();
+    Pipeline {
+        sampler: !traced.is_empty() && expected.requests.iter().any(|r| !traced.contains(&r)),
+        batched: expected.delivery.get("traces") == Some(&Delivery::AtShutdown),
+    }
+}
+
+/// Marks a trace's name inside a span path, so that [`name_traces`] can move it out.
+const LABEL_MARK: char = '\u{1}';
+
+/// How a span path names its trace: by the request that started it when the document
+/// says (`the 404 request `GET /x``, marked for [`name_traces`]), else by number.
+fn trace_label(trace: &Trace, number: usize) -> String {
+    match &trace.request {
+        Some(_) => format!("{LABEL_MARK}{}{LABEL_MARK}", plain_label(trace, number)),
+        None => format!("trace {number}"),
+    }
+}
+
+/// A trace as a learner reads it: `the 404 request `GET /distance/atlantis``, or `trace 3`.
+fn plain_label(trace: &Trace, number: usize) -> String {
+    let Some(line) = &trace.request else { return format!("trace {number}") };
+    match line.rsplit_once(" -> ") {
+        Some((request, status)) if status.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("the {status} request `{request}`")
+        }
+        Some((request, outcome)) => format!("the request `{request}` ({outcome})"),
+        None => format!("the request `{line}`"),
+    }
+}
+
+/// Moves the trace named inside span paths (`` `<trace> > GET /x` ``) to the end of the
+/// line, `... (in the trace of the 404 request `GET /x`)`, or next to each path when a
+/// line names several traces.
+fn name_traces(diff: Difference) -> Difference {
+    let mut labels: Vec<String> = Vec::new();
+    let mut rest = diff.text.as_str();
+    let mut bare = String::new();
+    while let Some(start) = rest.find(LABEL_MARK) {
+        let after = &rest[start + LABEL_MARK.len_utf8()..];
+        let Some(end) = after.find(LABEL_MARK) else { break };
+        labels.push(after[..end].to_string());
+        bare.push_str(&rest[..start]);
+        rest =
+            after[end + LABEL_MARK.len_utf8()..].strip_prefix(" > ").unwrap_or(&after[end + LABEL_MARK.len_utf8()..]);
+    }
+    bare.push_str(rest);
+    if labels.is_empty() {
+        return diff;
+    }
+    labels.dedup();
+    let text = if labels.len() == 1 {
+        format!("{bare} (in the trace of {})", labels[0])
+    } else {
+        // Several traces in one line: name each where it is.
+        let mut inline = diff.text.clone();
+        for label in &labels {
+            inline = inline.replace(&format!("{LABEL_MARK}{label}{LABEL_MARK} > "), "");
+        }
+        format!("{inline} (in the traces of {})", labels.join(" and "))
+    };
+    Difference { signal: diff.signal, text }
+}
+
+/// One line for a difference that repeats in several traces: "span `GET /x`: attribute
+/// `a` is missing (in traces 2, 3, 4)" instead of three lines that differ by a number.
+fn group_by_trace(diffs: Vec<Difference>) -> Vec<Difference> {
+    // (the first difference as written, the text without its trace, the trace numbers)
+    let mut grouped: Vec<(Difference, Option<String>, Vec<u32>)> = Vec::new();
+    for diff in diffs {
+        if let Some((general, label)) = diff.text.rsplit_once(" (in the trace of ")
+            && let Some(label) = label.strip_suffix(')')
+        {
+            let general = format!("{general}\u{0}");
+            match grouped.iter_mut().find(|(d, g, _)| d.signal == diff.signal && g.as_deref() == Some(general.as_str()))
+            {
+                Some((first, _, _)) => {
+                    first.text = match first.text.strip_suffix(')') {
+                        Some(open) => {
+                            format!("{open}, {label})").replacen(" (in the trace of ", " (in the traces of ", 1)
+                        }
+                        None => first.text.clone(),
+                    }
+                }
+                None => grouped.push((diff.clone(), Some(general), vec![])),
+            }
+            continue;
+        }
+        match single_trace_ref(&diff.text) {
+            Some((number, general)) => {
+                let same = grouped
+                    .iter_mut()
+                    .find(|(d, g, _)| d.signal == diff.signal && g.as_deref() == Some(general.as_str()));
+                match same {
+                    Some((_, _, numbers)) => numbers.push(number),
+                    None => grouped.push((diff, Some(general), vec![number])),
+                }
+            }
+            None => grouped.push((diff, None, vec![])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(first, general, numbers)| match general {
+            Some(general) if numbers.len() > 1 => {
+                let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+                Difference { signal: first.signal, text: format!("{general} (in traces {})", list.join(", ")) }
+            }
+            _ => first,
+        })
+        .collect()
+}
+
+/// The trace number of a text that names exactly one span path, and the text without it.
+fn single_trace_ref(text: &str) -> Option<(u32, String)> {
+    const MARK: &str = "`trace ";
+    let start = text.find(MARK)?;
+    if text[start + 1..].contains(MARK) {
+        return None;
+    }
+    let rest = &text[start + MARK.len()..];
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let number = rest[..digits].parse().ok()?;
+    let after = rest[digits..].strip_prefix(" > ")?;
+    Some((number, format!("{}`{after}", &text[..start])))
+}
+
+#[derive(Default)]
+struct Diffs(Vec<Difference>);
+
+impl Diffs {
+    fn add(&mut self, signal: Signal, text: impl Into<String>) {
+        self.0.push(Difference { signal, text: text.into() });
+    }
+}
+
+fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
+    for (e, a) in expected.iter().zip(actual) {
+        if e != a {
+            let (request, want) = e.rsplit_once(" -> ").unwrap_or((e, "?"));
+            let got = a.rsplit_once(" -> ").map(|(_, s)| s).unwrap_or(a);
+            // A request to the position service itself tests its router, not the handlers.
+            let why = if request.ends_with("(on the position service)") {
+                "The position service must serve the lab's own router, wrapped, not one of its own."
+            } else {
+                "Instrumentation must never change what the caller receives."
+            };
+            out.add(Signal::Requests, format!("`{request}` answered {got}; expected {want}. {why}"));
+        }
+    }
+    if expected.len() != actual.len() {
+        out.add(Signal::Requests, format!("the scenario made {} requests; expected {}", actual.len(), expected.len()));
+    }
+}
+
+/// Missing, mistyped, wrong and unexpected attributes.
+fn attributes(out: &mut Diffs, signal: Signal, what: &str, expected: &Attributes, actual: &Attributes) {
+    for (key, want) in expected {
+        match actual.get(key) {
+            None => {
+                out.add(signal, format!("{what} `{key}` is missing (expected {want}, of type {})", want.type_name()))
+            }
+            Some(got) if got.type_name() != want.type_name() => out.add(
+                signal,
+                format!(
+                    "{what} `{key}` has type {} ({got}); expected type {} ({want})",
+                    got.type_name(),
+                    want.type_name()
+                ),
+            ),
+            Some(got) if got != want => out.add(signal, format!("{what} `{key}` is {got}; expected {want}")),
+            Some(_) => {}
+        }
+    }
+    for (key, got) in actual {
+        if !expected.contains_key(key) {
+            out.add(signal, format!("{what} `{key}` = {got} is not expected"));
+        }
+    }
+}
+
+fn show_attributes(attributes: &Attributes) -> String {
+    if attributes.is_empty() {
+        return "{no attributes}".into();
+    }
+    let inner: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+#[cfg(test)]
+mod tests;

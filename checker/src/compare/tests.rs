@@ -1,0 +1,470 @@
+//! The comparison's rules, one difference at a time, as a learner reads them.
+
+use super::*;
+use metrics::SDK_DEFAULT_BOUNDS;
+use telemetry_document::{DataPoint, LogRecord, Magnitude, Metric, Span, TimeFact, Trace, Value};
+use telemetry_document::{Event, MetricKind, ParentLink, Scope, SpanKind, Status};
+
+fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
+    let scope = Scope { name: "iss-distance".into(), version: Some("0.1.0".into()) };
+    Span { scope, children, ..Span::new(name, kind) }
+}
+
+/// A server span with a client child, as most exercises expect.
+fn request() -> Span {
+    let mut server = span("GET /distance/{place}", SpanKind::Server, vec![span("GET", SpanKind::Client, vec![])]);
+    server.attributes.insert("app.place".into(), Value::String("paris".into()));
+    server.events.push(Event { name: "place.resolved".into(), attributes: Attributes::new() });
+    server
+}
+
+fn traces(spans: Vec<Span>) -> Document {
+    Document {
+        traces: spans.into_iter().map(|s| Trace { request: None, spans: vec![s] }).collect(),
+        ..Document::default()
+    }
+}
+
+fn texts(expected: &Document, actual: &Document) -> Vec<String> {
+    differences(expected, actual).into_iter().map(|d| d.text).collect()
+}
+
+fn one(expected: &Document, actual: &Document) -> String {
+    let t = texts(expected, actual);
+    assert_eq!(t.len(), 1, "expected exactly one difference: {t:#?}");
+    t[0].clone()
+}
+
+#[test]
+fn equal_documents_have_no_differences() {
+    assert!(texts(&traces(vec![request()]), &traces(vec![request()])).is_empty());
+}
+
+#[test]
+fn missing_and_unexpected_spans() {
+    let mut without_child = request();
+    without_child.children.clear();
+    assert_eq!(
+        one(&traces(vec![request()]), &traces(vec![without_child])),
+        "span `trace 1 > GET /distance/{place} > GET` (client) is missing"
+    );
+    let mut extra = request();
+    extra.children.push(span("cache", SpanKind::Internal, vec![]));
+    assert_eq!(
+        one(&traces(vec![request()]), &traces(vec![extra])),
+        "span `trace 1 > GET /distance/{place} > cache` (internal) is not expected"
+    );
+}
+
+#[test]
+fn the_same_difference_in_several_traces_is_one_line() {
+    let mut bare = request();
+    bare.attributes.clear();
+    let t = texts(&traces(vec![request(), request(), request()]), &traces(vec![bare.clone(), bare.clone(), bare]));
+    assert_eq!(
+        t,
+        [
+            "span `GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string) (in traces 1, 2, 3)"
+        ]
+    );
+    let mut one_bare = request();
+    one_bare.attributes.clear();
+    let single = texts(&traces(vec![request(), request()]), &traces(vec![request(), one_bare]));
+    assert_eq!(
+        single,
+        [
+            "span `trace 2 > GET /distance/{place}`: attribute `app.place` is missing (expected \"paris\", of type string)"
+        ]
+    );
+}
+
+#[test]
+fn sampled_out_traces_do_not_shift_the_others() {
+    let at = |place: &str| {
+        let mut s = request();
+        s.attributes.insert("app.place".into(), Value::String(place.into()));
+        s
+    };
+    let expected = traces(vec![at("paris"), at("lima"), at("tokyo")]);
+    let actual = traces(vec![at("paris"), at("tokyo")]);
+    let t = texts(&expected, &actual);
+    assert!(t[0].starts_with("2 traces were exported; expected 3: no trace for trace 2."), "{t:?}");
+    assert!(t[0].contains("never started or never ended"), "no sampler here, so no sampler cause: {t:?}");
+    assert!(t.iter().all(|l| !l.contains("is \"tokyo\"; expected")), "tokyo meets tokyo, not lima: {t:?}");
+    let kept_too_many = texts(&actual, &expected);
+    assert!(kept_too_many[0].contains("these traces are not expected: trace 2"), "{kept_too_many:?}");
+}
+
+#[test]
+fn an_extra_trace_does_not_shift_every_log_record() {
+    // The emitted side has an orphan trace first: every later trace number moves by one.
+    let mut orphan = request();
+    orphan.name = "orphan".into();
+    orphan.children.clear();
+    let log_in =
+        |trace: usize| log("INFO", "resolved paris", Some(&format!("trace {trace} > GET /distance/{{place}}")));
+    let expected = Document { logs: vec![log_in(1)], ..traces(vec![request()]) };
+    let actual = Document { logs: vec![log_in(2)], ..traces(vec![orphan, request()]) };
+    let t = texts(&expected, &actual);
+    assert!(t.iter().all(|l| !l.starts_with("log record")), "the record sits in its span: {t:?}");
+    let wrong = Document { logs: vec![log_in(1)], ..actual };
+    assert!(
+        texts(&expected, &wrong).iter().any(|l| l.contains(
+            "carries the ids of `trace 1 > GET /distance/{place}` (a trace the expected telemetry does not have)"
+        )),
+        "a record in the unpaired trace still differs"
+    );
+}
+
+#[test]
+fn a_renamed_span_is_one_difference() {
+    let mut renamed = request();
+    renamed.children[0].name = "fetch".into();
+    assert_eq!(
+        one(&traces(vec![request()]), &traces(vec![renamed])),
+        "span `trace 1 > GET /distance/{place} > fetch` is named `fetch`; expected `GET`"
+    );
+}
+
+#[test]
+fn a_span_without_its_parent_is_reported_as_misplaced() {
+    let mut orphaned = request();
+    let child = orphaned.children.remove(0);
+    let text = one(&traces(vec![request()]), &traces(vec![orphaned, child]));
+    assert!(text.starts_with("span `GET` has no parent: it is the root of its own trace (`trace 2 > GET`)"), "{text}");
+    assert!(text.contains("with_context(cx)"), "{text}");
+}
+
+#[test]
+fn kind_status_scope_and_parent_link() {
+    let mut wrong = request();
+    wrong.kind = SpanKind::Internal;
+    assert_eq!(
+        one(&traces(vec![request()]), &traces(vec![wrong])),
+        "span `trace 1 > GET /distance/{place}` has kind internal; expected server"
+    );
+    let mut errored = request();
+    errored.status = Status::Error { description: "unknown place".into() };
+    assert_eq!(
+        one(&traces(vec![errored]), &traces(vec![request()])),
+        "span `trace 1 > GET /distance/{place}` has status Unset; expected Error (\"unknown place\")"
+    );
+    let mut scoped = request();
+    scoped.scope.version = None;
+    assert!(
+        one(&traces(vec![request()]), &traces(vec![scoped]))
+            .contains("comes from the tracer scope `iss-distance (no version)`; expected `iss-distance 0.1.0`")
+    );
+    let mut remote = request();
+    remote.parent = Some(ParentLink::Remote);
+    assert!(one(&traces(vec![remote]), &traces(vec![request()])).contains("expected a remote parent"));
+}
+
+#[test]
+fn attributes_missing_mistyped_wrong_and_unexpected() {
+    let with = |key: &str, value: Value| {
+        let mut s = request();
+        s.attributes.clear();
+        s.attributes.insert(key.into(), value);
+        traces(vec![s])
+    };
+    let expected = with("app.place", Value::String("paris".into()));
+    assert!(
+        one(&expected, &with("app.place", Value::Int(1)))
+            .contains("has type i64 (1); expected type string (\"paris\")")
+    );
+    assert!(
+        one(&expected, &with("app.place", Value::String("lima".into()))).contains("is \"lima\"; expected \"paris\"")
+    );
+    let t = texts(&expected, &with("app.city", Value::String("paris".into())));
+    assert_eq!(t.len(), 2, "{t:?}");
+    assert!(t[0].contains("attribute `app.place` is missing (expected \"paris\", of type string)"), "{t:?}");
+    assert!(t[1].contains("attribute `app.city` = \"paris\" is not expected"), "{t:?}");
+}
+
+#[test]
+fn a_span_exported_by_the_wrong_service() {
+    let mut downstream = request();
+    downstream.service = Some("iss-position".into());
+    let t = one(&traces(vec![downstream]), &traces(vec![request()]));
+    assert!(
+        t.contains(
+            "was exported by the main service (the resource's `service.name`); expected the service `iss-position`"
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_missing_event() {
+    let mut quiet = request();
+    quiet.events.clear();
+    assert_eq!(
+        one(&traces(vec![request()]), &traces(vec![quiet])),
+        "span `trace 1 > GET /distance/{place}` has no event `place.resolved`"
+    );
+}
+
+fn metric(name: &str, kind: MetricKind, unit: &str, points: Vec<DataPoint>) -> Metric {
+    Metric {
+        name: name.into(),
+        kind,
+        scope: Scope::default(),
+        unit: unit.into(),
+        description: String::new(),
+        points,
+        magnitude: None,
+    }
+}
+
+fn point(route: &str, value: i64) -> DataPoint {
+    let mut attributes = Attributes::new();
+    attributes.insert("http.route".into(), Value::String(route.into()));
+    DataPoint { attributes, value: Some(Value::Int(value)), count: None, bounds: None }
+}
+
+fn metrics_doc(metrics: Vec<Metric>) -> Document {
+    Document { metrics, ..Document::default() }
+}
+
+#[test]
+fn metrics_missing_unexpected_kind_unit_points_and_values() {
+    let requests = |kind, unit: &str, points| metrics_doc(vec![metric("app.requests", kind, unit, points)]);
+    let good = || vec![point("/a", 2), point("/b", 1)];
+    let expected = requests(MetricKind::Counter, "{request}", good());
+    let mut with_other = requests(MetricKind::Counter, "{request}", good());
+    with_other.metrics.push(metric("other", MetricKind::Counter, "", vec![]));
+    assert!(one(&expected, &with_other).contains("metric `other` (counter) is not expected"));
+    assert!(
+        one(&expected, &requests(MetricKind::UpDownCounter, "{request}", good()))
+            .contains("is a up-down counter; expected a counter")
+    );
+    assert!(one(&expected, &requests(MetricKind::Counter, "1", good())).contains("has unit `1`; expected `{request}`"));
+    assert!(
+        one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 3), point("/b", 1)]))
+            .contains("value is 3 (i64); expected 2 (i64)")
+    );
+    assert!(
+        one(&expected, &requests(MetricKind::Counter, "{request}", vec![point("/a", 2)]))
+            .contains("has no data point with {http.route=\"/b\"}")
+    );
+    let missing = texts(&expected, &metrics_doc(vec![metric("x", MetricKind::Counter, "", vec![])]));
+    assert!(missing.iter().any(|t| t == "metric `app.requests` (counter) is missing"), "{missing:?}");
+    assert!(one(&expected, &Document::default()).starts_with("no metrics were exported"));
+}
+
+#[test]
+fn histogram_count_and_boundaries() {
+    let histogram = |count, bounds: Vec<f64>| {
+        let point = DataPoint { attributes: Attributes::new(), value: None, count: Some(count), bounds: Some(bounds) };
+        metrics_doc(vec![metric("http.server.request.duration", MetricKind::Histogram, "s", vec![point])])
+    };
+    let expected = histogram(3, vec![0.1, 1.0]);
+    assert!(one(&expected, &histogram(2, vec![0.1, 1.0])).contains("count is 2; expected 3"));
+    assert!(one(&expected, &histogram(3, vec![100.0])).contains("has bucket boundaries [100.0]; expected [0.1, 1.0]"));
+    let defaults = one(&expected, &histogram(3, SDK_DEFAULT_BOUNDS.to_vec()));
+    assert!(defaults.contains("Those are the SDK's defaults, made for milliseconds"), "{defaults}");
+}
+
+#[test]
+fn a_data_point_attribute_of_the_wrong_type() {
+    let mut as_text = point("/a", 2);
+    as_text.attributes.insert("http.response.status_code".into(), Value::String("200".into()));
+    let mut as_int = point("/a", 2);
+    as_int.attributes.insert("http.response.status_code".into(), Value::Int(200));
+    let counter = |p| metrics_doc(vec![metric("app.requests", MetricKind::Counter, "", vec![p])]);
+    assert_eq!(
+        one(&counter(as_int), &counter(as_text)),
+        "metric `app.requests`: attribute `http.response.status_code` has type string (\"200\"); expected type i64 (200)"
+    );
+}
+
+fn log(severity: &str, body: &str, span: Option<&str>) -> LogRecord {
+    LogRecord {
+        event_name: None,
+        severity: Some(severity.into()),
+        body: Some(Value::String(body.into())),
+        scope: Scope::default(),
+        attributes: Attributes::new(),
+        span: span.map(str::to_string),
+        target: None,
+    }
+}
+
+fn logs_doc(logs: Vec<LogRecord>) -> Document {
+    Document { logs, ..Document::default() }
+}
+
+#[test]
+fn logs_missing_severity_and_correlation() {
+    let expected = logs_doc(vec![log("INFO", "resolved paris", Some("trace 1 > GET /distance/{place}"))]);
+    assert!(
+        one(&expected, &logs_doc(vec![log("INFO", "resolved paris", None)]))
+            .contains("carries no trace context; expected the ids of `trace 1 > GET /distance/{place}`")
+    );
+    assert!(
+        one(&expected, &logs_doc(vec![log("WARN", "resolved paris", Some("trace 1 > GET /distance/{place}"))]))
+            .contains("has severity WARN; expected INFO")
+    );
+    let t = texts(&expected, &logs_doc(vec![log("INFO", "other", None)]));
+    assert!(t[0].contains("log record `INFO \"resolved paris\"` is missing"), "{t:?}");
+    assert!(one(&expected, &Document::default()).starts_with("no log records were exported"));
+}
+
+#[test]
+fn responses_and_resource() {
+    let with_requests = |r: &str| Document { requests: vec![r.into()], ..Document::default() };
+    assert!(
+        one(&with_requests("GET /distance/atlantis -> 404"), &with_requests("GET /distance/atlantis -> 200"))
+            .starts_with("`GET /distance/atlantis` answered 200; expected 404")
+    );
+    let mut expected = Document::default();
+    expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
+    assert!(one(&expected, &Document::default()).starts_with("no resource reached the exporter"));
+}
+
+fn made_by(request: &str, span: Span) -> Trace {
+    Trace { request: Some(request.into()), spans: vec![span] }
+}
+
+#[test]
+fn traces_are_named_by_the_request_that_made_them() {
+    let paris = made_by("GET /distance/paris -> 200", request());
+    let atlantis = made_by("GET /distance/atlantis -> 404", request());
+    let expected = Document { traces: vec![paris.clone(), atlantis.clone()], ..Document::default() };
+    let mut bare = request();
+    bare.children.clear();
+    let actual =
+        Document { traces: vec![paris, Trace { spans: vec![bare], ..atlantis.clone() }], ..Document::default() };
+    assert_eq!(
+        one(&expected, &actual),
+        "span `GET /distance/{place} > GET` (client) is missing (in the trace of the 404 request `GET /distance/atlantis`)"
+    );
+    let only_paris = Document { traces: vec![expected.traces[0].clone()], ..Document::default() };
+    let t = texts(&expected, &only_paris);
+    assert!(t[0].contains("no trace for the 404 request `GET /distance/atlantis`"), "{t:?}");
+}
+
+#[test]
+fn the_same_difference_in_several_requests_is_one_line() {
+    let at = |r: &str, s: Span| made_by(r, s);
+    let mut quiet = request();
+    quiet.events.clear();
+    let expected = Document {
+        traces: vec![at("GET /a -> 200", request()), at("GET /b -> 502", request())],
+        ..Document::default()
+    };
+    let actual = Document {
+        traces: vec![at("GET /a -> 200", quiet.clone()), at("GET /b -> 502", quiet)],
+        ..Document::default()
+    };
+    assert_eq!(
+        one(&expected, &actual),
+        "span `GET /distance/{place}` has no event `place.resolved` (in the traces of the 200 request `GET /a`, \
+         the 502 request `GET /b`)"
+    );
+}
+
+#[test]
+fn time_facts_missing_are_named() {
+    let mut timed = request();
+    timed.time = vec![TimeFact::CoversCall];
+    timed.children[0].time = vec![TimeFact::WithinParent, TimeFact::CoversCall];
+    let mut early = timed.clone();
+    early.children[0].time = vec![TimeFact::WithinParent];
+    let t = one(&traces(vec![timed.clone()]), &traces(vec![early]));
+    assert!(
+        t.contains("span `trace 1 > GET /distance/{place} > GET` ended before the call it describes returned"),
+        "{t}"
+    );
+    let mut server_early = timed.clone();
+    server_early.time.clear();
+    server_early.children[0].time = vec![TimeFact::CoversCall];
+    let t = texts(&traces(vec![timed]), &traces(vec![server_early]));
+    assert!(t.iter().any(|l| l.contains("ended before the work of its request was done")), "{t:?}");
+    assert!(t.iter().any(|l| l.contains("does not lie within its parent")), "{t:?}");
+}
+
+#[test]
+fn pipeline_facts_resources_delivery_and_the_second_run() {
+    let mut expected = Document::default();
+    expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
+    expected.delivery.insert("traces".into(), Delivery::AtShutdown);
+    expected.env_capture = Some(Box::new(telemetry_document::EnvCapture {
+        env: vec!["OTEL_TRACES_SAMPLER_ARG=1".into()],
+        traced: vec!["GET /a -> 200".into()],
+        failed: None,
+    }));
+    let mut actual = expected.clone();
+    actual.resources.insert(
+        "metrics".into(),
+        [("service.name".to_string(), Value::String("unknown_service:ex".into()))].into_iter().collect(),
+    );
+    actual.delivery.insert("traces".into(), Delivery::BeforeShutdown);
+    actual.delivery.insert("metrics".into(), Delivery::AtShutdown);
+    actual.env_capture.as_mut().unwrap().traced.clear();
+    let t = texts(&expected, &actual);
+    assert!(
+        t.iter().any(|l| l.starts_with("the metrics' resource: attribute `service.name` is \"unknown_service:ex\"")),
+        "{t:?}"
+    );
+    assert!(t.iter().any(|l| l.contains("give the meter provider the service's resource")), "{t:?}");
+    assert!(
+        t.iter().any(|l| l.starts_with("spans were exported while the service ran") && l.contains("batch processor")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().any(|l| l.contains("left no trace for `GET /a -> 200`") && l.contains("OTEL_TRACES_SAMPLER_ARG")),
+        "{t:?}"
+    );
+    // A signal that exported nothing has no resource to differ.
+    let mut silent = actual.clone();
+    silent.delivery.remove("metrics");
+    assert!(texts(&expected, &silent).iter().all(|l| !l.contains("resource")), "{t:?}");
+    // Batching where the snapshot exports at once is never wrong.
+    let mut batched = Document::default();
+    batched.delivery.insert("traces".into(), Delivery::AtShutdown);
+    let mut simple = Document::default();
+    simple.delivery.insert("traces".into(), Delivery::BeforeShutdown);
+    assert!(texts(&simple, &batched).iter().all(|l| !l.contains("exported while the service ran")));
+}
+
+#[test]
+fn milliseconds_in_a_histogram_in_seconds() {
+    let histogram = |magnitude| {
+        let point = DataPoint { attributes: Attributes::new(), value: None, count: Some(1), bounds: Some(vec![1.0]) };
+        let mut m = metric("http.server.request.duration", MetricKind::Histogram, "s", vec![point]);
+        m.magnitude = Some(magnitude);
+        metrics_doc(vec![m])
+    };
+    assert!(
+        one(&histogram(Magnitude::Seconds), &histogram(Magnitude::LargerThanSeconds))
+            .contains("the durations look like milliseconds")
+    );
+}
+
+#[test]
+fn a_log_record_s_event_name() {
+    let mut named = log("ERROR", "failed", None);
+    named.event_name = Some("http.server.request.exception".into());
+    let mut located = named.clone();
+    located.event_name = Some(LogRecord::SOURCE_LOCATION.into());
+    let t = one(&logs_doc(vec![named]), &logs_doc(vec![located]));
+    assert!(t.contains("has the event name `event <file>:<line>`"), "{t}");
+    assert!(t.contains("expected the event name `http.server.request.exception`"), "{t}");
+}
+
+#[test]
+fn a_log_record_names_the_trace_of_its_span_by_request() {
+    let expected = Document {
+        logs: vec![log("INFO", "resolved", Some("trace 1 > GET /distance/{place}"))],
+        traces: vec![made_by("GET /distance/paris -> 200", request())],
+        ..Document::default()
+    };
+    let actual = Document { logs: vec![log("INFO", "resolved", None)], ..expected.clone() };
+    assert_eq!(
+        one(&expected, &actual),
+        "log record `INFO \"resolved\"` carries no trace context; expected the ids of `GET /distance/{place}` in \
+         the trace of the 200 request `GET /distance/paris` (emit it while that span is active)"
+    );
+}
