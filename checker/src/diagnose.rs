@@ -95,7 +95,7 @@ fn keys(causes: &mut Vec<String>, expected: &BTreeMap<String, String>, actual: &
         } else if let Some(near) = expected.keys().find(|e| !actual.contains_key(*e) && looks_like(key, e)) {
             causes.push(format!(
                 "`{key}` (on {place}) looks like a hand-typed `{near}`: take keys from \
-                 `opentelemetry_semantic_conventions` (or one `const` of your own for `app.*` keys), never type them twice."
+                 `opentelemetry_semantic_conventions` (or one `const` of your own for `iss.*` keys), never type them twice."
             ));
         }
     }

@@ -74,13 +74,18 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     let _ = writeln!(out, "  Edit  {}", exercise.edit_file(Side::Exercise).display());
     let _ = writeln!(out, "  Read  {}", exercise.readme().display());
     let _ = writeln!(out);
-    let mut signal: Option<Signal> = None;
-    for Difference { signal: s, text } in &verdict.differences {
-        if signal != Some(*s) {
-            let _ = writeln!(out, "  {}", bold(s.title()));
-            signal = Some(*s);
+    // One heading per signal, in the order the signals first differ.
+    let mut signals: Vec<Signal> = Vec::new();
+    for d in &verdict.differences {
+        if !signals.contains(&d.signal) {
+            signals.push(d.signal);
         }
-        let _ = writeln!(out, "    - {text}");
+    }
+    for signal in signals {
+        let _ = writeln!(out, "  {}", bold(signal.title()));
+        for Difference { text, .. } in verdict.differences.iter().filter(|d| d.signal == signal) {
+            let _ = writeln!(out, "    - {text}");
+        }
     }
     if !verdict.likely_causes.is_empty() {
         let _ = writeln!(out, "  {}", bold("Likely cause"));

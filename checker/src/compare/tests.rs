@@ -468,3 +468,11 @@ fn a_log_record_names_the_trace_of_its_span_by_request() {
          the trace of the 200 request `GET /distance/paris` (emit it while that span is active)"
     );
 }
+
+#[test]
+fn a_route_is_the_method_and_the_first_path_segment() {
+    assert_eq!(super::route_of("GET /distance/paris -> 200"), "GET /distance");
+    assert_eq!(super::route_of("GET /distance/nairobi (with a sampled traceparent) -> 502"), "GET /distance");
+    assert_eq!(super::route_of("GET /places -> 200"), "GET /places");
+    assert_eq!(super::route_of("GET /health -> 200"), "GET /health");
+}
