@@ -286,7 +286,11 @@ fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>
         if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
             let x = extra.remove(pos);
             out.add(Signal::Traces, misplaced(&m, &x));
-            span(out, &m.full, m.span, x.span, renumber);
+            // Elsewhere in the tree, its place in time relative to the expected parent
+            // says nothing new: the misplacement is the mistake.
+            let mut expected = m.span.clone();
+            expected.time.retain(|fact| *fact != TimeFact::WithinParent);
+            span(out, &m.full, &expected, x.span, renumber);
         } else if let Some(pos) = extra.iter().position(|x| x.span.kind == m.span.kind && parent_of(x) == parent_of(&m))
         {
             // Same place in the tree, same kind, another name: a renamed span.
