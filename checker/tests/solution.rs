@@ -109,14 +109,12 @@ fn the_student_edition_has_no_solutions_builds_and_grades() {
     let lab_root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let parent = tempfile::tempdir().unwrap();
     let out = parent.path().join("student");
-    Command::cargo_bin("checker")
-        .unwrap()
-        .env("LAB_ROOT", lab_root)
-        .args(["student-edition"])
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Wrote the student edition"));
+    let export = || {
+        let mut cmd = Command::cargo_bin("checker").unwrap();
+        cmd.env("LAB_ROOT", lab_root).arg("student-edition").arg(&out);
+        cmd
+    };
+    export().assert().success().stdout(predicate::str::contains("Wrote the student edition"));
 
     for gone in ["solutions", "checker/variants", "checker/tests/variants.toml", "checker/tests/snapshots.rs", ".ci"] {
         assert!(!out.join(gone).exists(), "{gone} must not be in the student edition");
@@ -131,14 +129,7 @@ fn the_student_edition_has_no_solutions_builds_and_grades() {
     let log = std::process::Command::new("git").current_dir(&out).args(["log", "--oneline"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1, "one commit: the edition as handed out");
     // Nothing overwritten: a second export into the same folder is refused.
-    Command::cargo_bin("checker")
-        .unwrap()
-        .env("LAB_ROOT", lab_root)
-        .args(["student-edition"])
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("already exists and is not empty"));
+    export().assert().code(2).stderr(predicate::str::contains("already exists and is not empty"));
 
     // The learner's commands, inside the edition, with its own checker (the lab's target
     // folder is shared, so the dependencies are not built again).
@@ -165,4 +156,10 @@ fn the_student_edition_has_no_solutions_builds_and_grades() {
         .code(1)
         .stdout(predicate::str::contains("student edition").and(predicate::str::contains("instructor")));
     in_edition(&["verify"]).assert().code(2).stderr(predicate::str::contains("student edition"));
+    // `reset` finds the starters the edition handed out in its own history.
+    let edited = out.join("exercises/01-resource/src/telemetry.rs");
+    let starter = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, "// my attempt\n").unwrap();
+    in_edition(&["reset", "1", "--yes"]).assert().success();
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), starter);
 }
