@@ -72,13 +72,6 @@ impl Outcome {
     }
 }
 
-impl From<Duration> for Limits {
-    /// A timeout and the default memory limit.
-    fn from(timeout: Duration) -> Self {
-        Limits { timeout, memory_mib: DEFAULT_MEMORY_MIB }
-    }
-}
-
 /// The default of `--memory`. It bounds virtual memory (RLIMIT_AS), which thread stacks
 /// and glibc's per-thread arenas inflate beyond what is used, and grow with the number of
 /// cores (tokio starts a worker per core). Measured on 2 cores: every solution captures
@@ -90,8 +83,7 @@ pub const DEFAULT_MEMORY_MIB: u64 = 2048;
 /// emits 200,000 spans writes about 60 MB.
 pub const MAX_CAPTURE_BYTES: u64 = 1024 * 1024;
 
-pub fn run(executable: &Path, scenario: &str, limits: impl Into<Limits>) -> Outcome {
-    let limits = limits.into();
+pub fn run(executable: &Path, scenario: &str, limits: Limits) -> Outcome {
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => return crashed(format!("cannot create a temporary folder: {e}")),

@@ -16,7 +16,7 @@ use crate::integrity;
 use crate::snapshot;
 use crate::track::{Exercise, Side, Track};
 // Re-exported: tests/variants.rs names them through `grade`.
-pub use crate::verdict::{Status, Verdict};
+use crate::verdict::{Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

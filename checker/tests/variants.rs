@@ -10,8 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use checker::capture;
-use checker::grade::{self, Verdict};
+use checker::grade;
 use checker::track::{Side, Track};
+use checker::verdict::Verdict;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -98,7 +99,8 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
         }
         std::fs::write(&file, original.replacen(&v.replace, &v.with, 1)).unwrap();
 
-        let ran = build(dir.path()).map(|exe| capture::run(&exe, &exercise.scenario, Duration::from_secs(60)));
+        let limits = capture::Limits { timeout: Duration::from_secs(60), memory_mib: capture::DEFAULT_MEMORY_MIB };
+        let ran = build(dir.path()).map(|exe| capture::run(&exe, &exercise.scenario, limits));
         let verdict = grade::verdict(&track, exercise, ran);
         let reads = learner_reads(&verdict);
         println!("--- {label}: {}\n{reads}\n", verdict.status.word());
