@@ -265,7 +265,9 @@ fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, 
 }
 
 /// A signal the snapshot exports at shutdown (a batch processor, a periodic reader) that
-/// never reached the exporter: its provider was not shut down on the way out.
+/// never reached the exporter: its provider was not shut down on the way out, unless
+/// nothing was recorded at all (the document cannot tell the two apart, so the cause
+/// says which one it means).
 fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     for (signal, want) in &expected.delivery {
         if *want != telemetry_document::Delivery::AtShutdown || actual.delivery.contains_key(signal) {
@@ -278,8 +280,9 @@ fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Docum
             _ => ("spans", "the tracer provider"),
         };
         causes.push(format!(
-            "{what} never reached the exporter: {provider} holds them until it is shut down (a batch processor, a \
-             periodic reader), and it was not shut down on the way out. Shut every provider down, that one too."
+            "{what} never reached the exporter. If your code does record them, {provider} was not shut down on the \
+             way out: {provider} holds them until it is shut down (a batch processor, a periodic reader). Shut every \
+             provider down, that one too."
         ));
     }
 }
