@@ -76,7 +76,8 @@ pub fn run(track: &Track, exercise: &Exercise, runs: usize, options: Options) ->
         let start = Instant::now();
         let built = cargo::cargo()
             .current_dir(&track.root)
-            .args(["build", "-q", "-p", &package])
+            .args(["build", "-q", "-p", &package, "--manifest-path"])
+            .arg(track.root.join(Side::Solution.workspace()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();

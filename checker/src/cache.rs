@@ -48,7 +48,7 @@ impl Cache {
             shared.add(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
         }
         shared.add(harness.unwrap_or_default().as_bytes());
-        for manifest in ["Cargo.toml", "Cargo.lock"] {
+        for manifest in ["Cargo.toml", "Cargo.lock", "exercises/Cargo.toml", "exercises/Cargo.lock"] {
             shared.add_tree(&track.root, Path::new(manifest));
         }
         Cache { file: Some(file), entries, shared: shared.0 }

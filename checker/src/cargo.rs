@@ -1,5 +1,6 @@
 //! Building exercises with cargo: one `cargo build --keep-going` for every package asked
-//! for, so a compile error in one exercise never stops the others from being built.
+//! for, in the workspace they belong to ([`crate::track::Side::workspace`]), so a compile
+//! error in one exercise never stops the others from being built.
 //!
 //! Nothing about one exercise may stop the others: a package cargo does not know (its
 //! folder deleted, a wrong `dir` in the track) is reported on its own, and when the
@@ -110,12 +111,13 @@ pub fn cargo() -> Command {
 /// on 2 cores; a build script that loops must not hang the track forever.
 pub const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
-/// Builds `packages` (name, manifest path) in `root`; the result is keyed by package name.
+/// Builds `packages` (name, manifest path), members of the workspace whose manifest is
+/// `workspace`, from the lab's `root`; the result is keyed by package name.
 ///
 /// The usual case costs one cargo call. Only when cargo refuses before compiling
 /// anything does the checker ask it why (`cargo metadata`), and build again without
 /// what it refused.
-pub fn build(root: &Path, packages: &[(String, PathBuf)], limit: Duration) -> HashMap<String, Build> {
+pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration) -> HashMap<String, Build> {
     let mut results = HashMap::new();
     // A missing manifest (a folder deleted, a wrong `dir` in the track) is known without cargo.
     let (present, missing): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(_, m)| m.is_file());
@@ -125,29 +127,29 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)], limit: Duration) -> Ha
     if present.is_empty() {
         return results;
     }
-    let first = build_members(root, None, &present, limit);
+    let first = build_members(root, workspace, &present, limit);
     if !first.refused {
         results.extend(first.builds);
         return results;
     }
-    let (workspace, buildable) = match members(root, None) {
+    let (workspace, buildable) = match members(root, workspace) {
         Ok(members) => {
             let (known, unknown): (Vec<_>, Vec<_>) = present.into_iter().partition(|(n, _)| members.contains(n));
             for (name, manifest) in unknown {
                 results.insert(name.clone(), not_in_workspace(root, &name, &manifest));
             }
-            (None, known)
+            (workspace.to_path_buf(), known)
         }
         Err(cargo_says) => {
             // The workspace does not load: build through a stand-in that leaves out the
             // crates whose manifest is the problem, each reported with cargo's words.
-            match standin::prepare(root, &present) {
+            match standin::prepare(root, workspace, &present) {
                 Ok(standin) => {
                     for (name, why) in &standin.broken {
                         results.insert(name.clone(), Build::NotBuilt { cargo_says: why.clone() });
                     }
                     let healthy = present.into_iter().filter(|(n, _)| !standin.broken.contains_key(n)).collect();
-                    (Some(standin.manifest), healthy)
+                    (standin.manifest, healthy)
                 }
                 Err(e) => {
                     let says = format!("{cargo_says}\n\n(and no stand-in workspace could be made: {e})");
@@ -158,13 +160,14 @@ pub fn build(root: &Path, packages: &[(String, PathBuf)], limit: Duration) -> Ha
         }
     };
     if !buildable.is_empty() {
-        results.extend(build_members(root, workspace.as_deref(), &buildable, limit).builds);
+        results.extend(build_members(root, &workspace, &buildable, limit).builds);
     }
     results
 }
 
-/// The names of the workspace's packages, or cargo's complaint when it cannot load.
-pub fn members(root: &Path, manifest: Option<&Path>) -> Result<Vec<String>, String> {
+/// The names of the packages of the workspace whose manifest is `workspace`, or cargo's
+/// complaint when it cannot load.
+pub fn members(root: &Path, workspace: &Path) -> Result<Vec<String>, String> {
     #[derive(Deserialize)]
     struct Metadata {
         packages: Vec<Package>,
@@ -175,9 +178,7 @@ pub fn members(root: &Path, manifest: Option<&Path>) -> Result<Vec<String>, Stri
     }
     let mut cmd = cargo();
     cmd.current_dir(root).args(["metadata", "--no-deps", "--format-version", "1", "--color=never"]);
-    if let Some(manifest) = manifest {
-        cmd.arg("--manifest-path").arg(manifest);
-    }
+    cmd.arg("--manifest-path").arg(workspace);
     let output = cmd.stdin(Stdio::null()).output().map_err(|e| format!("could not run cargo: {e}"))?;
     if !output.status.success() {
         return Err(cargo_complaint(&String::from_utf8_lossy(&output.stderr)));
@@ -208,9 +209,9 @@ struct Attempt {
     refused: bool,
 }
 
-/// One `cargo build --keep-going` for `packages`, in `root`'s workspace or the stand-in
-/// whose manifest is given, stopped (with everything it started) after `limit`.
-fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, PathBuf)], limit: Duration) -> Attempt {
+/// One `cargo build --keep-going` for `packages`, in the workspace (or the stand-in) whose
+/// manifest is given, stopped (with everything it started) after `limit`.
+fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration) -> Attempt {
     let mut cmd = cargo();
     cmd.current_dir(root)
         .args(["build", "--keep-going", "--message-format=json", "--color=never"])
@@ -218,12 +219,11 @@ fn build_members(root: &Path, workspace: Option<&Path>, packages: &[(String, Pat
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     groups::in_own_group(&mut cmd);
-    if let Some(manifest) = workspace {
-        cmd.arg("--manifest-path").arg(manifest);
-        // The stand-in builds where the lab does (its own default would be beside it).
-        if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-            cmd.env("CARGO_TARGET_DIR", root.join("target"));
-        }
+    cmd.arg("--manifest-path").arg(workspace);
+    // Every workspace builds where the lab does (.cargo/config.toml says so too, but a
+    // stand-in in target/ is outside its reach, and a lab without it must not build twice).
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        cmd.env("CARGO_TARGET_DIR", root.join("target"));
     }
     for (name, _) in packages {
         cmd.args(["-p", name]);

@@ -76,6 +76,16 @@ enum Command {
         #[arg(long)]
         solution: bool,
     },
+    /// Run an exercise for real (its telemetry goes where the OTEL_* variables say), by
+    /// number, id or folder; arguments after `--` go to the service.
+    Run {
+        exercise: String,
+        /// Run the reference solution instead of yours.
+        #[arg(long)]
+        solution: bool,
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
     /// Show the next hint for the current exercise, or for the one named.
     Hint { exercise: Option<String> },
     /// Once an exercise passes: its reference solution, as a diff against yours.
@@ -119,7 +129,13 @@ enum Command {
 impl Command {
     /// The maintainers' commands that run the reference solutions.
     fn needs_solutions(&self) -> bool {
-        matches!(self, Command::Verify | Command::Bench { .. } | Command::Show { solution: true, .. })
+        matches!(
+            self,
+            Command::Verify
+                | Command::Bench { .. }
+                | Command::Show { solution: true, .. }
+                | Command::Run { solution: true, .. }
+        )
     }
 }
 
@@ -206,6 +222,13 @@ pub fn main() -> ExitCode {
             None => ExitCode::from(2),
         },
         Some(Command::Hint { exercise }) => hint(&track, exercise.as_deref(), options),
+        Some(Command::Run { exercise, solution, args }) => match find(&track, exercise) {
+            Some(e) => {
+                let side = if *solution { Side::Solution } else { Side::Exercise };
+                crate::serve::run(&track, e, side, args, options.build_timeout)
+            }
+            None => ExitCode::from(2),
+        },
         // verify always grades afresh: it is the lab's proof, not a learner's loop.
         Some(Command::Verify) => verify::run(&track, Options { use_cache: false, ..options }, cli.format),
     }

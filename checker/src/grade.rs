@@ -102,7 +102,8 @@ pub type Ran = Result<Outcome, String>;
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.root.join(e.folder(side)).join("Cargo.toml"))).collect();
-    let builds = cargo::build(&track.root, &packages, options.build_timeout);
+    let workspace = track.root.join(side.workspace());
+    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);

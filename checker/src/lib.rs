@@ -15,6 +15,7 @@
 //!   [`verify`] for maintainers.
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup;
 //!   [`solution`]: the reference solution, once an exercise passes.
+//! - [`serve`]: `run N`, an exercise served for real, outside the checker.
 //! - [`edition`]: the student edition, without the solutions, for instructors.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line ([`format`]: text
 //!   or JSON); [`bench`]: the
@@ -36,6 +37,7 @@ pub mod integrity;
 pub mod output;
 pub mod report;
 pub mod reset;
+pub mod serve;
 pub mod show;
 pub mod snapshot;
 pub mod solution;

@@ -1,14 +1,16 @@
-//! A stand-in workspace, for when the lab's own cannot load: cargo refuses a whole
+//! A stand-in workspace, for when the exercises' own cannot load: cargo refuses a whole
 //! workspace when one member's `Cargo.toml` is broken (or its folder has none), which
 //! would leave every exercise ungraded.
 //!
-//! The stand-in lives in `target/lab-standin/`: a copy of the root manifest's
+//! The stand-in lives in `target/lab-standin/`: a copy of the workspace manifest's
 //! `[workspace]` (shared package fields, dependencies with their paths made absolute,
-//! profiles) whose members are only the crates that load, reached through symbolic links
-//! `target/lab-standin/exercises -> exercises` (cargo finds a crate's workspace by
-//! looking up from the path it was given), plus a copy of `Cargo.lock`. It builds into
-//! the same target folder with the same versions, so nothing is built twice. Each crate
-//! left out is reported with cargo's own words about its manifest.
+//! profiles) whose members are only the crates that load, reached through one symbolic
+//! link per crate, `target/lab-standin/exercises/03-first-span -> exercises/03-first-span`
+//! (cargo finds a crate's workspace by looking up from the path it was given, so the
+//! folders above the links are the stand-in's own, never the real `exercises/`, whose
+//! `Cargo.toml` is the workspace that does not load), plus a copy of its `Cargo.lock`. It
+//! builds into the same target folder with the same versions, so nothing is built twice.
+//! Each crate left out is reported with cargo's own words about its manifest.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,12 +24,13 @@ pub struct Standin {
     pub broken: HashMap<String, String>,
 }
 
-/// The stand-in for building `packages` (name, manifest path under `root`).
-pub fn prepare(root: &Path, packages: &[(String, PathBuf)]) -> Result<Standin, String> {
+/// The stand-in for building `packages` (name, manifest path under `root`), members of
+/// the workspace whose manifest is `workspace`.
+pub fn prepare(root: &Path, workspace: &Path, packages: &[(String, PathBuf)]) -> Result<Standin, String> {
     let dir = root.join("target").join("lab-standin");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let manifest = dir.join("Cargo.toml");
-    let template = template(root)?;
+    let template = template(workspace)?;
     let mut members = Vec::new();
     let mut broken = HashMap::new();
     for (name, package_manifest) in packages {
@@ -46,7 +49,7 @@ pub fn prepare(root: &Path, packages: &[(String, PathBuf)]) -> Result<Standin, S
         }
         // Each crate is tried alone, so that one broken manifest names itself.
         write(&manifest, &template, std::slice::from_ref(&relative))?;
-        match cargo::members(root, Some(&manifest)) {
+        match cargo::members(root, &manifest) {
             Ok(_) => members.push(relative),
             Err(says) => {
                 broken.insert(name.clone(), as_the_learner_sees_it(&says, root, &dir));
@@ -54,17 +57,17 @@ pub fn prepare(root: &Path, packages: &[(String, PathBuf)]) -> Result<Standin, S
         }
     }
     write(&manifest, &template, &members)?;
-    let lock = root.join("Cargo.lock");
+    let lock = workspace.with_file_name("Cargo.lock");
     if lock.is_file() {
         std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
     }
     Ok(Standin { manifest, broken })
 }
 
-/// The root manifest's `[workspace]` as the stand-in's, members aside.
-fn template(root: &Path) -> Result<toml::Table, String> {
-    let path = root.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+/// The workspace manifest's `[workspace]` as the stand-in's, members aside.
+fn template(path: &Path) -> Result<toml::Table, String> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let manifest: toml::Table = text.parse().map_err(|e| format!("{} does not parse: {e}", path.display()))?;
     let mut workspace = manifest.get("workspace").and_then(|w| w.as_table()).cloned().unwrap_or_default();
     workspace.remove("exclude");
@@ -72,7 +75,7 @@ fn template(root: &Path) -> Result<toml::Table, String> {
     if let Some(toml::Value::Table(dependencies)) = workspace.get_mut("dependencies") {
         for (_, dependency) in dependencies.iter_mut() {
             if let Some(toml::Value::String(path)) = dependency.as_table_mut().and_then(|d| d.get_mut("path")) {
-                *path = root.join(path.as_str()).display().to_string();
+                *path = folder.join(path.as_str()).display().to_string();
             }
         }
     }
@@ -97,14 +100,26 @@ fn write(manifest: &Path, template: &toml::Table, members: &[PathBuf]) -> Result
     std::fs::write(manifest, text).map_err(|e| format!("cannot write {}: {e}", manifest.display()))
 }
 
-/// `dir/<top>` -> `root/<top>`, for the first folder of `relative` (`exercises`).
+/// `dir/<relative>` -> `root/<relative>` (`exercises/03-first-span`), in folders of the
+/// stand-in's own.
 #[cfg(unix)]
 fn link(root: &Path, dir: &Path, relative: &Path) -> Result<(), String> {
-    let Some(top) = relative.components().next() else { return Ok(()) };
-    let at = dir.join(top);
-    let to = root.join(top);
+    let at = dir.join(relative);
+    let to = root.join(relative);
     if std::fs::read_link(&at).is_ok_and(|existing| existing == to) {
         return Ok(());
+    }
+    // A folder above the link must be a real one: a link there (an older stand-in linked
+    // the whole `exercises/`) would put this link inside the lab itself.
+    let mut above = dir.to_path_buf();
+    for part in relative.parent().into_iter().flat_map(|p| p.components()) {
+        above.push(part);
+        if std::fs::symlink_metadata(&above).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&above).map_err(|e| format!("cannot remove {}: {e}", above.display()))?;
+        }
+    }
+    if let Some(parent) = at.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let _ = std::fs::remove_file(&at);
     std::os::unix::fs::symlink(&to, &at).map_err(|e| format!("cannot link {} to {}: {e}", at.display(), to.display()))

@@ -56,6 +56,17 @@ impl Side {
             Side::Solution => "solutions",
         }
     }
+
+    /// The manifest of the cargo workspace this side's crates belong to, relative to the
+    /// root: the learners' crates are a workspace of their own (`exercises/Cargo.toml`), so
+    /// that one broken manifest among them never stops the lab's own workspace (the root's:
+    /// the checker, the harness, the solutions) from loading.
+    pub fn workspace(self) -> &'static str {
+        match self {
+            Side::Exercise => "exercises/Cargo.toml",
+            Side::Solution => "Cargo.toml",
+        }
+    }
 }
 
 impl Track {

@@ -195,6 +195,7 @@ fn a_snapshot_edited_by_hand_is_reported_as_tampering_not_graded() {
     for file in [
         "Cargo.toml",
         "expected.rs",
+        "exercises/Cargo.toml",
         "exercises/01-passes/Cargo.toml",
         "exercises/01-passes/src/main.rs",
         "solutions/01-passes/Cargo.toml",

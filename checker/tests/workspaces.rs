@@ -1,0 +1,136 @@
+//! The lab's two cargo workspaces: the root's (the checker, the harness, the solutions)
+//! and `exercises/` (the crates learners edit). They are apart so that no learner's
+//! `Cargo.toml` can stop `cargo run -p checker` from starting; they must agree on
+//! versions, features and profile, or every shared crate is compiled twice.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn lab() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn manifest(path: &Path) -> toml::Table {
+    std::fs::read_to_string(path).unwrap().parse().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `cargo metadata --no-deps` in `dir`: what `cargo run` loads before anything else.
+fn loads(dir: &Path, manifest: Option<&str>) -> Result<String, String> {
+    let mut cmd = cargo();
+    cmd.current_dir(dir).args(["metadata", "--no-deps", "--offline", "--format-version", "1"]);
+    if let Some(m) = manifest {
+        cmd.args(["--manifest-path", m]);
+    }
+    let out = cmd.output().unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8(out.stderr).unwrap())
+    }
+}
+
+#[test]
+fn a_broken_exercise_manifest_does_not_stop_the_checker_s_workspace_from_loading() {
+    // A copy of the lab's files as git has them, with one exercise's Cargo.toml broken as
+    // a learner breaks it.
+    let copy = tempfile::tempdir().unwrap();
+    let listed = Command::new("git")
+        .current_dir(lab())
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "git ls-files failed");
+    for file in String::from_utf8(listed.stdout).unwrap().split('\0').filter(|f| !f.is_empty()) {
+        let from = lab().join(file);
+        if !from.is_file() {
+            continue; // deleted in the working copy
+        }
+        let to = copy.path().join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+    }
+    let broken = copy.path().join("exercises/03-first-span/Cargo.toml");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(&broken, text.replacen("[package]", "[package", 1)).unwrap();
+
+    let exercises = loads(copy.path(), Some("exercises/Cargo.toml"));
+    assert!(
+        exercises.as_ref().is_err_and(|e| e.contains("03-first-span")),
+        "the broken manifest should stop the exercises' workspace: {exercises:?}"
+    );
+    let root = loads(copy.path(), None).unwrap_or_else(|e| {
+        panic!(
+            "`cargo run -p checker` could not start: the root workspace does not load with one broken exercise:\n{e}"
+        )
+    });
+    assert!(root.contains("\"name\":\"checker\""), "the root workspace has no checker package");
+    assert!(!root.contains("\"name\":\"ex03-first-span\""), "the root workspace holds a learner's crate");
+}
+
+#[test]
+fn both_workspaces_share_versions_features_and_profile() {
+    let root = manifest(&lab().join("Cargo.toml"));
+    let exercises = manifest(&lab().join("exercises/Cargo.toml"));
+    let deps = |m: &toml::Table| m["workspace"]["dependencies"].as_table().unwrap().clone();
+    let (root_deps, exercise_deps) = (deps(&root), deps(&exercises));
+    for (name, spec) in &exercise_deps {
+        let Some(theirs) = root_deps.get(name) else {
+            panic!("exercises/Cargo.toml has `{name}`, which the root's [workspace.dependencies] lacks");
+        };
+        if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+            let ours = std::fs::canonicalize(lab().join("exercises").join(path)).unwrap();
+            let theirs = std::fs::canonicalize(lab().join(theirs["path"].as_str().unwrap())).unwrap();
+            assert_eq!(ours, theirs, "`{name}` points at another crate in the two workspaces");
+        } else {
+            assert_eq!(spec, theirs, "`{name}` differs between the two workspaces: every crate would build twice");
+        }
+    }
+    assert_eq!(root.get("profile"), exercises.get("profile"), "the two workspaces' profiles differ");
+    assert_eq!(
+        root["workspace"]["package"], exercises["workspace"]["package"],
+        "the two workspaces' [workspace.package] differ"
+    );
+}
+
+#[test]
+fn the_exercises_lock_file_is_current_and_agrees_with_the_root_s() {
+    // --locked: cargo refuses when the lock file would have to change.
+    let out = cargo()
+        .current_dir(lab())
+        .args(["metadata", "--locked", "--offline", "--format-version", "1", "--manifest-path", "exercises/Cargo.toml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "exercises/Cargo.lock is not current (copy the root's Cargo.lock over it and run `cargo metadata \
+         --manifest-path exercises/Cargo.toml`):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let packages = |path: &str| -> BTreeSet<(String, String)> {
+        let lock = manifest(&lab().join(path));
+        lock["package"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap().to_string(), p["version"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let (root, exercises) = (packages("Cargo.lock"), packages("exercises/Cargo.lock"));
+    let learners: BTreeSet<String> = loads(&lab(), Some("exercises/Cargo.toml"))
+        .unwrap()
+        .split("\"name\":\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect();
+    let differ: Vec<_> =
+        exercises.iter().filter(|(name, _)| !learners.contains(name)).filter(|p| !root.contains(p)).collect();
+    assert!(
+        differ.is_empty(),
+        "locked in exercises/Cargo.lock at versions the root's Cargo.lock does not have: {differ:?}"
+    );
+}
