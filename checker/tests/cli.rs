@@ -624,3 +624,45 @@ fn a_build_shows_its_progress_on_a_terminal_only() {
     let all = format!("{}{}", String::from_utf8_lossy(&piped.stdout), String::from_utf8_lossy(&piped.stderr));
     assert!(!all.contains("building:"), "{all}");
 }
+
+#[cfg(unix)] // the exercise takes the checker's place (exec)
+#[test]
+fn run_serves_an_exercise_with_the_environment_and_exit_code_as_they_are() {
+    let root = three_exercises();
+    let out = root.path().join("handed-over.yaml");
+    // The fixture's exercise hands its document to the file named in its environment,
+    // then exits 0: `run` passed the environment through, and the exit code is its own.
+    checker_in(root.path())
+        .args(["run", "1"])
+        .env("LAB_SCENARIO", "distance")
+        .env("LAB_CAPTURE_OUT", &out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Running ex01-passes (exercises/01-passes) for real"));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("service.version"), "the exercise did not run");
+    checker_in(root.path())
+        .args(["run", "1"])
+        .env("LAB_SCENARIO", "elsewhere")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lab: unknown scenario `elsewhere`"));
+}
+
+#[cfg(unix)] // symbolic links (the stand-in workspace)
+#[test]
+fn run_still_serves_one_exercise_when_another_s_manifest_is_broken() {
+    let root = three_exercises();
+    let manifest = root.path().join("exercises/02-differs/Cargo.toml");
+    std::fs::write(&manifest, "[package\n").unwrap();
+    let out = root.path().join("handed-over.yaml");
+    checker_in(root.path())
+        .args(["run", "1"])
+        .env("LAB_SCENARIO", "distance")
+        .env("LAB_CAPTURE_OUT", &out)
+        .assert()
+        .success();
+    assert!(out.is_file(), "exercise 1 did not run");
+    checker_in(root.path()).args(["run", "2"]).assert().code(1).stderr(
+        predicate::str::contains("could not be built").and(predicate::str::contains("exercises/02-differs/Cargo.toml")),
+    );
+}

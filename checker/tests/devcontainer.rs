@@ -1198,6 +1198,11 @@ fn the_build_runs_in_the_step_prebuilds_cache_before_the_editor_connects() {
         "{script} should run `cargo build --workspace --locked` (every crate, with the committed Cargo.lock)"
     );
     assert!(builds(&["-p checker"]) || builds(&["--package checker"]), "{script} should run `cargo build -p checker`");
+    assert!(
+        builds(&["--workspace", "--manifest-path exercises/Cargo.toml"]),
+        "{script} should build the exercises' workspace in one call, as the checker does: `cargo build --workspace \
+         --locked --keep-going --manifest-path exercises/Cargo.toml`"
+    );
 }
 
 #[test]

@@ -134,3 +134,25 @@ fn the_exercises_lock_file_is_current_and_agrees_with_the_root_s() {
         "locked in exercises/Cargo.lock at versions the root's Cargo.lock does not have: {differ:?}"
     );
 }
+
+#[test]
+fn the_editor_knows_both_workspaces() {
+    // rust-analyzer loads the root's workspace by itself; without linkedProjects a
+    // learner's crate would get no completion, no errors and no go-to-definition.
+    let path = lab().join(".vscode/settings.json");
+    let text: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let settings: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let linked = settings["rust-analyzer.linkedProjects"].as_array().cloned().unwrap_or_default();
+    for manifest in ["Cargo.toml", "exercises/Cargo.toml"] {
+        assert!(
+            linked.iter().any(|l| l == manifest),
+            "{} should link {manifest} for rust-analyzer: {linked:?}",
+            path.display()
+        );
+    }
+}
