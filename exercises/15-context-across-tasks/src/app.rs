@@ -265,9 +265,8 @@ async fn find_distance(app: &AppState, place: &str) -> Result<Json<DistanceReply
     // current. Make the request's context current there while the computation runs.
     // README: "2. `spawn_blocking`".
     let (from, to) = (place.coordinates, iss.coordinates);
-    let km = tokio::task::spawn_blocking(move || compute_distance(from, to))
-        .await
-        .expect("compute-distance does not panic");
+    let km =
+        tokio::task::spawn_blocking(move || compute_distance(from, to)).await.expect("compute-distance does not panic");
     // The lookup, recorded by the background task. The handler waits for the
     // acknowledgement, so that a lookup is recorded before the answer leaves.
     // TODO (3 of 3, first half): the span `record-lookup` and its log record `lookup recorded`
