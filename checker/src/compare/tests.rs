@@ -346,6 +346,30 @@ fn traces_are_named_by_the_request_that_made_them() {
 }
 
 #[test]
+fn spans_that_lost_their_context_during_a_request_are_its_orphans() {
+    // Two requests; in each, the client span started a trace of its own (a spawned task
+    // without the context): the server trace is still the request's, and each orphan is
+    // named in the trace of its own request, never compared with another request's.
+    let paris = made_by("GET /distance/paris -> 200", request());
+    let mut tokyo = made_by("GET /distance/tokyo -> 502", request());
+    tokyo.spans[0].children[0].status = Status::Error { description: "unreachable".into() };
+    let expected = Document { traces: vec![paris.clone(), tokyo.clone()], ..Document::default() };
+    let split = |trace: &Trace| {
+        let mut server = trace.clone();
+        let client = server.spans[0].children.remove(0);
+        [server, Trace { spans: vec![client], ..trace.clone() }]
+    };
+    let actual = Document { traces: [split(&paris), split(&tokyo)].concat(), ..Document::default() };
+    let text = one(&expected, &actual);
+    assert_eq!(
+        text,
+        "span `GET` has no parent: it is the root of its own trace (`GET`); expected it under `GET /distance/{place}`. \
+         Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`). \
+         (in the traces of the 200 request `GET /distance/paris`, the 502 request `GET /distance/tokyo`)"
+    );
+}
+
+#[test]
 fn the_same_difference_in_several_requests_is_one_line() {
     let at = |r: &str, s: Span| made_by(r, s);
     let mut quiet = request();

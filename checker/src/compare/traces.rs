@@ -22,6 +22,8 @@ pub(super) struct Pipeline {
 struct Placed<'a> {
     full: String,
     within: String,
+    /// The trace's label, as in `full`.
+    trace: String,
     span: &'a Span,
 }
 
@@ -33,7 +35,12 @@ fn placed(trace: &Trace, number: usize) -> Vec<Placed<'_>> {
             *nth += 1;
             let name = if *nth > 1 { format!("{}[{nth}]", span.name) } else { span.name.clone() };
             let within = if prefix.is_empty() { name } else { format!("{prefix} > {name}") };
-            out.push(Placed { full: format!("{trace_label} > {within}"), within: within.clone(), span });
+            out.push(Placed {
+                full: format!("{trace_label} > {within}"),
+                within: within.clone(),
+                trace: trace_label.to_string(),
+                span,
+            });
             walk(&within, &span.children, out, trace_label);
         }
     }
@@ -104,7 +111,12 @@ pub(super) fn traces(
         for e in &e_spans {
             match a_spans.iter().find(|a| a.within == e.within) {
                 Some(a) => span(out, &e.full, e.span, a.span, renumber),
-                None => missing.push(Placed { full: e.full.clone(), within: e.within.clone(), span: e.span }),
+                None => missing.push(Placed {
+                    full: e.full.clone(),
+                    within: e.within.clone(),
+                    trace: e.trace.clone(),
+                    span: e.span,
+                }),
             }
         }
         for a in a_spans {
@@ -131,11 +143,14 @@ fn content(trace: &Trace) -> String {
 }
 
 /// Pairs expected and emitted traces: first those that are identical (in order), then
-/// those started by the same request (in order), then, among the rest, those whose roots
-/// have the same names (in order). Identical traces first, so that when some traces are
-/// missing (sampled out, say) the others still meet their own counterparts; the request
-/// next, so that a trace is compared with the one its request made. Returns the pairs and
-/// the unpaired on each side.
+/// those started by the same request with the same root names (in order), then by the
+/// request alone (in order), then, among the rest, those whose roots have the same names
+/// (in order). Identical traces first, so that when some traces are missing (sampled out,
+/// say) the others still meet their own counterparts; the request next, so that a trace is
+/// compared with the one its request made, and the one with the same roots first when the
+/// request made several (a span that lost its context starts a trace of its own during the
+/// request: the request's trace is still the one with the server span). Returns the pairs
+/// and the unpaired on each side.
 pub(super) fn pair_traces(expected: &[Trace], actual: &[Trace]) -> Pairing {
     let mut pairs = Vec::new();
     let e_content: Vec<String> = expected.iter().map(|t| format!("{:?}{}", t.request, content(t))).collect();
@@ -145,16 +160,21 @@ pub(super) fn pair_traces(expected: &[Trace], actual: &[Trace]) -> Pairing {
             pairs.extend((0..len).map(|i| (old_index + i, new_index + i)));
         }
     }
-    // By request, among traces that have one.
-    let left = |n: usize, side: usize| (0..n).filter(|i| !pairs.iter().any(|p| [p.0, p.1][side] == *i)).collect();
-    let (e_left, a_left): (Vec<usize>, Vec<usize>) = (left(expected.len(), 0), left(actual.len(), 1));
-    let e_requests: Vec<Option<&String>> = e_left.iter().map(|&i| expected[i].request.as_ref()).collect();
-    let a_requests: Vec<Option<&String>> = a_left.iter().map(|&i| actual[i].request.as_ref()).collect();
-    for op in capture_diff_slices(Algorithm::Myers, &e_requests, &a_requests) {
-        if let DiffOp::Equal { old_index, new_index, len } = op {
-            for i in 0..len {
-                if e_requests[old_index + i].is_some() {
-                    pairs.push((e_left[old_index + i], a_left[new_index + i]));
+    // By request (with the same roots, then alone), among traces that have one.
+    for with_roots in [true, false] {
+        let left = |n: usize, side: usize| (0..n).filter(|i| !pairs.iter().any(|p| [p.0, p.1][side] == *i)).collect();
+        let (e_left, a_left): (Vec<usize>, Vec<usize>) = (left(expected.len(), 0), left(actual.len(), 1));
+        let key = |trace: &Trace| {
+            trace.request.clone().map(|r| if with_roots { (r, root_names(trace)) } else { (r, String::new()) })
+        };
+        let e_requests: Vec<Option<(String, String)>> = e_left.iter().map(|&i| key(&expected[i])).collect();
+        let a_requests: Vec<Option<(String, String)>> = a_left.iter().map(|&i| key(&actual[i])).collect();
+        for op in capture_diff_slices(Algorithm::Myers, &e_requests, &a_requests) {
+            if let DiffOp::Equal { old_index, new_index, len } = op {
+                for i in 0..len {
+                    if e_requests[old_index + i].is_some() {
+                        pairs.push((e_left[old_index + i], a_left[new_index + i]));
+                    }
                 }
             }
         }
@@ -283,7 +303,13 @@ fn trace_count(
 fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>, renumber: &Renumber) {
     let parent_of = |p: &Placed| p.within.rsplit_once(" > ").map(|(parent, _)| parent.to_string());
     for m in missing {
-        if let Some(pos) = extra.iter().position(|x| x.span.name == m.span.name) {
+        // The same name elsewhere: in a trace of the same request first (a span that lost its
+        // context is the root of a trace its own request started), then anywhere.
+        let same_name = extra
+            .iter()
+            .position(|x| x.span.name == m.span.name && x.trace == m.trace)
+            .or_else(|| extra.iter().position(|x| x.span.name == m.span.name));
+        if let Some(pos) = same_name {
             let x = extra.remove(pos);
             out.add(Signal::Traces, misplaced(&m, &x));
             // Elsewhere in the tree, its place in time relative to the expected parent

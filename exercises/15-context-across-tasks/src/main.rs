@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex15_context_across_tasks::Exercise>()
+}
