@@ -207,11 +207,7 @@ impl RequestMetrics {
         // attributes: `error.type` only when the request failed. And the raw path, which
         // the conventions leave off metrics (the library's flaw, for a view to drop).
         let mut attributes = common;
-        attributes.extend([
-            KeyValue::new(URL_SCHEME, "http"),
-            KeyValue::new(URL_PATH, path.to_owned()),
-            status_code,
-        ]);
+        attributes.extend([KeyValue::new(URL_SCHEME, "http"), KeyValue::new(URL_PATH, path.to_owned()), status_code]);
         attributes.extend(error_type);
         self.duration.record(elapsed.as_secs_f64(), &attributes);
     }

@@ -5,10 +5,10 @@
 //! baggage beside the trace context, and the metric views.
 
 use lab::{Edge, Telemetry};
-use opentelemetry::metrics::{Meter, MeterProvider as _};
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::baggage::BaggageExt as _;
+use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, global};
 use opentelemetry_appender_log::OpenTelemetryLogBridge;
 use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
