@@ -20,7 +20,7 @@ use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{Config, Sampler, SdkTracer, SdkTracerProvider, ShouldSample};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_NAME,
-    NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_SCHEME,
+    NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_SCHEME, USER_AGENT_SYNTHETIC_TYPE,
 };
 use opentelemetry_semantic_conventions::metric::HTTP_SERVER_REQUEST_DURATION;
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
@@ -165,7 +165,7 @@ pub fn baggage_attributes(cx: &Context) -> Vec<KeyValue> {
 
 /// The attributes the semantic conventions give `http.server.request.duration`: every other
 /// one a library records is dropped (a view keeps an allowed list, not a list to drop).
-const DURATION_ATTRIBUTES: [&str; 9] = [
+const DURATION_ATTRIBUTES: [&str; 10] = [
     HTTP_REQUEST_METHOD,
     HTTP_ROUTE,
     HTTP_RESPONSE_STATUS_CODE,
@@ -175,6 +175,7 @@ const DURATION_ATTRIBUTES: [&str; 9] = [
     NETWORK_PROTOCOL_VERSION,
     SERVER_ADDRESS,
     SERVER_PORT,
+    USER_AGENT_SYNTHETIC_TYPE,
 ];
 
 /// The view of `http.server.request.duration`, an instrument this code does not make: the
