@@ -30,6 +30,10 @@ pub enum Step {
     GetOnPosition(&'static str),
     /// Make the position service unreachable (connection refused) or reachable again.
     PositionDown(bool),
+    /// `GET` this path with an incoming `traceparent` and a W3C `baggage` header (its
+    /// value, `key=value` pairs separated by commas), as from an instrumented caller that
+    /// tells which client it serves.
+    GetWithBaggage(&'static str, Parent, &'static str),
 }
 
 /// An incoming trace context, chosen against the ratio sampler the track teaches (0.5).
@@ -141,7 +145,30 @@ pub const SHIPPING: Scenario = Scenario {
     env_capture: &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
 };
 
-pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING];
+/// Exercise 16 (baggage, metric views): the saturation scenario, with more places asked
+/// for than the place metric keeps series for, then a request from an instrumented caller
+/// with a sampled `traceparent` (so that its trace is kept by a parent-based sampler) and
+/// `baggage` with two entries, only one of which the service copies onto its span.
+pub const BAGGAGE: Scenario = Scenario {
+    name: "baggage",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetWithBaggage("/distance/nairobi", Parent::SampledRatioDrops, BAGGAGE_HEADER),
+    ],
+    env_capture: &[],
+};
+
+/// The `baggage` header of [`BAGGAGE`]'s last request: the client the caller serves, and
+/// an entry the service has no use for.
+pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-launch";
+
+pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -197,12 +224,18 @@ impl Scenario {
                 }
                 Step::Get(path) => (path, format!("GET {path}"), None),
                 Step::GetWithParent(path, parent) => (path, format!("GET {path} ({})", parent.label()), Some(parent)),
+                Step::GetWithBaggage(path, parent, _) => {
+                    (path, format!("GET {path} ({} and baggage)", parent.label()), Some(parent))
+                }
                 Step::GetAbandoned(path) => (path, format!("GET {path} (abandoned by the caller)"), None),
                 Step::GetOnPosition(path) => (path, format!("GET {path} (on the position service)"), None),
             };
             let mut request = Request::get(path);
             if let Some(parent) = parent {
                 request = request.header("traceparent", parent.traceparent());
+            }
+            if let Step::GetWithBaggage(_, _, baggage) = *step {
+                request = request.header("baggage", baggage);
             }
             let request = request.body(Body::empty()).expect("scenario paths are valid URIs");
             let start = SystemTime::now();

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex16_baggage_and_views::Exercise>()
+}
