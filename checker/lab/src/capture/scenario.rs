@@ -164,11 +164,34 @@ pub const BAGGAGE: Scenario = Scenario {
     env_capture: &[],
 };
 
+/// Exercise 17 (a queue: each distance computed sends a job whose processing starts a trace
+/// of its own): the shipping scenario with the two successes last, so that the job traces,
+/// each a new trace id for the ratio sampler, come after every other trace: a missing or
+/// extra job trace changes no other request's sampling, and the checker's message is about
+/// the queue alone. No second run: the sampler variables are exercise 13's lesson, and a job
+/// trace (a root, kept by a ratio of 1) would make a missing job look like a sampler that
+/// ignores them.
+pub const QUEUE: Scenario = Scenario {
+    name: "queue",
+    steps: &[
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::Get("/distance/paris"),
+        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
+    ],
+    env_capture: &[],
+};
+
 /// The `baggage` header of [`BAGGAGE`]'s last request: the client the caller serves, and
 /// an entry the service has no use for.
 pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-launch";
 
-pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE];
+pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
