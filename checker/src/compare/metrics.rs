@@ -125,7 +125,8 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
         if got.as_deref() == Some(SDK_DEFAULT_BOUNDS) {
             text.push_str(
                 ". Those are the SDK's defaults, made for milliseconds: give the histogram its boundaries in seconds \
-                 with `.with_boundaries(vec![...])`",
+                 with `.with_boundaries(vec![...])` on its builder, or with a view for an instrument your code does \
+                 not create",
             );
         }
         out.add(m, text);

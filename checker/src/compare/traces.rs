@@ -259,7 +259,9 @@ fn trace_count(
              and keep it until the response."
                 .to_string()
         } else {
-            format!("Usually {}.", causes.join(", or "))
+            // A trace the service itself starts (a queue's job, a task of its own) goes
+            // missing the same way when its first span is never made.
+            format!("Usually {}, or the span that starts them was never started or never ended.", causes.join(", or "))
         };
         out.add(
             Signal::Traces,
