@@ -68,7 +68,7 @@ impl PlacesTable {
     // TODO 2, with the attributes the metric's conventions list. README: "1. The client
     // span".
     fn query<T>(&self, query: &Query, run: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-        let _ = (&self.tracer, query);
+        let _ = (&self.tracer, query.text, query.operation, query.table);
         self.database.run(run)
     }
 }

@@ -163,8 +163,11 @@ impl Database {
 
     /// Runs `query` on the connection. A panic in another query cannot corrupt it (SQLite
     /// rolls back what a statement left half done), so a poisoned lock is used as it is.
+    /// `lab::service::query::timed` runs it as it is; under the checker it also tells the
+    /// harness when the query ran, to check that the query's span covers it.
     pub(crate) fn run<T>(&self, query: impl FnOnce(&rusqlite::Connection) -> T) -> T {
-        query(&self.connection.lock().unwrap_or_else(PoisonError::into_inner))
+        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        lab::service::query::timed(|| query(&connection))
     }
 
     /// How many places the table holds.

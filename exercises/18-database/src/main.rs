@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    lab::run::<ex18_database_solution::Exercise>()
+    lab::run::<ex18_database::Exercise>()
 }
