@@ -39,3 +39,19 @@ pub(crate) fn record() {
 pub(crate) fn recorded() -> Vec<(SystemTime, SystemTime)> {
     QUERIES.lock().map(|queries| queries.clone()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_recorded_only_while_the_harness_records() {
+        assert_eq!(timed(|| 1 + 1), 2);
+        assert!(recorded().is_empty(), "nothing is recorded in a real run");
+        record();
+        assert_eq!(timed(|| "row"), "row");
+        let queries = recorded();
+        assert_eq!(queries.len(), 1);
+        assert!(queries[0].0 <= queries[0].1, "a query returns after it started");
+    }
+}
