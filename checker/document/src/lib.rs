@@ -172,6 +172,10 @@ pub enum TimeFact {
     /// after that call returned (client spans, and the local root server span), timed by
     /// the harness, which makes the call.
     CoversCall,
+    /// Starts before a database query made during its request ran and ends after it
+    /// returned (client and internal spans), timed by the lab's query plumbing
+    /// (`lab::service::query`).
+    CoversQuery,
 }
 
 impl fmt::Display for TimeFact {
@@ -179,6 +183,7 @@ impl fmt::Display for TimeFact {
         f.write_str(match self {
             TimeFact::WithinParent => "within_parent",
             TimeFact::CoversCall => "covers_call",
+            TimeFact::CoversQuery => "covers_query",
         })
     }
 }

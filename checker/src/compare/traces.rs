@@ -443,5 +443,9 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
              server span must last until the response (`let _ = tracer.start(..)` or `span.end()` right away ends it \
              at once)."
         ),
+        TimeFact::CoversQuery => format!(
+            "span `{path}` does not cover the database query it describes: it ended before the query ran (or started \
+             after it returned). Start the span right before the query and end it once the query returned."
+        ),
     }
 }

@@ -231,6 +231,14 @@ impl TimeContext<'_> {
         {
             facts.push(TimeFact::CoversCall);
         }
+        let covers_query = |(ran, returned): &(SystemTime, SystemTime)| {
+            made.contains(*ran) && made.contains(*returned) && d.start_time <= *ran && *returned <= d.end_time
+        };
+        // Internal too: a query's span of the wrong kind is told its kind, not a wrong time.
+        let internal = d.span_kind == opentelemetry::trace::SpanKind::Internal;
+        if (client || internal) && self.run.queries.iter().any(covers_query) {
+            facts.push(TimeFact::CoversQuery);
+        }
         facts
     }
 }

@@ -229,12 +229,15 @@ pub struct Run {
     pub requests: Vec<Made>,
     /// Calls to the position service that returned, as (sent, returned).
     pub calls: Vec<(SystemTime, SystemTime)>,
+    /// Database queries that returned (`service::query::timed`), as (started, returned).
+    pub queries: Vec<(SystemTime, SystemTime)>,
 }
 
 impl Scenario {
     /// Builds the services the way a real run does (only the transport between them is
     /// in-process), runs every step, and returns what it made.
     pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {
+        crate::service::query::record();
         let position_router = S::position(telemetry, Orbit::checker());
         let (position, switch) = PositionClient::in_process(position_router.clone());
         let distance: Router = S::distance(telemetry, position);
@@ -274,7 +277,7 @@ impl Scenario {
             };
             requests.push(Made { label, status, start, end: SystemTime::now() });
         }
-        Run { requests, calls: switch.calls() }
+        Run { requests, calls: switch.calls(), queries: crate::service::query::recorded() }
     }
 }
 

@@ -12,6 +12,7 @@
 mod error;
 pub mod places;
 pub mod position;
+pub mod query;
 
 pub use error::AppError;
 pub use places::{Place, Places};
