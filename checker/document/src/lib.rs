@@ -53,8 +53,9 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_capture: Option<Box<EnvCapture>>,
     /// Exercise 19 on (captures over the wire): what the capture's OTLP receiver refused,
-    /// by signal (or by the path asked for), with why: a missing header, a wrong path, a
-    /// body that is not protobuf. Telemetry refused never reaches the document.
+    /// by signal (or by the path asked for), with why (a missing header, a wrong path, a
+    /// body that is not protobuf), and each signal it received nothing of. A sentence
+    /// whose subject is the collector. Telemetry refused never reaches the document.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refused: BTreeMap<String, String>,
     /// The last lines the exercise's process printed on stderr (a bridge that could not be

@@ -64,8 +64,8 @@ pub(super) fn env_capture(out: &mut Diffs, expected: &Document, actual: &Documen
     }
 }
 
-/// Exercise 19 (captures over the wire): what the capture's collector refused. Refused
-/// telemetry is also missing from the document; this says why, first.
+/// Exercise 19 (captures over the wire): what the capture's collector refused, or never
+/// received. That telemetry is also missing from the document; this says why, first.
 pub(super) fn refused(out: &mut Diffs, expected: &Document, actual: &Document) {
     for (what, why) in &actual.refused {
         if expected.refused.get(what) == Some(why) {
@@ -76,6 +76,6 @@ pub(super) fn refused(out: &mut Diffs, expected: &Document, actual: &Document) {
             "metrics" => Signal::Metrics,
             _ => Signal::Traces,
         };
-        out.add(place, format!("the collector rejected an export ({what}): {why}"));
+        out.add(place, format!("the collector {why}"));
     }
 }

@@ -148,7 +148,7 @@ pub fn capture_over_the_wire<S: Service>(
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
-    let document = {
+    let (telemetry, run) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
             eprintln!("lab: the capture's OTLP receiver cannot serve: {e}");
@@ -158,10 +158,16 @@ pub fn capture_over_the_wire<S: Service>(
         let (edge, _unused) = Edge::capture();
         let telemetry = S::telemetry(edge);
         let run = runtime.block_on(scenario.run::<S>(&telemetry));
-        let before = receiver.received().arrived();
-        S::shutdown(&telemetry);
-        wire::document(&receiver.received(), &run, &before)
+        (telemetry, run)
     };
+    let before = receiver.received().arrived();
+    // Outside the runtime's context, as a `main` shuts down after its runtime returned: the
+    // exporters' own clients may block there (the default OTLP/HTTP client, blocking
+    // reqwest, refuses to be dropped inside an async context). The receiver still answers
+    // on the runtime's workers.
+    S::shutdown(&telemetry);
+    drop(telemetry);
+    let document = wire::document(&receiver.received(), &run, &before);
     runtime.shutdown_background();
     document
 }

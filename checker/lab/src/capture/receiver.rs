@@ -37,7 +37,8 @@ pub struct Received {
     pub metrics: Vec<ExportMetricsServiceRequest>,
     pub logs: Vec<ExportLogsServiceRequest>,
     /// Per signal (`traces`, `metrics`, `logs`, or the path asked for), why the receiver
-    /// refused a request: the first reason of each, so the document stays small.
+    /// refused a request (the first reason of each, so the document stays small), as a
+    /// sentence whose subject is the collector.
     pub rejected: BTreeMap<String, String>,
 }
 
@@ -73,6 +74,27 @@ impl Received {
 
     fn reject(&mut self, signal: &str, why: String) {
         self.rejected.entry(signal.to_string()).or_insert(why);
+    }
+
+    /// What the receiver refused, and each signal of which it received nothing at all
+    /// (an exporter that sent elsewhere, or none built): the document's `refused`.
+    pub fn refused(&self) -> std::collections::BTreeMap<String, String> {
+        let mut refused = self.rejected.clone();
+        for (signal, count) in
+            [("traces", self.traces.len()), ("metrics", self.metrics.len()), ("logs", self.logs.len())]
+        {
+            if count == 0 && !refused.contains_key(signal) {
+                refused.insert(
+                    signal.to_string(),
+                    format!(
+                        "received no export of {signal}: nothing was sent to /v1/{signal} at the address \
+                         OTEL_EXPORTER_OTLP_ENDPOINT names (an endpoint written in the code sends elsewhere; a \
+                         provider never shut down never sends its last batch)"
+                    ),
+                );
+            }
+        }
+        refused
     }
 }
 
@@ -147,19 +169,20 @@ impl Receiver {
             Err((
                 StatusCode::UNAUTHORIZED,
                 format!(
-                    "refused with 401: the request did not carry the header `{TOKEN_HEADER}` that \
-                     OTEL_EXPORTER_OTLP_HEADERS gives"
+                    "refused an export of {signal} with 401: it did not carry the header `{TOKEN_HEADER}` \
+                     that OTEL_EXPORTER_OTLP_HEADERS gives"
                 ),
             ))
         } else if headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) != Some("application/x-protobuf") {
             let sent = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none");
             Err((
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("refused with 415: the body was `{sent}`, the collector takes http/protobuf"),
+                format!("refused an export of {signal} with 415: its body was `{sent}`; it takes http/protobuf"),
             ))
         } else {
-            M::decode(body.as_ref())
-                .map_err(|e| (StatusCode::BAD_REQUEST, format!("refused with 400: not an OTLP protobuf body: {e}")))
+            M::decode(body.as_ref()).map_err(|e| {
+                (StatusCode::BAD_REQUEST, format!("refused an export of {signal} with 400: not OTLP protobuf: {e}"))
+            })
         };
         let Ok(mut received) = self.received.lock() else {
             return (StatusCode::INTERNAL_SERVER_ERROR, protobuf, vec![]);
@@ -198,8 +221,8 @@ async fn elsewhere(State(r): State<Receiver>, uri: Uri) -> StatusCode {
     if let Ok(mut received) = r.received.lock() {
         let path = uri.path().to_string();
         let why = format!(
-            "refused with 404: nothing is served at `{path}` (the collector takes /v1/traces, /v1/metrics \
-             and /v1/logs)"
+            "refused an export to `{path}` with 404: it takes /v1/traces, /v1/metrics and /v1/logs, at the \
+             address OTEL_EXPORTER_OTLP_ENDPOINT names"
         );
         received.reject(&path, why);
     }

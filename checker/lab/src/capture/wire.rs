@@ -139,7 +139,7 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
         resources,
         delivery,
         env_capture: None,
-        refused: received.rejected.clone(),
+        refused: received.refused(),
         stderr: vec![],
     }
 }
