@@ -573,6 +573,7 @@ mod tests {
                 traced: vec!["GET /x -> 200".into()],
                 failed: None,
             })),
+            refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],
         }
     }
