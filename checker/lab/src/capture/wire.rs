@@ -4,7 +4,7 @@
 //! the same tree, path and time rules; metrics and log records are read from the protobuf
 //! messages directly, with the same rules.
 //!
-//! Two things the wire format itself changes, so the document of a capture over the wire
+//! What the wire format itself changes, so the document of a capture over the wire
 //! says them its own way (`tests/wire.rs` checks everything else is identical):
 //! - a log record's `target` (the `tracing` or `log` target) travels as its scope's name
 //!   (opentelemetry-proto 0.33 groups records by target). The bridges, the only ones that
@@ -12,6 +12,8 @@
 //!   (`crate::module`) or like the exercise's own crate is read back as that: an empty
 //!   scope, and the name as the record's target (which snapshots leave out: it names the
 //!   learner's crate);
+//! - records arrive grouped by that scope, so they are put back in the order they were
+//!   emitted by the time the SDK observed each (nanoseconds);
 //! - which spans are the position service's: the harness gives that service's provider
 //!   an id sequence of its own ([`crate::edge::Ids`]), so its spans are those whose span
 //!   id is in that sequence, whatever order the exports arrived in.
