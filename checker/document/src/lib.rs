@@ -52,6 +52,12 @@ pub struct Document {
     /// have none, and a document travels inside small enums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_capture: Option<Box<EnvCapture>>,
+    /// Exercise 19 on (captures over the wire): what the capture's OTLP receiver refused,
+    /// by signal (or by the path asked for), with why (a missing header, a wrong path, a
+    /// body that is not protobuf), and each signal it received nothing of. A sentence
+    /// whose subject is the collector. Telemetry refused never reaches the document.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused: BTreeMap<String, String>,
     /// The last lines the exercise's process printed on stderr (a bridge that could not be
     /// installed says so there), kept in captures for diagnosis, never in snapshots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -572,6 +578,7 @@ mod tests {
                 traced: vec!["GET /x -> 200".into()],
                 failed: None,
             })),
+            refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],
         }
     }

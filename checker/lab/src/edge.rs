@@ -549,7 +549,7 @@ pub struct SequenceIds {
 }
 
 /// Where the position service's sequence starts: far from the distance service's.
-const POSITION_IDS_START: u64 = 1 << 40;
+pub(crate) const POSITION_IDS_START: u64 = 1 << 40;
 
 impl SequenceIds {
     /// A sequence whose first trace and span ids come after `start`.

@@ -63,3 +63,19 @@ pub(super) fn env_capture(out: &mut Diffs, expected: &Document, actual: &Documen
         out.add(t, format!("run again with {env}, the service traced {list}; expected no trace for them"));
     }
 }
+
+/// Exercise 19 (captures over the wire): what the capture's collector refused, or never
+/// received. That telemetry is also missing from the document; this says why, first.
+pub(super) fn refused(out: &mut Diffs, expected: &Document, actual: &Document) {
+    for (what, why) in &actual.refused {
+        if expected.refused.get(what) == Some(why) {
+            continue;
+        }
+        let place = match what.as_str() {
+            "logs" => Signal::Logs,
+            "metrics" => Signal::Metrics,
+            _ => Signal::Traces,
+        };
+        out.add(place, format!("the collector {why}"));
+    }
+}

@@ -15,7 +15,7 @@ mod metrics;
 mod resource;
 mod traces;
 
-use delivery::{delivery, env_capture};
+use delivery::{delivery, env_capture, refused};
 use logs::logs;
 use metrics::metrics;
 use resource::{resource, resources};
@@ -60,6 +60,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     let renumber = Renumber::new(&pairing.0, actual.traces.len());
     let pipeline = pipeline(expected);
     traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber, pipeline);
+    refused(&mut out, expected, actual);
     delivery(&mut out, expected, actual);
     env_capture(&mut out, expected, actual);
     metrics(&mut out, &expected.metrics, &actual.metrics);

@@ -7,7 +7,9 @@
 //! never reaches the checker, and global providers never leak between exercises.
 
 pub mod normalise;
+pub mod receiver;
 pub mod scenario;
+pub mod wire;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -47,7 +49,22 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         // SAFETY: the process has one thread yet (nothing of the service has started).
         unsafe { std::env::set_var(key, value) };
     }
-    let mut document = capture::<S>(scenario);
+    let mut document = if scenario.over_the_wire() {
+        let (receiver, listener) = match receiver::Receiver::bind() {
+            Ok(bound) => bound,
+            Err(e) => {
+                eprintln!("lab: cannot start the capture's OTLP receiver on 127.0.0.1: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        for (key, value) in receiver.env() {
+            // SAFETY: as above, the process has one thread yet.
+            unsafe { std::env::set_var(key, value) };
+        }
+        capture_over_the_wire::<S>(scenario, &receiver, listener)
+    } else {
+        capture::<S>(scenario)
+    };
     if !scenario.env_capture.is_empty() && std::env::var_os(SECOND_CAPTURE).is_none() {
         document.env_capture = Some(Box::new(second_capture(scenario, out)));
     }
@@ -109,6 +126,48 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         S::shutdown(&telemetry);
         normalise::document(&captured, &run, &before)
     };
+    runtime.shutdown_background();
+    document
+}
+
+/// Runs `S` through `scenario` with the exporters its own code builds, pointed at
+/// `receiver` (the standard `OTEL_EXPORTER_OTLP_*` variables are already set to it), and
+/// returns what reached the receiver, normalised like [`capture`]'s document.
+///
+/// Nothing here waits on a clock: an OTLP/HTTP export returns once the receiver answered,
+/// and the receiver keeps a request before it answers, so when the service's own way out
+/// (its shutdown, which flushes its batch processors and readers) has returned,
+/// everything it delivered has arrived.
+pub fn capture_over_the_wire<S: Service>(
+    scenario: &Scenario,
+    receiver: &receiver::Receiver,
+    listener: std::net::TcpListener,
+) -> Document {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let (telemetry, run) = {
+        let _inside = runtime.enter();
+        if let Err(e) = receiver.serve(listener) {
+            eprintln!("lab: the capture's OTLP receiver cannot serve: {e}");
+        }
+        // The edge still gives the id sequences (stable snapshots); its in-memory exporters
+        // are not used: the service builds its own.
+        let (edge, _unused) = Edge::capture();
+        let telemetry = S::telemetry(edge);
+        let run = runtime.block_on(scenario.run::<S>(&telemetry));
+        (telemetry, run)
+    };
+    let before = receiver.received().arrived();
+    // Outside the runtime's context, as a `main` shuts down after its runtime returned: the
+    // exporters' own clients may block there (the default OTLP/HTTP client, blocking
+    // reqwest, refuses to be dropped inside an async context). The receiver still answers
+    // on the runtime's workers.
+    S::shutdown(&telemetry);
+    drop(telemetry);
+    let document = wire::document(&receiver.received(), &run, &before);
     runtime.shutdown_background();
     document
 }

@@ -19,7 +19,7 @@ use telemetry_document::{
 use super::scenario::{Made, Run};
 use crate::edge::{Captured, Exported};
 
-type SpanKey = (TraceId, SpanId);
+pub(super) type SpanKey = (TraceId, SpanId);
 
 /// `run` is what the harness observed (requests and calls, timed); `before` what had been
 /// exported when the service began to shut down.
@@ -55,13 +55,9 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         ("metrics", before.metric_exports, after.metric_exports),
         ("logs", before.logs, after.logs),
     ] {
-        let when = match (before, after) {
-            (_, 0) => continue,
-            (0, _) => Delivery::AtShutdown,
-            (b, a) if b == a => Delivery::BeforeShutdown,
-            _ => Delivery::Partly,
-        };
-        delivery.insert(signal.to_string(), when);
+        if let Some(when) = delivered(before, after) {
+            delivery.insert(signal.to_string(), when);
+        }
     }
     // Spans of the second service come through their own exporter, with their own resource:
     // they join the same traces, tagged with their service's name when it is another one.
@@ -77,11 +73,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
     }
     spans.extend(position_spans);
     let (traces, paths) = traces(&spans, &services, run);
-    let longest = run
-        .requests
-        .iter()
-        .map(|r| r.end.duration_since(r.start).unwrap_or_default().as_secs_f64())
-        .fold(0.0, f64::max);
+    let longest = longest_request(run);
     Document {
         requests: run.requests.iter().map(Made::line).collect(),
         resource: main_attributes,
@@ -92,15 +84,37 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         resources,
         delivery,
         env_capture: None,
+        refused: BTreeMap::new(),
         stderr: vec![],
     }
 }
 
-fn service_name(resource: &Resource) -> Option<String> {
+/// When a signal left, from how many of its items had been exported before the service
+/// began to shut down and how many after: nothing when none ever was.
+pub(super) fn delivered(before: usize, after: usize) -> Option<Delivery> {
+    match (before, after) {
+        (_, 0) => None,
+        (0, _) => Some(Delivery::AtShutdown),
+        (b, a) if b == a => Some(Delivery::BeforeShutdown),
+        _ => Some(Delivery::Partly),
+    }
+}
+
+/// The longest request of the scenario, in seconds (what [`Magnitude`] is judged against).
+pub(super) fn longest_request(run: &Run) -> f64 {
+    run.requests.iter().map(|r| r.end.duration_since(r.start).unwrap_or_default().as_secs_f64()).fold(0.0, f64::max)
+}
+
+/// A histogram's coarse unit fact (see [`Magnitude`]).
+pub(super) fn magnitude(largest: f64, longest: f64) -> Magnitude {
+    if largest <= 10.0 * longest { Magnitude::Seconds } else { Magnitude::LargerThanSeconds }
+}
+
+pub(super) fn service_name(resource: &Resource) -> Option<String> {
     resource.get(&opentelemetry::Key::from_static_str("service.name")).map(|v| v.to_string())
 }
 
-fn resource_attributes(resource: &Resource) -> Attributes {
+pub(super) fn resource_attributes(resource: &Resource) -> Attributes {
     resource
         .iter()
         .filter(|(k, _)| !k.as_str().starts_with("telemetry.sdk."))
@@ -112,7 +126,7 @@ fn attributes(kvs: &[KeyValue]) -> Attributes {
     kvs.iter().map(|kv| (kv.key.to_string(), value(&kv.value))).collect()
 }
 
-fn value(v: &opentelemetry::Value) -> Value {
+pub(super) fn value(v: &opentelemetry::Value) -> Value {
     use opentelemetry::{Array, Value as V};
     match v {
         V::Bool(b) => Value::Bool(*b),
@@ -138,7 +152,7 @@ fn any_value(v: &AnyValue) -> Value {
     }
 }
 
-fn scope(s: &InstrumentationScope) -> Scope {
+pub(super) fn scope(s: &InstrumentationScope) -> Scope {
     Scope { name: s.name().to_string(), version: s.version().map(str::to_string) }
 }
 
@@ -148,7 +162,7 @@ struct Node<'a> {
     children: Vec<Node<'a>>,
 }
 
-fn traces(
+pub(super) fn traces(
     spans: &[SpanData],
     services: &HashMap<SpanKey, String>,
     run: &Run,
@@ -341,12 +355,7 @@ fn metrics(export: &ResourceMetrics, longest: f64) -> Vec<Metric> {
                 AggregatedMetrics::I64(d) => data_points(d, Value::Int, |v| v as f64),
                 AggregatedMetrics::F64(d) => data_points(d, Value::Float, |v| v),
             };
-            let magnitude =
-                largest.map(
-                    |largest| {
-                        if largest <= 10.0 * longest { Magnitude::Seconds } else { Magnitude::LargerThanSeconds }
-                    },
-                );
+            let magnitude = largest.map(|largest| magnitude(largest, longest));
             out.push(Metric {
                 name: m.name().to_string(),
                 kind,
@@ -438,7 +447,7 @@ fn log_record(
 
 /// `event src/app.rs:42` (the `tracing` bridge's name for an event without `name:`)
 /// becomes [`LogRecord::SOURCE_LOCATION`]; any other name is kept.
-fn event_name(name: &str) -> String {
+pub(super) fn event_name(name: &str) -> String {
     let location = name.strip_prefix("event ").and_then(|rest| rest.rsplit_once(':'));
     match location {
         Some((file, line)) if !file.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {

@@ -191,7 +191,11 @@ pub const QUEUE: Scenario = Scenario {
 /// an entry the service has no use for.
 pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-launch";
 
-pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE];
+/// Exercise 19 (the real pipeline: the service builds its own OTLP exporters): the queue
+/// scenario's requests, captured over the wire (see [`Scenario::over_the_wire`]).
+pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: QUEUE.steps, env_capture: &[] };
+
+pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -234,6 +238,13 @@ pub struct Run {
 }
 
 impl Scenario {
+    /// Whether the service's telemetry is captured over the wire: its own OTLP exporters,
+    /// pointed through the standard variables at a receiver inside the capture
+    /// (`capture::receiver`), rather than the in-memory exporters of the edge.
+    pub fn over_the_wire(&self) -> bool {
+        self.name == PIPELINE.name
+    }
+
     /// Builds the services the way a real run does (only the transport between them is
     /// in-process), runs every step, and returns what it made.
     pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex19_real_pipeline_solution::Exercise>()
+}
