@@ -20,7 +20,29 @@ const RENAMED: &[(&str, &str, &str)] = &[
     (attribute::NET_PEER_PORT, attribute::SERVER_PORT, "attribute::SERVER_PORT"),
     (attribute::HTTP_USER_AGENT, attribute::USER_AGENT_ORIGINAL, "attribute::USER_AGENT_ORIGINAL"),
     (attribute::HTTP_CLIENT_IP, attribute::CLIENT_ADDRESS, "attribute::CLIENT_ADDRESS"),
+    (attribute::DB_SYSTEM, attribute::DB_SYSTEM_NAME, "attribute::DB_SYSTEM_NAME"),
+    (attribute::DB_STATEMENT, attribute::DB_QUERY_TEXT, "attribute::DB_QUERY_TEXT"),
+    (attribute::DB_NAME, attribute::DB_NAMESPACE, "attribute::DB_NAMESPACE"),
+    (attribute::DB_OPERATION, attribute::DB_OPERATION_NAME, "attribute::DB_OPERATION_NAME"),
 ];
+
+/// Likely causes of a panic, from its message: panics the SDK's own pieces cause when
+/// used where they cannot work, which a learner cannot tell from the message alone.
+pub fn panic_causes(message: &str) -> Vec<String> {
+    let mut causes = Vec::new();
+    if message.contains("Cannot drop a runtime in a context where blocking is not allowed")
+        || message.contains("Cannot start a runtime from within a runtime")
+    {
+        causes.push(
+            "A blocking HTTP client ran on the service's async runtime: the OTLP exporter's default client \
+             (reqwest's blocking one) has a runtime of its own. A simple processor exports on the thread that ends \
+             the span, inside the service's runtime; the batch processors and the periodic reader export on threads \
+             of their own."
+                .to_string(),
+        );
+    }
+    causes
+}
 
 /// One line per likely cause, most useful first, without repeats.
 pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {

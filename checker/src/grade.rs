@@ -186,7 +186,9 @@ pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
         )
         .with_details(cargo_says),
         Outcome::Panicked { message } => {
-            Verdict::new(Status::Panic, "panicked while the checker drove the service:").with_details(message)
+            let mut verdict = Verdict::new(Status::Panic, "panicked while the checker drove the service:");
+            verdict.likely_causes = crate::diagnose::panic_causes(&message);
+            verdict.with_details(message)
         }
         Outcome::TimedOut { after } => Verdict::new(
             Status::Timeout,
