@@ -101,7 +101,7 @@ pub type Ran = Result<Outcome, String>;
 /// Builds `exercises` (one cargo call for all), then runs their captures in parallel.
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
     let packages: Vec<(String, std::path::PathBuf)> =
-        exercises.iter().map(|e| (e.package(side), track.root.join(e.folder(side)).join("Cargo.toml"))).collect();
+        exercises.iter().map(|e| (e.package(side), track.manifest(e, side))).collect();
     let workspace = track.root.join(side.workspace());
     let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout);
 

@@ -15,7 +15,7 @@ use crate::track::{Exercise, Side, Track};
 
 pub fn run(track: &Track, exercise: &Exercise, side: Side, args: &[String], build_timeout: Duration) -> ExitCode {
     let package = exercise.package(side);
-    let manifest = track.root.join(exercise.folder(side)).join("Cargo.toml");
+    let manifest = track.manifest(exercise, side);
     let workspace = track.root.join(side.workspace());
     let mut builds = cargo::build(&track.root, &workspace, &[(package.clone(), manifest)], build_timeout);
     let executable = match builds.remove(&package) {

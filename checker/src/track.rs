@@ -96,6 +96,11 @@ impl Track {
         self.root.join(Side::Solution.folder()).is_dir()
     }
 
+    /// The `Cargo.toml` of one side of an exercise.
+    pub fn manifest(&self, exercise: &Exercise, side: Side) -> PathBuf {
+        self.root.join(exercise.folder(side)).join("Cargo.toml")
+    }
+
     pub fn snapshot_dir(&self) -> PathBuf {
         self.root.join(&self.snapshots)
     }

@@ -19,6 +19,7 @@ pub(super) struct Pipeline {
 
 /// A span with where it is: `<trace> > GET /x > child` (full) and `GET /x > child` (in-trace);
 /// the trace is named by its request (see [`trace_label`]).
+#[derive(Clone)]
 struct Placed<'a> {
     full: String,
     within: String,
@@ -111,12 +112,7 @@ pub(super) fn traces(
         for e in &e_spans {
             match a_spans.iter().find(|a| a.within == e.within) {
                 Some(a) => span(out, &e.full, e.span, a.span, renumber),
-                None => missing.push(Placed {
-                    full: e.full.clone(),
-                    within: e.within.clone(),
-                    trace: e.trace.clone(),
-                    span: e.span,
-                }),
+                None => missing.push(e.clone()),
             }
         }
         for a in a_spans {

@@ -109,11 +109,7 @@ fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
 /// Runs `S` through `scenario` with in-memory exporters and returns what it emitted,
 /// normalised (timings included; snapshots drop them).
 pub fn capture<S: Service>(scenario: &Scenario) -> Document {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
+    let runtime = capture_runtime();
     let document = {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
@@ -143,11 +139,7 @@ pub fn capture_over_the_wire<S: Service>(
     receiver: &receiver::Receiver,
     listener: std::net::TcpListener,
 ) -> Document {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
+    let runtime = capture_runtime();
     let (telemetry, run) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
@@ -170,4 +162,9 @@ pub fn capture_over_the_wire<S: Service>(
     let document = wire::document(&receiver.received(), &run, &before);
     runtime.shutdown_background();
     document
+}
+
+/// The runtime a capture drives the service on, the same in memory and over the wire.
+fn capture_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime starts")
 }
