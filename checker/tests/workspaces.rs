@@ -99,10 +99,14 @@ fn both_workspaces_share_versions_features_and_profile() {
 
 #[test]
 fn the_exercises_lock_file_is_current_and_agrees_with_the_root_s() {
-    // --locked: cargo refuses when the lock file would have to change.
+    // --locked: cargo refuses when the lock file would have to change. `cargo tree` resolves
+    // the whole graph (every platform's packages are in the lock) but reads the manifests of
+    // this platform's packages only, which the build has downloaded; `cargo metadata` would
+    // need the wasm-only ones too, which no native build ever downloads, so it passed only
+    // where a machine's cargo cache happened to hold them.
     let out = cargo()
         .current_dir(lab())
-        .args(["metadata", "--locked", "--offline", "--format-version", "1", "--manifest-path", "exercises/Cargo.toml"])
+        .args(["tree", "--locked", "--offline", "--prefix", "none", "--manifest-path", "exercises/Cargo.toml"])
         .output()
         .unwrap();
     assert!(
