@@ -47,11 +47,11 @@ pub struct Document {
     /// depends on the processors only.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub delivery: BTreeMap<String, Delivery>,
-    /// The scenario run again with its environment (the standard sampler variables), when
-    /// the scenario has one: which requests left a trace there. Boxed: most documents
-    /// have none, and a document travels inside small enums.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub env_capture: Option<Box<EnvCapture>>,
+    /// The scenario run again, once per environment the scenario names (the operator's
+    /// standard variables: the sampler's, the resource's), each in a process of its own:
+    /// which requests left a trace there, and the resource when it differs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_captures: Vec<EnvCapture>,
     /// Exercise 19 on (captures over the wire): what the capture's OTLP receiver refused,
     /// by signal (or by the path asked for), with why (a missing header, a wrong path, a
     /// body that is not protobuf), and each signal it received nothing of. A sentence
@@ -76,14 +76,17 @@ pub enum Delivery {
     Partly,
 }
 
-/// A second capture of the scenario, with environment variables set.
+/// Another capture of the scenario, with environment variables set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvCapture {
     /// `KEY=value`, as set.
     pub env: Vec<String>,
     /// The requests whose trace was exported (see [`Trace::request`]), in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traced: Vec<String>,
+    /// The resource there, when it is not the one of the capture without these variables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Attributes>,
     /// Why the second capture gave nothing, when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
@@ -182,6 +185,13 @@ pub enum TimeFact {
     /// returned (client and internal spans), timed by the lab's query plumbing
     /// (`lab::service::query`).
     CoversQuery,
+    /// Was the current span when the place was looked up (`Places::find`): code that runs
+    /// while a span is current sees it as its context (children, logs, propagation).
+    CurrentAtLookup,
+    /// Was the current span when the call to the position service went out.
+    CurrentAtCall,
+    /// Was the current span when a database query ran (`lab::service::query::timed`).
+    CurrentAtQuery,
 }
 
 impl fmt::Display for TimeFact {
@@ -190,6 +200,9 @@ impl fmt::Display for TimeFact {
             TimeFact::WithinParent => "within_parent",
             TimeFact::CoversCall => "covers_call",
             TimeFact::CoversQuery => "covers_query",
+            TimeFact::CurrentAtLookup => "current_at_lookup",
+            TimeFact::CurrentAtCall => "current_at_call",
+            TimeFact::CurrentAtQuery => "current_at_query",
         })
     }
 }
@@ -327,6 +340,11 @@ pub struct Event {
     pub name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: Attributes,
+    /// Where the event falls among the moments of its request that the lab's code saw
+    /// (`after the place lookup, before the position call`), for events of a request's own
+    /// trace that completed: order, never a duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 /// Microseconds relative to the start of the span's trace.
@@ -371,18 +389,36 @@ pub struct Metric {
     /// harness's own timing of the scenario's requests (see [`Magnitude`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub magnitude: Option<Magnitude>,
+    /// Histograms: `false` when their points carry no min and max (a view or aggregation
+    /// with `record_min_max: false`); absent when they do, as the SDK's default does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_max: Option<bool>,
 }
 
-/// Whether a histogram's values could be durations in seconds of the scenario's requests:
-/// the largest is at most ten times the longest request, in seconds. Recorded in
-/// milliseconds, the request that waits for the position service (a fixed 20 ms under
-/// the checker) alone records 20 or more: far beyond, on any machine.
+/// Whether a histogram's values could be durations in seconds of the scenario's work,
+/// judged from above and from below with what the harness controls:
+/// - above: the largest is at most ten times the longest request, in seconds. Recorded in
+///   milliseconds, the request that waits for the position service (a fixed 20 ms under
+///   the checker) alone records 20 or more: far beyond, on any machine;
+/// - below: the largest is at least a millisecond ([`Magnitude::FLOOR_SECONDS`]). Under the
+///   checker a request that calls the position service lasts at least 20 ms and a database
+///   query at least 2 ms, so a duration of any of them, in seconds, is at least that; whole
+///   seconds (`as_secs()`: 0), a truncated `as_millis()` of sub-millisecond work, or a timer
+///   started after the work fall below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Magnitude {
     Seconds,
     /// Far larger than the requests lasted in seconds: milliseconds, or a smaller unit.
     LargerThanSeconds,
+    /// Smaller than any timed work of the scenario lasted, in seconds: nothing measured.
+    SmallerThanSeconds,
+}
+
+impl Magnitude {
+    /// The least a histogram's largest value is, in seconds, when it measures the
+    /// scenario's requests or queries (see [`Magnitude`]).
+    pub const FLOOR_SECONDS: f64 = 0.001;
 }
 
 /// One data point. Sums and gauges carry `value`; histograms carry `count` and their
@@ -525,7 +561,7 @@ mod tests {
             parent: None,
             status: Status::Error { description: "down".into() },
             attributes: attributes.clone(),
-            events: vec![Event { name: "exception".into(), attributes: attributes.clone() }],
+            events: vec![Event { name: "exception".into(), attributes: attributes.clone(), at: None }],
             links: vec![],
             children: vec![],
             time: vec![TimeFact::WithinParent],
@@ -569,15 +605,17 @@ mod tests {
                     bounds: Some(vec![0.005, 0.01, 1.0]),
                 }],
                 magnitude: Some(Magnitude::Seconds),
+                min_max: Some(false),
             }],
             logs: vec![],
             resources: BTreeMap::new(),
             delivery: BTreeMap::from([("traces".to_string(), Delivery::AtShutdown)]),
-            env_capture: Some(Box::new(EnvCapture {
+            env_captures: vec![EnvCapture {
                 env: vec!["A=1".into()],
                 traced: vec!["GET /x -> 200".into()],
+                resource: Some(Attributes::new()),
                 failed: None,
-            })),
+            }],
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],
         }

@@ -1,7 +1,7 @@
 //! When telemetry left the service (batching), and what a second run with the standard
 //! sampler variables kept.
 
-use telemetry_document::{Delivery, Document};
+use telemetry_document::{Delivery, Document, EnvCapture};
 
 use super::{Diffs, Signal};
 
@@ -32,19 +32,28 @@ pub(super) fn delivery(out: &mut Diffs, expected: &Document, actual: &Document) 
     }
 }
 
-/// The second run: every request the snapshot's run traced must be traced, and no other.
-pub(super) fn env_capture(out: &mut Diffs, expected: &Document, actual: &Document) {
-    let Some(want) = &expected.env_capture else { return };
-    let t = Signal::Traces;
-    let env = want.env.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" and ");
-    let Some(got) = &actual.env_capture else {
-        out.add(t, format!("the service was not run again with {env}"));
-        return;
-    };
-    if let Some(why) = &got.failed {
-        out.add(t, format!("the service, run again with {env}, gave no telemetry: {why}"));
-        return;
+/// The runs under the operator's variables: in each, every request the snapshot's run
+/// traced must be traced, and no other, and the resource must be the snapshot's.
+pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Document) {
+    for want in &expected.env_captures {
+        let env = want.env.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" and ");
+        let Some(got) = actual.env_captures.iter().find(|got| got.env == want.env) else {
+            out.add(Signal::Traces, format!("the service was not run again with {env}"));
+            continue;
+        };
+        if let Some(why) = &got.failed {
+            out.add(Signal::Traces, format!("the service, run again with {env}, gave no telemetry: {why}"));
+            continue;
+        }
+        traced(out, want, got, &env);
+        resource(out, want, got, &env);
     }
+}
+
+/// Which requests a run under the sampler variables traced.
+fn traced(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
+    let t = Signal::Traces;
+    let only_the_argument = want.env.iter().all(|e| e.starts_with("OTEL_TRACES_SAMPLER_ARG="));
     let missing: Vec<&String> = want.traced.iter().filter(|r| !got.traced.contains(r)).collect();
     let extra: Vec<&String> = got.traced.iter().filter(|r| !want.traced.contains(r)).collect();
     if !missing.is_empty() {
@@ -53,14 +62,60 @@ pub(super) fn env_capture(out: &mut Diffs, expected: &Document, actual: &Documen
             t,
             format!(
                 "run again with {env}, the service left no trace for {list}: its sampler does not honour the \
-                 standard variables (read `OTEL_TRACES_SAMPLER_ARG` for the ratio, the code's value only as the \
-                 default)."
+                 standard variables (with `OTEL_TRACES_SAMPLER` set, the sampler is the operator's, which the SDK \
+                 reads from it and `OTEL_TRACES_SAMPLER_ARG`; the code's sampler only when it is unset)."
             ),
         );
     }
     if !extra.is_empty() {
         let list = extra.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
-        out.add(t, format!("run again with {env}, the service traced {list}; expected no trace for them"));
+        let why = if only_the_argument {
+            " The argument alone changes nothing: the SDK reads `OTEL_TRACES_SAMPLER_ARG` according to \
+             `OTEL_TRACES_SAMPLER`, and with that unset the code's default sampler stays. Do not parse the \
+             variables a second time: leave them to the SDK."
+        } else {
+            ""
+        };
+        out.add(t, format!("run again with {env}, the service traced {list}; expected no trace for them.{why}"));
+    }
+}
+
+/// The resource of a run under the resource variables.
+fn resource(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
+    if want.resource == got.resource {
+        return;
+    }
+    let (Some(want_resource), Some(got_resource)) = (&want.resource, &got.resource) else {
+        let said = if want.resource.is_some() { "its resource did not change" } else { "its resource changed" };
+        out.add(
+            Signal::Resource,
+            format!(
+                "run again with {env}, {said}; expected {}. The operator's variables must win over the code's \
+                 defaults: merge the environment's detectors after the code's own attributes.",
+                if want.resource.is_some() { "the operator's values" } else { "the same resource" }
+            ),
+        );
+        return;
+    };
+    for (key, value) in want_resource {
+        match got_resource.get(key) {
+            Some(v) if v == value => {}
+            Some(v) => out.add(
+                Signal::Resource,
+                format!(
+                    "run again with {env}, resource attribute `{key}` is {v}; expected {value}: the operator's \
+                     variables must win over the code's defaults (in `Resource::builder()`, the detector that reads \
+                     them comes after the code's own attributes: the later one wins)."
+                ),
+            ),
+            None => out.add(
+                Signal::Resource,
+                format!("run again with {env}, resource attribute `{key}` is missing; expected {value}"),
+            ),
+        }
+    }
+    for key in got_resource.keys().filter(|k| !want_resource.contains_key(*k)) {
+        out.add(Signal::Resource, format!("run again with {env}, resource attribute `{key}` is not expected"));
     }
 }
 

@@ -18,7 +18,20 @@ pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
     }
     for e in expected {
         let Some(a) = actual.iter().find(|a| a.name == e.name) else {
-            out.add(m, format!("metric `{}` ({}) is missing", e.name, e.kind));
+            // A whole meter scope missing is often a library's: it takes its meter from the
+            // global provider, a no-op until the service registers its own.
+            let scope_missing = !actual.iter().any(|a| a.scope.name == e.scope.name);
+            let why = if scope_missing {
+                format!(
+                    ": nothing of the meter scope `{}` arrived. When that scope is a library's, it takes its meter \
+                     from the global meter provider (`global::meter`), a no-op until the service registers its own \
+                     with `global::set_meter_provider`",
+                    e.scope.name
+                )
+            } else {
+                String::new()
+            };
+            out.add(m, format!("metric `{}` ({}) is missing{why}", e.name, e.kind));
             continue;
         };
         let name = &e.name;
@@ -37,7 +50,19 @@ pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
         if let (Some(want), Some(got)) = (e.magnitude, a.magnitude)
             && want != got
         {
-            out.add(m, magnitude(name, &e.unit, want));
+            out.add(m, magnitude(name, &e.unit, want, got));
+        }
+        if e.min_max != a.min_max {
+            let has = |min_max: Option<bool>| if min_max == Some(false) { "no min and max" } else { "a min and a max" };
+            out.add(
+                m,
+                format!(
+                    "metric `{name}`: its points have {}; expected {} (the aggregation's `record_min_max`: keep the \
+                     SDK's default unless the exercise says otherwise)",
+                    has(a.min_max),
+                    has(e.min_max)
+                ),
+            );
         }
         points(out, name, &e.points, &a.points);
     }
@@ -139,14 +164,22 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
 }
 
 /// The values recorded are of another order of magnitude than the requests' durations.
-fn magnitude(name: &str, unit: &str, want: Magnitude) -> String {
-    match want {
-        Magnitude::Seconds => format!(
+fn magnitude(name: &str, unit: &str, want: Magnitude, got: Magnitude) -> String {
+    match (want, got) {
+        (Magnitude::Seconds, Magnitude::SmallerThanSeconds) => format!(
+            "metric `{name}`: the durations are far too small for the work they measure (every value is under a \
+             millisecond, though under the checker each query lasts at least 2 ms and a request that calls the \
+             position service at least 20 ms): whole seconds (`as_secs()`, which is 0 here) or milliseconds \
+             truncated to an integer (`as_millis()` of sub-millisecond work) lose the duration, and a timer started \
+             after the work (or read before it ends) measures nothing. The unit is `{unit}`: start the timer right \
+             before the work, and record `elapsed.as_secs_f64()` once it is done."
+        ),
+        (Magnitude::Seconds, _) => format!(
             "metric `{name}`: the durations look like milliseconds (the largest value recorded is far more than any \
              request of the scenario lasted in seconds); the unit is `{unit}`: record `elapsed.as_secs_f64()`, not \
              `as_millis()`."
         ),
-        Magnitude::LargerThanSeconds => format!(
+        (_, _) => format!(
             "metric `{name}`: the values look like seconds (no larger than the requests lasted in seconds); expected \
              them in `{unit}`."
         ),

@@ -15,7 +15,7 @@ mod metrics;
 mod resource;
 mod traces;
 
-use delivery::{delivery, env_capture, refused};
+use delivery::{delivery, env_captures, refused};
 use logs::logs;
 use metrics::metrics;
 use resource::{resource, resources};
@@ -69,7 +69,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
         traces(&mut out, &expected.traces, &actual.traces, &pairing, &renumber, pipeline);
     }
     delivery(&mut out, expected, actual);
-    env_capture(&mut out, expected, actual);
+    env_captures(&mut out, expected, actual);
     if !unheard("metrics", actual.metrics.is_empty()) {
         metrics(&mut out, &expected.metrics, &actual.metrics);
     }

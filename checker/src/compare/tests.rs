@@ -14,7 +14,7 @@ fn span(name: &str, kind: SpanKind, children: Vec<Span>) -> Span {
 fn request() -> Span {
     let mut server = span("GET /distance/{place}", SpanKind::Server, vec![span("GET", SpanKind::Client, vec![])]);
     server.attributes.insert("app.place".into(), Value::String("paris".into()));
-    server.events.push(Event { name: "place.resolved".into(), attributes: Attributes::new() });
+    server.events.push(Event { name: "place.resolved".into(), attributes: Attributes::new(), at: None });
     server
 }
 
@@ -214,6 +214,7 @@ fn metric(name: &str, kind: MetricKind, unit: &str, points: Vec<DataPoint>) -> M
         description: String::new(),
         points,
         magnitude: None,
+        min_max: None,
     }
 }
 
@@ -414,11 +415,12 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
     let mut expected = Document::default();
     expected.resource.insert("service.name".into(), Value::String("iss-distance".into()));
     expected.delivery.insert("traces".into(), Delivery::AtShutdown);
-    expected.env_capture = Some(Box::new(telemetry_document::EnvCapture {
-        env: vec!["OTEL_TRACES_SAMPLER_ARG=1".into()],
+    expected.env_captures = vec![telemetry_document::EnvCapture {
+        env: vec!["OTEL_TRACES_SAMPLER=parentbased_always_on".into()],
         traced: vec!["GET /a -> 200".into()],
+        resource: None,
         failed: None,
-    }));
+    }];
     let mut actual = expected.clone();
     actual.resources.insert(
         "metrics".into(),
@@ -426,7 +428,7 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
     );
     actual.delivery.insert("traces".into(), Delivery::BeforeShutdown);
     actual.delivery.insert("metrics".into(), Delivery::AtShutdown);
-    actual.env_capture.as_mut().unwrap().traced.clear();
+    actual.env_captures[0].traced.clear();
     let t = texts(&expected, &actual);
     assert!(
         t.iter().any(|l| l.starts_with("the metrics' resource: attribute `service.name` is \"unknown_service:ex\"")),
@@ -499,4 +501,72 @@ fn a_route_is_the_method_and_the_first_path_segment() {
     assert_eq!(super::route_of("GET /distance/nairobi (with a sampled traceparent) -> 502"), "GET /distance");
     assert_eq!(super::route_of("GET /places -> 200"), "GET /places");
     assert_eq!(super::route_of("GET /health -> 200"), "GET /health");
+}
+
+#[test]
+fn durations_too_small_and_histograms_without_min_and_max() {
+    let histogram = |magnitude, min_max| {
+        let point = DataPoint { attributes: Attributes::new(), value: None, count: Some(1), bounds: Some(vec![1.0]) };
+        let mut m = metric("db.client.operation.duration", MetricKind::Histogram, "s", vec![point]);
+        m.magnitude = Some(magnitude);
+        m.min_max = min_max;
+        metrics_doc(vec![m])
+    };
+    let small = one(&histogram(Magnitude::Seconds, None), &histogram(Magnitude::SmallerThanSeconds, None));
+    assert!(small.contains("the durations are far too small") && small.contains("as_secs()"), "{small}");
+    let bare = one(&histogram(Magnitude::Seconds, None), &histogram(Magnitude::Seconds, Some(false)));
+    assert!(bare.contains("its points have no min and max; expected a min and a max"), "{bare}");
+}
+
+#[test]
+fn a_span_that_was_never_current_and_an_event_out_of_place() {
+    let mut expected = request();
+    expected.time.push(TimeFact::CurrentAtLookup);
+    expected.events[0].at = Some("after the place lookup, before the position call".into());
+    let mut actual = expected.clone();
+    actual.time.retain(|f| *f != TimeFact::CurrentAtLookup);
+    actual.events.last_mut().unwrap().at = Some("after the position call".into());
+    let t = texts(&traces(vec![expected]), &traces(vec![actual]));
+    assert!(t.iter().any(|l| l.contains("was not the current span when the place was looked up")), "{t:?}");
+    assert!(
+        t.iter().any(|l| l.contains(
+            "event `place.resolved` was recorded after the position call; expected after the place lookup, before \
+             the position call"
+        )),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn the_operator_s_variables_in_a_run_of_their_own() {
+    let run = |env: &str, traced: &[&str], name: &str| telemetry_document::EnvCapture {
+        env: vec![env.into()],
+        traced: traced.iter().map(|t| t.to_string()).collect(),
+        resource: Some([("service.name".to_string(), Value::String(name.into()))].into_iter().collect()),
+        failed: None,
+    };
+    let expected = Document {
+        env_captures: vec![
+            run("OTEL_SERVICE_NAME=eu", &[], "eu"),
+            run("OTEL_TRACES_SAMPLER_ARG=1", &["GET /a -> 200"], "eu"),
+        ],
+        ..Document::default()
+    };
+    let actual = Document {
+        env_captures: vec![
+            run("OTEL_SERVICE_NAME=eu", &[], "iss-distance"),
+            run("OTEL_TRACES_SAMPLER_ARG=1", &["GET /a -> 200", "GET /b -> 404"], "eu"),
+        ],
+        ..Document::default()
+    };
+    let t = texts(&expected, &actual);
+    assert!(
+        t.iter().any(|l| l.contains("resource attribute `service.name` is \"iss-distance\"; expected \"eu\"")
+            && l.contains("must win over the code's defaults")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().any(|l| l.contains("traced `GET /b -> 404`") && l.contains("The argument alone changes nothing")),
+        "{t:?}"
+    );
 }

@@ -403,6 +403,19 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
         }
     }
     for ev in &e.events {
+        if let Some(got) = a.events.iter().find(|g| g.name == ev.name)
+            && let (Some(want), Some(when)) = (&ev.at, &got.at)
+            && want != when
+        {
+            out.add(
+                t,
+                format!(
+                    "span `{path}`, event `{}` was recorded {when}; expected {want}: an event marks the moment it \
+                     describes, so record it right where that happens in the code",
+                    ev.name
+                ),
+            );
+        }
         if let Some(got) = a.events.iter().find(|g| g.name == ev.name) {
             attributes(
                 out,
@@ -443,5 +456,19 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
             "span `{path}` does not cover the database query it describes: it ended before the query ran (or started \
              after it returned). Start the span right before the query and end it once the query returned."
         ),
+        TimeFact::CurrentAtLookup | TimeFact::CurrentAtCall | TimeFact::CurrentAtQuery => {
+            let what = match fact {
+                TimeFact::CurrentAtLookup => "the place was looked up (`places.find`)",
+                TimeFact::CurrentAtCall => "the call to the position service went out",
+                _ => "the database query ran",
+            };
+            format!(
+                "span `{path}` was not the current span when {what}: a span covers work only while it is current, \
+                 and code running then takes the current context as its own (its child spans, its log records, the \
+                 `traceparent` it sends). Make the span current for the whole of that work: in async code, run the \
+                 future `.with_context(cx)` with a context that holds it (starting or keeping a span does not make \
+                 it current)."
+            )
+        }
     }
 }

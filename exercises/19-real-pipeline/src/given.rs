@@ -219,14 +219,24 @@ pub(crate) async fn list_places(State(app): State<AppState>) -> Json<Vec<&'stati
 }
 
 /// A library's own instrumentation, the way crates instrumented with OpenTelemetry write
-/// it: it knows nothing of this service's `Telemetry`, so it asks the global tracer
-/// provider for its tracer. Its span, `catalog.lookup`, exists only once the service has
-/// registered its provider as the global one (until then the global one is a no-op), and
-/// is a child of the current span (the server span: its context is the current one).
+/// it: it knows nothing of this service's `Telemetry`, so it asks the global providers for
+/// its tracer and its meter. Its span, `catalog.lookup`, and its counter,
+/// `iss.catalog.lookups`, exist only once the service has registered its providers as the
+/// global ones (until then the global ones are no-ops); the span is a child of the current
+/// span (the server span: its context is the current one).
 pub(crate) fn catalog_lookup<'a>(app: &'a AppState, place: &str) -> Result<&'a Place, AppError> {
     use opentelemetry::trace::Tracer as _;
     let tracer = opentelemetry::global::tracer("iss-catalog");
-    tracer.in_span("catalog.lookup", |_| app.places.find(place))
+    let found = tracer.in_span("catalog.lookup", |_| app.places.find(place));
+    // Asked for at each call, as the tracer: a meter or tracer kept from before the
+    // service registered its providers would stay a no-op for good.
+    let lookups = opentelemetry::global::meter("iss-catalog")
+        .u64_counter("iss.catalog.lookups")
+        .with_unit("{lookup}")
+        .with_description("Places looked up in the catalog.")
+        .build();
+    lookups.add(1, &[KeyValue::new(ISS_PLACE_KNOWN, found.is_ok())]);
+    found
 }
 
 /// The position service's router: the lab's own, uninstrumented one, `GET /position`,

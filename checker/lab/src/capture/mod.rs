@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 use telemetry_document::{Document, EnvCapture};
 
+use crate::service::marks;
 use crate::{Edge, Service};
+pub use scenario::Run;
 pub use scenario::Scenario;
 
 /// Environment variable with the file the document is written to; its presence puts an
@@ -24,7 +26,8 @@ pub use scenario::Scenario;
 pub const CAPTURE_OUT: &str = "LAB_CAPTURE_OUT";
 /// Environment variable naming the scenario to drive (default: `distance`).
 pub const SCENARIO: &str = "LAB_SCENARIO";
-/// Set in the process of a scenario's second capture (see [`Scenario::env_capture`]).
+/// Set in the process of a scenario's capture under the operator's variables (see
+/// [`Scenario::env_captures`]).
 const SECOND_CAPTURE: &str = "LAB_SECOND_CAPTURE";
 
 /// The batch processors' and the periodic reader's schedules under the checker: longer
@@ -65,8 +68,12 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
     } else {
         capture::<S>(scenario)
     };
-    if !scenario.env_capture.is_empty() && std::env::var_os(SECOND_CAPTURE).is_none() {
-        document.env_capture = Some(Box::new(second_capture(scenario, out)));
+    if std::env::var_os(SECOND_CAPTURE).is_none() {
+        for env in scenario.env_captures {
+            let mut again = env_capture(env, out);
+            again.resource = again.resource.filter(|resource| *resource != document.resource);
+            document.env_captures.push(again);
+        }
     }
     let tmp = out.with_extension("partial");
     if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
@@ -76,12 +83,13 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
     std::process::exit(0)
 }
 
-/// The scenario again, in a new process of this same executable with the scenario's
-/// environment: which requests left a trace there. A process of its own because a
-/// service sets process-wide things once (the global subscriber, the propagator).
-fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
-    let env: Vec<String> = scenario.env_capture.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let failed = |why: String| EnvCapture { env: env.clone(), traced: vec![], failed: Some(why) };
+/// The scenario again, in a new process of this same executable with `vars` set: which
+/// requests left a trace there, and the resource. A process of its own because a service
+/// sets process-wide things once (the global subscriber, the propagator) and reads the
+/// operator's variables when it builds its pipeline.
+fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
+    let env: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let failed = |why: String| EnvCapture { env: env.clone(), traced: vec![], resource: None, failed: Some(why) };
     let second_out = out.with_extension("second");
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -90,7 +98,7 @@ fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
     let status = std::process::Command::new(exe)
         .env(CAPTURE_OUT, &second_out)
         .env(SECOND_CAPTURE, "1")
-        .envs(scenario.env_capture.iter().copied())
+        .envs(vars.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -98,9 +106,12 @@ fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
     let read = std::fs::read_to_string(&second_out);
     let _ = std::fs::remove_file(&second_out);
     match (status, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
-        (Ok(_), Ok(second)) => {
-            EnvCapture { env, traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(), failed: None }
-        }
+        (Ok(_), Ok(second)) => EnvCapture {
+            env,
+            traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(),
+            resource: Some(second.resource),
+            failed: None,
+        },
         (Ok(status), Err(_)) => failed(format!("the second run ended without its telemetry ({status})")),
         (Err(e), _) => failed(format!("cannot start the second run: {e}")),
     }
@@ -109,12 +120,13 @@ fn second_capture(scenario: &Scenario, out: &Path) -> EnvCapture {
 /// Runs `S` through `scenario` with in-memory exporters and returns what it emitted,
 /// normalised (timings included; snapshots drop them).
 pub fn capture<S: Service>(scenario: &Scenario) -> Document {
-    let runtime = capture_runtime();
+    let id = marks::new_capture();
+    let runtime = capture_runtime(id);
     let document = {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
         let telemetry = S::telemetry(edge);
-        let run = runtime.block_on(scenario.run::<S>(&telemetry));
+        let run = drive::<S>(&runtime, id, scenario, &telemetry);
         // What left before the service's way out: nothing, with batch processors.
         let before = captured.exported();
         // Only the service's own way out flushes: no `force_flush` first, so telemetry that
@@ -139,7 +151,8 @@ pub fn capture_over_the_wire<S: Service>(
     receiver: &receiver::Receiver,
     listener: std::net::TcpListener,
 ) -> Document {
-    let runtime = capture_runtime();
+    let id = marks::new_capture();
+    let runtime = capture_runtime(id);
     let (telemetry, run) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
@@ -149,7 +162,7 @@ pub fn capture_over_the_wire<S: Service>(
         // are not used: the service builds its own.
         let (edge, _unused) = Edge::capture();
         let telemetry = S::telemetry(edge);
-        let run = runtime.block_on(scenario.run::<S>(&telemetry));
+        let run = drive::<S>(&runtime, id, scenario, &telemetry);
         (telemetry, run)
     };
     let before = receiver.received().arrived();
@@ -165,6 +178,23 @@ pub fn capture_over_the_wire<S: Service>(
 }
 
 /// The runtime a capture drives the service on, the same in memory and over the wire.
-fn capture_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime starts")
+/// Its threads, and the scenario run with [`drive`], belong to capture `id` (what the lab's
+/// code sees happen is told apart per capture: see `service::marks`).
+fn capture_runtime(id: u64) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || marks::on_capture_thread(id))
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// Runs `scenario` through `S` on `runtime`, as capture `id`.
+fn drive<S: Service>(
+    runtime: &tokio::runtime::Runtime,
+    id: u64,
+    scenario: &Scenario,
+    telemetry: &crate::Telemetry,
+) -> Run {
+    runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry)))
 }

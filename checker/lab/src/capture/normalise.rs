@@ -18,6 +18,7 @@ use telemetry_document::{
 
 use super::scenario::{Made, Run};
 use crate::edge::{Captured, Exported};
+use crate::service::marks::{Mark, Moment};
 
 pub(super) type SpanKey = (TraceId, SpanId);
 
@@ -83,7 +84,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
         resources,
         delivery,
-        env_capture: None,
+        env_captures: vec![],
         refused: BTreeMap::new(),
         stderr: vec![],
     }
@@ -107,7 +108,13 @@ pub(super) fn longest_request(run: &Run) -> f64 {
 
 /// A histogram's coarse unit fact (see [`Magnitude`]).
 pub(super) fn magnitude(largest: f64, longest: f64) -> Magnitude {
-    if largest <= 10.0 * longest { Magnitude::Seconds } else { Magnitude::LargerThanSeconds }
+    if largest > 10.0 * longest {
+        Magnitude::LargerThanSeconds
+    } else if largest < Magnitude::FLOOR_SECONDS {
+        Magnitude::SmallerThanSeconds
+    } else {
+        Magnitude::Seconds
+    }
 }
 
 pub(super) fn service_name(resource: &Resource) -> Option<String> {
@@ -205,7 +212,12 @@ pub(super) fn traces(
             let time = TimeContext { run, made, services };
             Trace {
                 request: made.map(Made::line),
-                spans: roots.iter().map(|n| span(n, None, *start, &paths, &time)).collect(),
+                spans: roots
+                    .iter()
+                    .map(|n| {
+                        span(n, None, *start, &paths, &time, n.data.span_kind == opentelemetry::trace::SpanKind::Server)
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -220,7 +232,7 @@ struct TimeContext<'a> {
     services: &'a HashMap<SpanKey, String>,
 }
 
-impl TimeContext<'_> {
+impl<'a> TimeContext<'a> {
     fn facts(&self, d: &SpanData, parent: Option<&SpanData>) -> Vec<TimeFact> {
         // A request the caller gave up on ends its spans as they are dropped, in an order
         // the compiler chooses: nothing to judge there.
@@ -253,7 +265,50 @@ impl TimeContext<'_> {
         if (client || internal) && self.run.queries.iter().any(covers_query) {
             facts.push(TimeFact::CoversQuery);
         }
+        // Which of the request's moments ran while this span was the current one.
+        for (moment, fact) in [
+            (Moment::Lookup, TimeFact::CurrentAtLookup),
+            (Moment::Call, TimeFact::CurrentAtCall),
+            (Moment::Query, TimeFact::CurrentAtQuery),
+        ] {
+            if self.marks(made).iter().any(|m| m.moment == moment && m.current == Some(key)) {
+                facts.push(fact);
+            }
+        }
         facts
+    }
+
+    /// The moments of `made` the lab's code saw that returned within it.
+    fn marks(&self, made: &Made) -> Vec<&'a Mark> {
+        let run: &'a Run = self.run;
+        run.marks.iter().filter(|m| made.contains(m.started) && m.returned.is_some_and(|r| made.contains(r))).collect()
+    }
+
+    /// Where an event at `t`, on a span of the request's own trace (its root a server span),
+    /// falls among the request's first place lookup, database query and position call: in
+    /// the order the code ran, so the same on every run.
+    fn event_at(&self, root_is_server: bool, t: SystemTime) -> Option<String> {
+        let made = self.made.filter(|m| m.status.is_some() && root_is_server && m.contains(t))?;
+        let mut moments: Vec<(&str, SystemTime, SystemTime)> = Vec::new();
+        let moment_names = [
+            (Moment::Lookup, "the place lookup"),
+            (Moment::Query, "the database query"),
+            (Moment::Call, "the position call"),
+        ];
+        for (moment, what) in moment_names {
+            if let Some(mark) = self.marks(made).into_iter().find(|m| m.moment == moment) {
+                moments.push((what, mark.started, mark.returned.unwrap_or(mark.started)));
+            }
+        }
+        moments.sort_by_key(|(_, started, _)| *started);
+        if let Some((what, ..)) = moments.iter().find(|(_, started, returned)| *started <= t && t <= *returned) {
+            return Some(format!("during {what}"));
+        }
+        let after =
+            moments.iter().rev().find(|(_, _, returned)| *returned < t).map(|(what, ..)| format!("after {what}"));
+        let before = moments.iter().find(|(_, started, _)| t < *started).map(|(what, ..)| format!("before {what}"));
+        let said: Vec<String> = after.into_iter().chain(before).collect();
+        (!said.is_empty()).then(|| said.join(", "))
     }
 }
 
@@ -290,6 +345,7 @@ fn span(
     trace_start: SystemTime,
     paths: &HashMap<SpanKey, String>,
     time: &TimeContext,
+    root_is_server: bool,
 ) -> Span {
     let d = node.data;
     let is_root = parent_data.is_none();
@@ -325,7 +381,11 @@ fn span(
         events: d
             .events
             .iter()
-            .map(|e| Event { name: e.name.to_string(), attributes: attributes(&e.attributes) })
+            .map(|e| Event {
+                name: e.name.to_string(),
+                attributes: attributes(&e.attributes),
+                at: time.event_at(root_is_server, e.timestamp),
+            })
             .collect(),
         links: d
             .links
@@ -335,7 +395,7 @@ fn span(
                 paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
             })
             .collect(),
-        children: node.children.iter().map(|c| span(c, Some(d), trace_start, paths, time)).collect(),
+        children: node.children.iter().map(|c| span(c, Some(d), trace_start, paths, time, root_is_server)).collect(),
         time: time.facts(d, parent_data),
         timing: Some(Timing {
             start_us: micros(trace_start, d.start_time),
@@ -350,7 +410,7 @@ fn metrics(export: &ResourceMetrics, longest: f64) -> Vec<Metric> {
     for scope_metrics in export.scope_metrics() {
         let scope = scope(scope_metrics.scope());
         for m in scope_metrics.metrics() {
-            let (kind, points, largest) = match m.data() {
+            let (kind, points, largest, without_min_max) = match m.data() {
                 AggregatedMetrics::U64(d) => data_points(d, |v| Value::Int(v as i64), |v| v as f64),
                 AggregatedMetrics::I64(d) => data_points(d, Value::Int, |v| v as f64),
                 AggregatedMetrics::F64(d) => data_points(d, Value::Float, |v| v),
@@ -364,6 +424,7 @@ fn metrics(export: &ResourceMetrics, longest: f64) -> Vec<Metric> {
                 description: m.description().to_string(),
                 points,
                 magnitude,
+                min_max: without_min_max.then_some(false),
             });
         }
     }
@@ -371,13 +432,15 @@ fn metrics(export: &ResourceMetrics, longest: f64) -> Vec<Metric> {
     out
 }
 
-/// The kind, the points, and for histograms the largest value recorded.
+/// The kind, the points, and for histograms the largest value recorded and whether a point
+/// lacks its min and max.
 fn data_points<T: Copy>(
     data: &MetricData<T>,
     to_value: impl Fn(T) -> Value,
     to_f64: impl Fn(T) -> f64,
-) -> (MetricKind, Vec<DataPoint>, Option<f64>) {
+) -> (MetricKind, Vec<DataPoint>, Option<f64>, bool) {
     let mut largest: Option<f64> = None;
+    let mut without_min_max = false;
     let point = |attrs: Vec<&KeyValue>| DataPoint {
         attributes: attrs.into_iter().map(|kv| (kv.key.to_string(), value(&kv.value))).collect(),
         value: None,
@@ -402,6 +465,7 @@ fn data_points<T: Copy>(
             MetricKind::Histogram,
             h.data_points()
                 .inspect(|p| {
+                    without_min_max |= p.max().is_none();
                     // Without min/max recorded, the mean is still of the same magnitude.
                     let value = p.max().map(&to_f64).unwrap_or_else(|| to_f64(p.sum()) / p.count().max(1) as f64);
                     largest = Some(largest.map_or(value, |l: f64| l.max(value)));
@@ -421,7 +485,7 @@ fn data_points<T: Copy>(
         ),
     };
     points.sort_by_cached_key(|p| serde_json::to_string(&p.attributes).unwrap_or_default());
-    (kind, points, largest)
+    (kind, points, largest, without_min_max)
 }
 
 fn log_record(

@@ -12,6 +12,7 @@ use axum::body::Body;
 use http::Request;
 use tower::ServiceExt;
 
+use crate::service::marks::{self, Mark, Moment};
 use crate::service::{Orbit, PositionClient};
 use crate::{Service, Telemetry};
 
@@ -69,14 +70,15 @@ impl Parent {
 pub struct Scenario {
     pub name: &'static str,
     pub steps: &'static [Step],
-    /// Environment of a second capture of the same scenario, in a process of its own, to
-    /// see that the service honours it (only the traces it kept are compared).
-    pub env_capture: &'static [(&'static str, &'static str)],
+    /// Environments of further captures of the same scenario, each in a process of its
+    /// own, to see that the service honours the operator's variables (the traces it kept
+    /// and its resource are compared).
+    pub env_captures: &'static [&'static [(&'static str, &'static str)]],
 }
 
 /// The scenario almost every exercise uses: one success, an unknown place (404), the
 /// position service down (502), and the list of places (a second route).
-pub const DISTANCE: Scenario = Scenario { name: "distance", steps: DISTANCE_STEPS, env_capture: &[] };
+pub const DISTANCE: Scenario = Scenario { name: "distance", steps: DISTANCE_STEPS, env_captures: &[] };
 
 const DISTANCE_STEPS: &[Step] = &[
     Step::Get("/distance/paris"),
@@ -101,7 +103,7 @@ pub const SATURATION: Scenario = Scenario {
         Step::Get("/places"),
         Step::GetAbandoned("/distance/lima"),
     ],
-    env_capture: &[],
+    env_captures: &[],
 };
 
 /// Exercise 12 (a layer instruments every route): the saturation scenario, then the
@@ -119,7 +121,7 @@ pub const MIDDLEWARE: Scenario = Scenario {
         Step::GetAbandoned("/distance/lima"),
         Step::GetOnPosition(crate::service::position::HEALTH_ROUTE),
     ],
-    env_capture: &[],
+    env_captures: &[],
 };
 
 /// Exercises 13 and 14 (sampling, batching): the saturation scenario, then requests that
@@ -140,9 +142,28 @@ pub const SHIPPING: Scenario = Scenario {
         Step::GetAbandoned("/distance/lima"),
         Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
     ],
-    // Both variables, so that a service reading the ratio alone and one reading the sampler
-    // kind too (the ratio interpreted per `OTEL_TRACES_SAMPLER`) both keep every trace.
-    env_capture: &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
+    env_captures: SAMPLER_VARIABLES,
+};
+
+/// The operator's sampler variables, one capture each: both together ask for every trace;
+/// the argument alone changes nothing (the SDK reads it according to `OTEL_TRACES_SAMPLER`,
+/// so the code's default sampler stays), which a service that parses the ratio itself gets
+/// wrong.
+const SAMPLER_VARIABLES: &[&[(&str, &str)]] = &[
+    &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
+    &[("OTEL_TRACES_SAMPLER_ARG", "1")],
+];
+
+/// Exercise 1 (the resource): the distance scenario, and again as an operator deploys it,
+/// naming the service and its environment: what the operator sets must win over the code's
+/// defaults, and what the code sets must stay where the operator sets nothing.
+pub const RESOURCE: Scenario = Scenario {
+    name: "resource",
+    steps: DISTANCE_STEPS,
+    env_captures: &[&[
+        ("OTEL_SERVICE_NAME", "iss-distance-eu"),
+        ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=production,service.instance.id=pod-7"),
+    ]],
 };
 
 /// Exercise 16 (baggage, metric views): the saturation scenario, with more places asked
@@ -161,7 +182,7 @@ pub const BAGGAGE: Scenario = Scenario {
         Step::GetAbandoned("/distance/lima"),
         Step::GetWithBaggage("/distance/nairobi", Parent::SampledRatioDrops, BAGGAGE_HEADER),
     ],
-    env_capture: &[],
+    env_captures: &[],
 };
 
 /// Exercise 17 (a queue: each distance computed sends a job whose processing starts a trace
@@ -184,7 +205,7 @@ pub const QUEUE: Scenario = Scenario {
         Step::Get("/distance/paris"),
         Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
     ],
-    env_capture: &[],
+    env_captures: &[],
 };
 
 /// The `baggage` header of [`BAGGAGE`]'s last request: the client the caller serves, and
@@ -193,9 +214,9 @@ pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-la
 
 /// Exercise 19 (the real pipeline: the service builds its own OTLP exporters): the queue
 /// scenario's requests, captured over the wire (see [`Scenario::over_the_wire`]).
-pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: QUEUE.steps, env_capture: &[] };
+pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: QUEUE.steps, env_captures: &[] };
 
-pub const ALL: &[Scenario] = &[DISTANCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
+pub const ALL: &[Scenario] = &[DISTANCE, RESOURCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -235,6 +256,8 @@ pub struct Run {
     pub calls: Vec<(SystemTime, SystemTime)>,
     /// Database queries that returned (`service::query::timed`), as (started, returned).
     pub queries: Vec<(SystemTime, SystemTime)>,
+    /// Every moment the lab's code saw (lookups, calls, queries), with the span current then.
+    pub marks: Vec<Mark>,
 }
 
 impl Scenario {
@@ -248,7 +271,7 @@ impl Scenario {
     /// Builds the services the way a real run does (only the transport between them is
     /// in-process), runs every step, and returns what it made.
     pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {
-        crate::service::query::record();
+        marks::record();
         let position_router = S::position(telemetry, Orbit::checker());
         let (position, switch) = PositionClient::in_process(position_router.clone());
         let distance: Router = S::distance(telemetry, position);
@@ -288,7 +311,10 @@ impl Scenario {
             };
             requests.push(Made { label, status, start, end: SystemTime::now() });
         }
-        Run { requests, calls: switch.calls(), queries: crate::service::query::recorded() }
+        let marks = marks::recorded();
+        let queries =
+            marks.iter().filter(|m| m.moment == Moment::Query).filter_map(|m| Some((m.started, m.returned?))).collect();
+        Run { requests, calls: switch.calls(), queries, marks }
     }
 }
 

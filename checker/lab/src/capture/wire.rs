@@ -140,7 +140,7 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
         logs: logs.iter().map(|(l, scope, _)| log_record(l, scope, &paths)).collect(),
         resources,
         delivery,
-        env_capture: None,
+        env_captures: vec![],
         refused: received.refused(),
         stderr: vec![],
     }
@@ -291,6 +291,7 @@ fn metric(wire: &WireMetric, scope: &Scope, longest: f64) -> Option<Metric> {
     let point =
         |attrs: &[WireKeyValue]| DataPoint { attributes: attributes(attrs), value: None, count: None, bounds: None };
     let mut largest: Option<f64> = None;
+    let mut without_min_max = false;
     let (kind, mut points): (MetricKind, Vec<DataPoint>) = match wire.data.as_ref()? {
         metric::Data::Sum(sum) => (
             if sum.is_monotonic { MetricKind::Counter } else { MetricKind::UpDownCounter },
@@ -312,6 +313,7 @@ fn metric(wire: &WireMetric, scope: &Scope, longest: f64) -> Option<Metric> {
             h.data_points
                 .iter()
                 .inspect(|p| {
+                    without_min_max |= p.max.is_none();
                     let value = p.max.unwrap_or_else(|| p.sum.unwrap_or_default() / p.count.max(1) as f64);
                     largest = Some(largest.map_or(value, |l: f64| l.max(value)));
                 })
@@ -337,6 +339,7 @@ fn metric(wire: &WireMetric, scope: &Scope, longest: f64) -> Option<Metric> {
         description: wire.description.clone(),
         points,
         magnitude: largest.map(|largest| normalise::magnitude(largest, longest)),
+        min_max: without_min_max.then_some(false),
     })
 }
 

@@ -47,8 +47,16 @@ impl Places {
     }
 
     /// Like [`Places::get`], with the 404 error a handler can return with `?`.
+    ///
+    /// Under the checker, the harness notes when the lookup ran and which span was current
+    /// (a handler's span must be current while its work runs).
     pub fn find(&self, name: &str) -> Result<&Place, AppError> {
-        self.get(name).ok_or_else(|| AppError::UnknownPlace(name.to_string()))
+        let lookup = super::marks::begin(super::marks::Moment::Lookup);
+        let found = self.get(name).ok_or_else(|| AppError::UnknownPlace(name.to_string()));
+        if let Some(lookup) = lookup {
+            lookup.returned();
+        }
+        found
     }
 
     pub fn names(&self) -> Vec<&'static str> {

@@ -193,9 +193,14 @@ impl PositionClient {
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, PositionError> {
         match &self.transport {
             Transport::InProcess { router, switch } => {
+                // Which span is current as the call goes out (the client span, once there is one).
+                let mark = super::marks::begin(super::marks::Moment::Call);
                 let sent = SystemTime::now();
                 if switch.0.down.load(Ordering::SeqCst) {
                     switch.record(sent);
+                    if let Some(mark) = mark {
+                        mark.returned();
+                    }
                     return Err(PositionError::Unreachable("connection refused".into()));
                 }
                 if switch.0.hang.load(Ordering::SeqCst) {
@@ -215,6 +220,9 @@ impl PositionClient {
                     Err(e) => Err(PositionError::Unreachable(format!("the position service failed: {e}"))),
                 };
                 switch.record(sent);
+                if let Some(mark) = mark {
+                    mark.returned();
+                }
                 result
             }
             Transport::Tcp(client) => {

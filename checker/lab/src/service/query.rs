@@ -1,57 +1,28 @@
 //! Database queries, timed for the harness. An exercise whose service queries a database
 //! runs each query through [`timed`]: under the checker, the harness learns when the query
-//! ran, so it can tell whether the span that describes it covers it (`covers_query`), as it
-//! does for the calls to the position service, which it makes itself. In a real run
-//! nothing is recorded.
+//! ran and which span was current (the lab's marks of a request's moments), so it can tell whether the
+//! span that describes it covers it (`covers_query`), as it does for the calls to the
+//! position service, which it makes itself. In a real run nothing is recorded.
+//!
+//! Under the checker a query also lasts at least [`CHECKER_QUERY_LATENCY`], as a call to
+//! the in-process position service lasts [`IN_PROCESS_LATENCY`](super::position::IN_PROCESS_LATENCY):
+//! so a duration recorded in seconds is at least that, on any machine, and one recorded in
+//! whole seconds (`as_secs()`, always 0) or in milliseconds (2 or more) is told apart from
+//! it without any clock luck.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::SystemTime;
+use std::time::Duration;
 
-/// Whether queries are recorded: only while the harness runs a scenario.
-static RECORDING: AtomicBool = AtomicBool::new(false);
-/// The queries that returned while recording, as (started, returned).
-static QUERIES: Mutex<Vec<(SystemTime, SystemTime)>> = Mutex::new(Vec::new());
+use super::marks::{self, Moment};
+
+/// How long a query takes at least under the checker.
+pub const CHECKER_QUERY_LATENCY: Duration = Duration::from_millis(2);
 
 /// Runs `query` and gives back what it returned; under the checker, records when it ran.
 pub fn timed<T>(query: impl FnOnce() -> T) -> T {
-    if !RECORDING.load(Ordering::Relaxed) {
-        return query();
-    }
-    let started = SystemTime::now();
+    let Some(pending) = marks::begin(Moment::Query) else { return query() };
+    // Blocking, as the query itself is: the database answers on the caller's thread.
+    std::thread::sleep(CHECKER_QUERY_LATENCY);
     let result = query();
-    let returned = SystemTime::now();
-    if let Ok(mut queries) = QUERIES.lock() {
-        queries.push((started, returned));
-    }
+    pending.returned();
     result
-}
-
-/// Starts recording, from nothing (the harness, before it builds the service).
-pub(crate) fn record() {
-    if let Ok(mut queries) = QUERIES.lock() {
-        queries.clear();
-    }
-    RECORDING.store(true, Ordering::Relaxed);
-}
-
-/// The queries recorded so far, in order.
-pub(crate) fn recorded() -> Vec<(SystemTime, SystemTime)> {
-    QUERIES.lock().map(|queries| queries.clone()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_query_is_recorded_only_while_the_harness_records() {
-        assert_eq!(timed(|| 1 + 1), 2);
-        assert!(recorded().is_empty(), "nothing is recorded in a real run");
-        record();
-        assert_eq!(timed(|| "row"), "row");
-        let queries = recorded();
-        assert_eq!(queries.len(), 1);
-        assert!(queries[0].0 <= queries[0].1, "a query returns after it started");
-    }
 }
