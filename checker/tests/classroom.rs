@@ -139,11 +139,7 @@ fn the_workflow_uses_the_names_classroom_reads_the_points_under() {
         Some(CHECK_RUN_THE_POINTS_GO_ON),
         "the job's check run must be named {CHECK_RUN_THE_POINTS_GO_ON:?}, or the points never reach Classroom"
     );
-    assert_eq!(
-        job["if"].as_str(),
-        Some(GENERATED_JOB_CONDITION),
-        "the job must skip GitHub Classroom's own pushes"
-    );
+    assert_eq!(job["if"].as_str(), Some(GENERATED_JOB_CONDITION), "the job must skip GitHub Classroom's own pushes");
     let on = yaml["on"].as_mapping().expect("`on:` is a mapping");
     for event in ["push", "repository_dispatch"] {
         assert!(on.contains_key(event), "Classroom's workflows run on {event}");
@@ -346,7 +342,10 @@ fn handed_out() -> Repo {
     );
     repo.commit(
         (BOT, BOT_EMAIL),
-        &[("README.md", "[![Review Assignment Due Date](https://classroom.github.com/assets/deadline.svg)]\n# The lab\n")],
+        &[(
+            "README.md",
+            "[![Review Assignment Due Date](https://classroom.github.com/assets/deadline.svg)]\n# The lab\n",
+        )],
         "add deadline",
     );
     repo
