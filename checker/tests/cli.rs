@@ -566,6 +566,7 @@ fn the_repository_checks_out_snapshots_sources_and_scripts_with_lf() {
         "Cargo.lock",
         "README.md",
         ".github/workflows/classroom.yml",
+        ".github/classroom/changes-outside-exercises.sh",
         "slides/render.sh",
     ];
     let out = std::process::Command::new("git").current_dir(lab).args(["check-attr", "eol", "--"]).args(files).output();

@@ -492,6 +492,23 @@ fn assert_runnable_script(root: &Path, script: &str, named_by: &str) {
     }
 }
 
+/// The commands of a shell script: its lines without comments, a line ending in `\\`
+/// joined with the next.
+fn shell_commands(text: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut current = String::new();
+    for line in code_lines(text) {
+        match line.strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => {
+                current.push_str(line);
+                commands.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    commands
+}
+
 /// The lines of a shell script without comments.
 fn code_lines(text: &str) -> Vec<&str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
@@ -1089,6 +1106,53 @@ fn the_dashboard_shows_the_metrics_exercises_8_and_9_export() {
     }
 }
 
+/// The TraceQL queries of a dashboard (Tempo targets' `query`).
+fn tempo_queries(json: &Json, out: &mut Vec<String>) {
+    match json {
+        Json::Object(map) => {
+            let tempo = map.get("datasource").and_then(|d| d.get("type")).and_then(Json::as_str) == Some("tempo");
+            if let (true, Some(query)) = (tempo, map.get("query").and_then(Json::as_str)) {
+                out.push(query.to_string());
+            }
+            map.values().for_each(|v| tempo_queries(v, out));
+        }
+        Json::Array(items) => items.iter().for_each(|i| tempo_queries(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn traceql_queries_format_multi_value_variables_as_a_regex() {
+    // Grafana's Tempo data source interpolates a variable without a format, so two
+    // selected services become `{a,b}`, a regex that matches neither; `${name:regex}`
+    // makes `(a|b)`. Prometheus and Loki format multi-values as regexes themselves.
+    let dc = DevContainer::load();
+    let (_, backend) = dc.backend();
+    for (path, _) in provisioned_dashboards(&dc, backend) {
+        let dashboard = parse_json(&path);
+        let multi: Vec<&str> = dashboard
+            .pointer("/templating/list")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|v| v.get("multi").and_then(Json::as_bool) == Some(true))
+            .filter_map(|v| v.get("name").and_then(Json::as_str))
+            .collect();
+        let mut queries = Vec::new();
+        tempo_queries(&dashboard, &mut queries);
+        for query in &queries {
+            for name in &multi {
+                let unformatted = query.replace(&format!("${{{name}:regex}}"), "");
+                assert!(
+                    !unformatted.contains(&format!("${name}")) && !unformatted.contains(&format!("${{{name}}}")),
+                    "{}: the TraceQL query {query:?} should use ${{{name}:regex}}: {name} takes several values",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn prometheus_names_follow_its_otlp_translation() {
     assert_eq!(
@@ -1155,7 +1219,7 @@ fn lifecycle_scripts_exist_and_are_executable() {
 }
 
 #[test]
-fn the_build_runs_in_the_step_prebuilds_cache_before_the_editor_connects() {
+fn the_editor_opens_before_the_build_which_prebuilds_cache() {
     let dc = DevContainer::load();
     // Codespaces prebuilds run (and cache) onCreateCommand and updateContentCommand only.
     let cached = ["onCreateCommand", "updateContentCommand"];
@@ -1175,14 +1239,31 @@ fn the_build_runs_in_the_step_prebuilds_cache_before_the_editor_connects() {
         "{late:?} also run cargo build, after the prebuild: a learner would wait for it each time"
     );
 
-    // The editor connects after the step named by waitFor (default updateContentCommand):
-    // not before the build, or rust-analyzer competes with it for the cores.
+    // The editor connects after the step named by waitFor (default updateContentCommand).
+    // A Classroom student's repository has no prebuild, so the build must not hold the
+    // editor back: waitFor names a step before it, and the README is open to read meanwhile.
     let wait_for = dc.string("waitFor").unwrap_or("updateContentCommand");
     let index = |key: &str| LIFECYCLE_COMMANDS.iter().position(|k| *k == key);
     assert!(
-        index(wait_for).is_some_and(|w| Some(w) >= index(step)),
-        "\"waitFor\": {wait_for:?} lets the editor connect before {step} has built the workspace"
+        index(wait_for).is_some_and(|w| Some(w) < index(step)),
+        "\"waitFor\": {wait_for:?} keeps the editor closed until {step} has built the workspace (about 10 \
+         minutes without a prebuild): wait for an earlier step"
     );
+    let open_files: Vec<&str> = dc
+        .json
+        .pointer("/customizations/codespaces/openFiles")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    assert!(
+        open_files.contains(&"README.md"),
+        "customizations.codespaces.openFiles should open README.md, to read while the build runs; it is {open_files:?}"
+    );
+    for file in open_files {
+        assert!(dc.root.join(file).is_file(), "customizations.codespaces.openFiles names {file}, which is missing");
+    }
 
     let command = &dc.json[*step];
     let script = scripts_named(command)
@@ -1203,6 +1284,33 @@ fn the_build_runs_in_the_step_prebuilds_cache_before_the_editor_connects() {
         "{script} should build the exercises' workspace in one call, as the checker does: `cargo build --workspace \
          --locked --keep-going --manifest-path exercises/Cargo.toml`"
     );
+
+    // rust-analyzer's first check, into the folder its settings name, for both workspaces
+    // (named in the command, or by the `for manifest in ...` loop around it).
+    let commands = shell_commands(&text);
+    let checks_for = |manifest: &str| {
+        commands.iter().any(|c| {
+            c.contains("cargo check")
+                && ["--workspace", "--all-targets", "--target-dir target/rust-analyzer"].iter().all(|n| c.contains(n))
+                && (c.contains(&format!("--manifest-path {manifest}"))
+                    || (c.contains("--manifest-path \"$manifest\"")
+                        && commands.iter().any(|f| f.starts_with("for manifest in") && f.contains(manifest))))
+        })
+    };
+    for manifest in ["Cargo.toml", "exercises/Cargo.toml"] {
+        assert!(
+            checks_for(manifest),
+            "{script} should run rust-analyzer's first check of {manifest}: `cargo check --workspace --all-targets \
+             --manifest-path {manifest} --target-dir target/rust-analyzer`"
+        );
+    }
+    // "Ready" comes last: after every build and check.
+    let ready = commands.iter().rposition(|c| c.contains("Ready")).unwrap_or_else(|| {
+        panic!("{script} should say \"Ready\" when the build is done: the editor opened long before")
+    });
+    let last_build =
+        commands.iter().rposition(|c| c.contains("cargo build") || c.contains("cargo check")).unwrap_or_default();
+    assert!(ready > last_build, "{script} says \"Ready\" before its last build ({})", commands[last_build]);
 }
 
 #[test]
@@ -1221,6 +1329,104 @@ fn host_requirements_fit_the_lab() {
             size_in_bytes(text).unwrap_or_else(|| panic!("hostRequirements.{key} should be a size like \"8gb\""));
         assert!(bytes >= at_least_gb << 30, "hostRequirements.{key} is {text}: the lab needs at least {at_least_gb}gb");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The backend's start-up script, whose readiness check must ask Grafana where it listens
+
+/// The image the upstream lines below were read from.
+const LGTM_IMAGE: &str = "grafana/otel-lgtm:0.31.0";
+
+/// grafana/docker-otel-lgtm, tag v0.31.0 (a10e35e), docker/run-all.sh:90-97: the URLs its
+/// start-up loop (:143-176) polls every second until each answers 200, and whose
+/// fail-fast check (:151-161) stops every component when one exits before it is ready.
+const UPSTREAM_READINESS_LINES: &str = r#"# Define services and their health check URLs
+declare -A services
+services["grafana"]="http://127.0.0.1:3000/api/health"
+services["loki"]="http://127.0.0.1:3100/ready"
+services["prometheus"]="http://127.0.0.1:9090/api/v1/status/runtimeinfo"
+services["tempo"]="http://127.0.0.1:3200/ready"
+services["pyroscope"]="http://127.0.0.1:4040/ready"
+services["otelcol"]="http://127.0.0.1:13133/ready"
+"#;
+
+/// The same file, :209: where it asks Grafana for a service account once all is up.
+const UPSTREAM_GRAFANA_URL_LINE: &str = r#"GRAFANA_URL="${GRAFANA_URL:-http://127.0.0.1:3000}""#;
+
+/// The backend's command: the script it runs, as (the file here, its path in the container).
+fn backend_start_script(dc: &DevContainer, backend: &Yaml) -> (PathBuf, String) {
+    let command: Vec<&str> = match backend.get("command") {
+        Some(Yaml::Sequence(argv)) => argv.iter().filter_map(Yaml::as_str).collect(),
+        Some(Yaml::String(line)) => line.split_whitespace().collect(),
+        _ => vec![],
+    };
+    let mounts = bind_mounts(backend, dc.compose_dir());
+    command.iter().find_map(|word| mounts.iter().find(|(_, target)| target == word).cloned()).unwrap_or_else(|| {
+        panic!(
+            "the backend's `command:` ({command:?}) should run a script mounted from .devcontainer/ that starts the \
+                 image's run-all.sh with Grafana's readiness check on GF_SERVER_HTTP_PORT"
+        )
+    })
+}
+
+/// Runs the backend's start script on a stand-in for the image's run-all.sh made of
+/// `upstream` and a last line that prints Grafana's readiness URL; returns (stdout, stderr).
+fn run_start_script(script: &Path, upstream: &str, grafana_port: u16) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let run_all = dir.path().join("run-all.sh");
+    std::fs::write(&run_all, format!("#!/usr/bin/env bash\n{upstream}echo \"grafana: ${{services[grafana]}}\"\n"))
+        .unwrap();
+    let out = Command::new("bash")
+        .arg(script)
+        .env("LGTM_RUN_ALL", &run_all)
+        .env("GF_SERVER_HTTP_PORT", grafana_port.to_string())
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_backends_readiness_check_asks_grafana_on_its_own_port() {
+    let dc = DevContainer::load();
+    let (name, backend) = dc.backend();
+    assert_eq!(
+        image(backend),
+        Some(LGTM_IMAGE),
+        "the backend {name:?} uses another image than the one whose run-all.sh this test quotes: read docker/run-all.sh \
+         at the new tag, update UPSTREAM_READINESS_LINES and LGTM_IMAGE, and check .devcontainer/lgtm/run-all.sh"
+    );
+    let port = grafana_port(backend);
+    assert_ne!(port, DISTANCE_SERVICE, "Grafana must not listen on the distance service's port");
+
+    let (script, _) = backend_start_script(&dc, backend);
+    assert_runnable_script(&dc.root, &script.strip_prefix(&dc.root).unwrap().to_string_lossy(), "the backend");
+    let (stdout, stderr) = run_start_script(&script, UPSTREAM_READINESS_LINES, port);
+    assert_eq!(
+        stdout.trim(),
+        format!("grafana: http://127.0.0.1:{port}/api/health"),
+        "the rewritten run-all.sh should poll Grafana on {port}; stderr: {stderr}"
+    );
+
+    // Once all is up, run-all.sh asks Grafana for a service account at GRAFANA_URL.
+    let url = environment(backend, "GRAFANA_URL").unwrap_or_default();
+    assert_eq!(
+        host_and_port(&url).and_then(|(_, p)| p),
+        Some(port),
+        "GRAFANA_URL={url:?}: run-all.sh ({UPSTREAM_GRAFANA_URL_LINE}) would ask another port for Grafana's service \
+         account"
+    );
+}
+
+#[test]
+fn a_run_all_sh_without_the_line_still_starts_and_says_so() {
+    let dc = DevContainer::load();
+    let (_, backend) = dc.backend();
+    let (script, _) = backend_start_script(&dc, backend);
+    let changed = UPSTREAM_READINESS_LINES.replace("127.0.0.1:3000/api/health", "localhost:3000/api/health");
+    let (stdout, stderr) = run_start_script(&script, &changed, 3300);
+    assert_eq!(stdout.trim(), "grafana: http://localhost:3000/api/health", "run unchanged");
+    assert!(stderr.contains("started unchanged"), "and the container's log says why: {stderr:?}");
 }
 
 // ---------------------------------------------------------------------------------------
