@@ -85,10 +85,8 @@ fn problems(track: &Track, variants: &[Variant]) -> Vec<String> {
                     problems.push(format!("{label}: its reason must start \"Not graded: \" or \"Not graded yet: \""));
                 }
                 if !readme.contains(&why) {
-                    problems.push(format!(
-                        "{label}: {} does not print its reason {why:?}",
-                        exercise.readme().display()
-                    ));
+                    problems
+                        .push(format!("{label}: {} does not print its reason {why:?}", exercise.readme().display()));
                 }
             }
         }
@@ -175,8 +173,11 @@ edit = "src/lib.rs"
 "#,
     )
     .unwrap();
-    std::fs::write(root.join("exercises/01-one/README.md"), "Do it.\n*Not graded: the first\nthing, because it cannot differ.* It cannot differ.\n")
-        .unwrap();
+    std::fs::write(
+        root.join("exercises/01-one/README.md"),
+        "Do it.\n*Not graded: the first\nthing, because it cannot differ.* It cannot differ.\n",
+    )
+    .unwrap();
     let track = Track::load(root).unwrap();
     let variants = vec![
         Variant { exercise: "one".into(), mistake: "a mistake of one".into() },
