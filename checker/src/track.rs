@@ -1,4 +1,5 @@
-//! The track: the ordered list of exercises, read from `exercises/track.toml`.
+//! The track: the ordered list of exercises, read from `exercises/track.toml`, each with its
+//! hints and its ledger of lessons ([`Lesson`]).
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,10 @@ pub struct Exercise {
     pub scenario: String,
     #[serde(default)]
     pub hints: Vec<String>,
+    /// The ledger of the exercise's lessons: every rule its README states as a must, a never
+    /// or an always, with how it is graded (`[[exercise.lesson]]` in the track file).
+    #[serde(default, rename = "lesson")]
+    pub lessons: Vec<Lesson>,
     /// 1-based position in the track.
     #[serde(skip)]
     pub number: usize,
@@ -40,6 +45,43 @@ pub struct Exercise {
 
 fn default_scenario() -> String {
     "distance".into()
+}
+
+/// One rule an exercise's README teaches, and what proves the checker grades it.
+///
+/// Either `variants`: the `mistake` texts of the plausible mistakes in
+/// `checker/tests/variants.toml` that break the rule and fail (each one is built and graded
+/// by `checker/tests/variants.rs`); or `graded = false` with `why`, the sentence the README
+/// prints beside the rule ("Not graded: ..., because ..." or, for a rule whose harness fact
+/// is still to come, "Not graded yet: ..."). `checker/tests/ledger.rs` cross-checks both.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// The rule, in the README's words.
+    pub rule: String,
+    #[serde(default)]
+    pub variants: Vec<String>,
+    #[serde(default = "graded_by_default")]
+    pub graded: bool,
+    /// Why it is not graded, as the README says it; only with `graded = false`.
+    pub why: Option<String>,
+}
+
+fn graded_by_default() -> bool {
+    true
+}
+
+impl Lesson {
+    /// What is wrong with the lesson's shape, if anything: a reason without `graded = false`,
+    /// `graded = false` without a reason or with variants.
+    fn shape_error(&self) -> Option<&'static str> {
+        match (self.graded, self.why.as_deref().map(str::trim), self.variants.is_empty()) {
+            (true, Some(_), _) => Some("has a `why` but is graded: `why` goes with `graded = false`"),
+            (false, None | Some(""), _) => Some("has `graded = false` but no `why`: say why, as its README does"),
+            (false, Some(_), false) => Some("has `graded = false` and variants: a variant proves it is graded"),
+            _ => None,
+        }
+    }
 }
 
 /// Which crate of an exercise: the learner's or the reference solution.
@@ -82,6 +124,11 @@ impl Track {
             exercise.number = i + 1;
             if !ids.insert(exercise.id.clone()) {
                 bail!("{}: the id `{}` is used twice", path.display(), exercise.id);
+            }
+            for lesson in &exercise.lessons {
+                if let Some(error) = lesson.shape_error() {
+                    bail!("{}: exercise `{}`: the lesson {:?} {error}", path.display(), exercise.id, lesson.rule);
+                }
             }
         }
         if track.exercises.is_empty() {

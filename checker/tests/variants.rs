@@ -4,6 +4,11 @@
 //! It is built as the workspace crate `lab-variant` (`checker/variants`, which shares every
 //! dependency already built), captured like any exercise, and graded against the exercise's
 //! snapshot: it must fail, and what the learner reads must contain every `expect` text.
+//!
+//! `LAB_VARIANTS` runs only some of them: a comma-separated list whose items each name an
+//! exercise (`queue`, `17`, `17-queue`: that exercise's variants) or, failing that, a piece
+//! of a variant's `mistake` text. A list that selects nothing fails, so a typo cannot pass.
+//! `LAB_VARIANTS=queue,database cargo test -p checker --test variants -- --nocapture`
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -73,6 +78,15 @@ fn learner_reads(verdict: &Verdict) -> String {
     text
 }
 
+/// Whether `LAB_VARIANTS` (absent: every variant) selects the variant.
+fn selected(track: &Track, filter: Option<&str>, variant: &Variant) -> bool {
+    let Some(filter) = filter else { return true };
+    filter.split(',').map(str::trim).filter(|item| !item.is_empty()).any(|item| match track.find(item) {
+        Some(exercise) => exercise.id == variant.exercise,
+        None => variant.mistake.contains(item),
+    })
+}
+
 #[test]
 fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
     let root = root();
@@ -80,12 +94,11 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
     let variants: Variants =
         toml::from_str(&std::fs::read_to_string(root.join("checker/tests/variants.toml")).unwrap())
             .expect("variants.toml parses");
-    // `LAB_VARIANTS=first-span,database` runs only those exercises' variants (while writing
-    // new ones); unset, every variant runs.
-    let only: Option<Vec<String>> =
-        std::env::var("LAB_VARIANTS").ok().map(|ids| ids.split(',').map(|id| id.trim().to_string()).collect());
+    let filter = std::env::var("LAB_VARIANTS").ok();
+    let chosen: Vec<&Variant> = variants.variant.iter().filter(|v| selected(&track, filter.as_deref(), v)).collect();
+    assert!(!chosen.is_empty(), "LAB_VARIANTS={filter:?} selects no variant");
     let mut problems = Vec::new();
-    for v in variants.variant.iter().filter(|v| only.as_ref().is_none_or(|ids| ids.contains(&v.exercise))) {
+    for v in chosen {
         let exercise = track.find(&v.exercise).unwrap_or_else(|| panic!("no exercise `{}` in the track", v.exercise));
         let label = format!("{} / {}", exercise.title(), v.mistake);
         let dir = tempfile::tempdir().unwrap();
