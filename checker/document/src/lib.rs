@@ -35,6 +35,11 @@ pub struct Document {
     /// Log records in the order they were emitted.
     #[serde(default)]
     pub logs: Vec<LogRecord>,
+    /// The up-down counters as they stood while a request the caller then abandoned was
+    /// held in flight (its handler waiting on the position service): what a dashboard of
+    /// in-flight requests shows at that moment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub while_held: Vec<Metric>,
     /// The resource of each signal whose resource is not [`Document::resource`], by
     /// signal (`metrics`, `logs`, `position traces`): a provider built without the
     /// resource shows here (`service.name` `unknown_service:...`). Every signal of every
@@ -608,6 +613,7 @@ mod tests {
                 min_max: Some(false),
             }],
             logs: vec![],
+            while_held: vec![],
             resources: BTreeMap::new(),
             delivery: BTreeMap::from([("traces".to_string(), Delivery::AtShutdown)]),
             env_captures: vec![EnvCapture {

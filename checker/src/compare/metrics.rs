@@ -185,3 +185,33 @@ fn magnitude(name: &str, unit: &str, want: Magnitude, got: Magnitude) -> String 
         ),
     }
 }
+
+/// The in-flight count while a request was held: each up-down counter's points then, by
+/// attributes. A point the final export compares too is not said twice: only the value.
+pub(super) fn while_held(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
+    for e in expected {
+        let got = actual.iter().find(|a| a.name == e.name);
+        for point in &e.points {
+            let value = got
+                .and_then(|a| a.points.iter().find(|p| p.attributes == point.attributes))
+                .and_then(|p| p.value.as_ref());
+            if value == point.value.as_ref() {
+                continue;
+            }
+            let (Some(want), shown) = (&point.value, value.map_or("nothing".to_string(), ToString::to_string)) else {
+                continue;
+            };
+            out.add(
+                Signal::Metrics,
+                format!(
+                    "while a request was in flight (its handler waiting for the position service), metric `{}` \
+                     {} was {shown}; expected {want}: the count goes up when a request starts and back down only \
+                     when it ends, so the guard that brings it down must live as long as the request (`let _ = \
+                     ...` drops it at once; bind it to a name, e.g. `let _in_flight = ...`, and keep it to the end)",
+                    e.name,
+                    show_attributes(&point.attributes),
+                ),
+            );
+        }
+    }
+}

@@ -383,7 +383,17 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
             Some(telemetry_document::ParentLink::Remote) => "a remote parent (context from another service)",
             Some(telemetry_document::ParentLink::Missing) => "a parent span that was never exported",
         };
-        out.add(t, format!("span `{path}` has {}; expected {}", say(&a.parent), say(&e.parent)));
+        // A server span that should start a trace but took a parent: the context it was
+        // extracted onto was not empty.
+        let why = if e.parent.is_none() && e.kind == telemetry_document::SpanKind::Server {
+            ". A server span's parent comes from the request's headers alone: extract onto an empty context \
+             (`extract_with_context(&Context::new(), ..)`); `extract(..)` starts from the current context, so \
+             whatever span is current where the request is handled becomes the parent of a request that carries \
+             no `traceparent`"
+        } else {
+            ""
+        };
+        out.add(t, format!("span `{path}` has {}; expected {}{why}", say(&a.parent), say(&e.parent)));
     }
     if e.status != a.status {
         out.add(t, format!("span `{path}` has status {}; expected {}", a.status, e.status));

@@ -126,13 +126,23 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
         let telemetry = S::telemetry(edge);
-        let run = drive::<S>(&runtime, id, scenario, &telemetry);
+        // While a request is held in flight, the metrics as they stand then: one export of
+        // the meter provider, which the document's `while_held` reads (cumulative sums, so
+        // the export at shutdown still holds everything).
+        let held_export = std::cell::Cell::new(None);
+        let held = || {
+            let exports = || captured.exported().metric_exports;
+            let before = exports();
+            let _ = telemetry.meter_provider().force_flush();
+            held_export.set((exports() > before).then_some(before));
+        };
+        let run = drive::<S>(&runtime, id, scenario, &telemetry, Some(&held));
         // What left before the service's way out: nothing, with batch processors.
         let before = captured.exported();
         // Only the service's own way out flushes: no `force_flush` first, so telemetry that
         // its shutdown forgets (a batch processor never flushed) is missing, as it would be.
         S::shutdown(&telemetry);
-        normalise::document(&captured, &run, &before)
+        normalise::document(&captured, &run, &before, held_export.get())
     };
     runtime.shutdown_background();
     document
@@ -162,7 +172,9 @@ pub fn capture_over_the_wire<S: Service>(
         // are not used: the service builds its own.
         let (edge, _unused) = Edge::capture();
         let telemetry = S::telemetry(edge);
-        let run = drive::<S>(&runtime, id, scenario, &telemetry);
+        // No look at the metrics while a request is held: a flush would be an export of its
+        // own on the wire.
+        let run = drive::<S>(&runtime, id, scenario, &telemetry, None);
         (telemetry, run)
     };
     let before = receiver.received().arrived();
@@ -195,6 +207,7 @@ fn drive<S: Service>(
     id: u64,
     scenario: &Scenario,
     telemetry: &crate::Telemetry,
+    held: Option<&dyn Fn()>,
 ) -> Run {
-    runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry)))
+    runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry, held)))
 }

@@ -23,9 +23,20 @@ use crate::service::marks::{Mark, Moment};
 pub(super) type SpanKey = (TraceId, SpanId);
 
 /// `run` is what the harness observed (requests and calls, timed); `before` what had been
-/// exported when the service began to shut down.
-pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
+/// exported when the service began to shut down; `held` the metrics export the harness
+/// made while a request was held in flight, if any (not the service's: it counts for no
+/// delivery).
+pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<usize>) -> Document {
     let metrics_exports = captured.metrics.get_finished_metrics().unwrap_or_default();
+    let while_held = held
+        .and_then(|i| metrics_exports.get(i))
+        .map(|export| {
+            let mut counters = metrics(export, longest_request(run));
+            counters.retain(|m| m.kind == MetricKind::UpDownCounter);
+            counters
+        })
+        .unwrap_or_default();
+    let forced = usize::from(held.is_some());
     let logs = captured.logs.emitted();
     // The main resource: the traces', else the first signal that has one. Every other
     // signal's resource is compared with it (`resources`).
@@ -53,7 +64,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
     for (signal, before, after) in [
         ("traces", before.spans, after.spans),
         ("position traces", before.position_spans, after.position_spans),
-        ("metrics", before.metric_exports, after.metric_exports),
+        ("metrics", before.metric_exports.saturating_sub(forced), after.metric_exports.saturating_sub(forced)),
         ("logs", before.logs, after.logs),
     ] {
         if let Some(when) = delivered(before, after) {
@@ -82,6 +93,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         // Each flush exports a full cumulative snapshot: the last one has everything.
         metrics: metrics_exports.last().map(|m| metrics(m, longest)).unwrap_or_default(),
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
+        while_held,
         resources,
         delivery,
         env_captures: vec![],

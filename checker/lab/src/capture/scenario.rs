@@ -10,6 +10,9 @@ use std::time::SystemTime;
 use axum::Router;
 use axum::body::Body;
 use http::Request;
+use opentelemetry::Context;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState};
 use tower::ServiceExt;
 
 use crate::service::marks::{self, Mark, Moment};
@@ -31,6 +34,10 @@ pub enum Step {
     GetOnPosition(&'static str),
     /// Make the position service unreachable (connection refused) or reachable again.
     PositionDown(bool),
+    /// `GET` this path on the position service with no `traceparent`, while a span of the
+    /// caller's is the current one, as where a gateway handles a request inside its own
+    /// span: only a service that extracts onto an empty context starts a trace of its own.
+    GetOnPositionInsideSpan(&'static str),
     /// `GET` this path with an incoming `traceparent` and a W3C `baggage` header (its
     /// value, `key=value` pairs separated by commas), as from an instrumented caller that
     /// tells which client it serves.
@@ -102,6 +109,24 @@ pub const SATURATION: Scenario = Scenario {
         Step::PositionDown(false),
         Step::Get("/places"),
         Step::GetAbandoned("/distance/lima"),
+    ],
+    env_captures: &[],
+};
+
+/// Exercise 11 (propagation): the saturation scenario, then a request to the position
+/// service without trace context while a span is current where it is handled: extraction
+/// onto the current context (`extract(..)`) makes that span its parent.
+pub const PROPAGATION: Scenario = Scenario {
+    name: "propagation",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetOnPositionInsideSpan("/position"),
     ],
     env_captures: &[],
 };
@@ -216,7 +241,8 @@ pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-la
 /// scenario's requests, captured over the wire (see [`Scenario::over_the_wire`]).
 pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: QUEUE.steps, env_captures: &[] };
 
-pub const ALL: &[Scenario] = &[DISTANCE, RESOURCE, SATURATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
+pub const ALL: &[Scenario] =
+    &[DISTANCE, RESOURCE, SATURATION, PROPAGATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -270,7 +296,11 @@ impl Scenario {
 
     /// Builds the services the way a real run does (only the transport between them is
     /// in-process), runs every step, and returns what it made.
-    pub async fn run<S: Service>(&self, telemetry: &Telemetry) -> Run {
+    ///
+    /// `held`, when given, is called while a request the caller abandons is held in flight
+    /// (the handler waits on the hanging position service): the harness looks at the
+    /// in-flight instruments then.
+    pub async fn run<S: Service>(&self, telemetry: &Telemetry, held: Option<&dyn Fn()>) -> Run {
         marks::record();
         let position_router = S::position(telemetry, Orbit::checker());
         let (position, switch) = PositionClient::in_process(position_router.clone());
@@ -289,6 +319,9 @@ impl Scenario {
                 }
                 Step::GetAbandoned(path) => (path, format!("GET {path} (abandoned by the caller)"), None),
                 Step::GetOnPosition(path) => (path, format!("GET {path} (on the position service)"), None),
+                Step::GetOnPositionInsideSpan(path) => {
+                    (path, format!("GET {path} (on the position service, without traceparent, inside a span)"), None)
+                }
             };
             let mut request = Request::get(path);
             if let Some(parent) = parent {
@@ -301,9 +334,17 @@ impl Scenario {
             let start = SystemTime::now();
             let status = if matches!(step, Step::GetAbandoned(_)) {
                 switch.set_hang(true);
-                let status = abandon(distance.clone().oneshot(request), &switch).await;
+                let status = abandon(distance.clone().oneshot(request), &switch, held).await;
                 switch.set_hang(false);
                 status
+            } else if matches!(step, Step::GetOnPositionInsideSpan(_)) {
+                let response = position_router
+                    .clone()
+                    .oneshot(request)
+                    .with_context(callers_span())
+                    .await
+                    .unwrap_or_else(|never| match never {});
+                Some(response.status().as_u16())
             } else {
                 let service = if matches!(step, Step::GetOnPosition(_)) { &position_router } else { &distance };
                 let response = service.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
@@ -318,9 +359,27 @@ impl Scenario {
     }
 }
 
-/// Drives `request` until the handler waits on the (hanging) position service, then drops
-/// it, as a caller that gives up does. A handler that answers first is let through.
-async fn abandon<F, E>(request: F, switch: &crate::service::position::PositionSwitch) -> Option<u16>
+/// A context whose current span is one of the caller's (sampled, never exported): what is
+/// current where [`Step::GetOnPositionInsideSpan`] is handled.
+fn callers_span() -> Context {
+    let span = SpanContext::new(
+        TraceId::from(0x00c0_ffee_u128 << 64 | 1),
+        SpanId::from(0x00c0_ffee_u64),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::default(),
+    );
+    Context::new().with_remote_span_context(span)
+}
+
+/// Drives `request` until the handler waits on the (hanging) position service, calls
+/// `held` while it is still in flight, then drops it, as a caller that gives up does. A
+/// handler that answers first is let through.
+async fn abandon<F, E>(
+    request: F,
+    switch: &crate::service::position::PositionSwitch,
+    held: Option<&dyn Fn()>,
+) -> Option<u16>
 where
     F: Future<Output = Result<http::Response<axum::body::Body>, E>>,
 {
@@ -328,6 +387,10 @@ where
         // The service says when the call reached it; no clock decides.
         while !switch.caller_waiting() {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        // The request's future is not dropped yet: it is in flight, waiting.
+        if let Some(held) = held {
+            held();
         }
     };
     tokio::select! {

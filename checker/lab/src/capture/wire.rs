@@ -138,6 +138,8 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
         traces,
         metrics,
         logs: logs.iter().map(|(l, scope, _)| log_record(l, scope, &paths)).collect(),
+        // A capture over the wire does not look while a request is held (see `capture`).
+        while_held: vec![],
         resources,
         delivery,
         env_captures: vec![],
