@@ -20,7 +20,8 @@ use crate::output::{self, Kept};
 /// What came out of one capture.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Captured(Document),
+    /// Boxed: a document is far larger than the other outcomes.
+    Captured(Box<Document>),
     Panicked {
         message: String,
     },
@@ -135,10 +136,10 @@ pub fn run(executable: &Path, scenario: &str, limits: Limits) -> Outcome {
     if let Ok(text) = std::fs::read_to_string(&out) {
         return match Document::from_json(&text) {
             // What it printed on stderr, for diagnosis (a bridge setup error, say).
-            Ok(document) => Outcome::Captured(Document {
+            Ok(document) => Outcome::Captured(Box::new(Document {
                 stderr: stderr.tail(15).lines().map(str::to_string).collect(),
                 ..document
-            }),
+            })),
             Err(why) => Outcome::Unreadable { why },
         };
     }

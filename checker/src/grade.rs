@@ -178,7 +178,7 @@ pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
         Ok(outcome) => outcome,
     };
     Err(Box::new(match outcome {
-        Outcome::Captured(document) => return Ok(document),
+        Outcome::Captured(document) => return Ok(*document),
         Outcome::NotBuilt { cargo_says } => Verdict::new(
             Status::NotBuilt,
             "could not be built: cargo failed before compiling it (this is not a compile error in your code); \
