@@ -197,6 +197,9 @@ pub enum TimeFact {
     CurrentAtCall,
     /// Was the current span when a database query ran (`lab::service::query::timed`).
     CurrentAtQuery,
+    /// A producer span that ended before the queue's acknowledgement of its message
+    /// reached the sender: it covers the sending, not the processing.
+    EndsBeforeAck,
 }
 
 impl fmt::Display for TimeFact {
@@ -208,6 +211,7 @@ impl fmt::Display for TimeFact {
             TimeFact::CurrentAtLookup => "current_at_lookup",
             TimeFact::CurrentAtCall => "current_at_call",
             TimeFact::CurrentAtQuery => "current_at_query",
+            TimeFact::EndsBeforeAck => "ends_before_ack",
         })
     }
 }

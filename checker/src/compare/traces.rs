@@ -466,6 +466,11 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
             "span `{path}` does not cover the database query it describes: it ended before the query ran (or started \
              after it returned). Start the span right before the query and end it once the query returned."
         ),
+        TimeFact::EndsBeforeAck => format!(
+            "span `{path}` ended only after the worker acknowledged the message, so it covers the processing too: a \
+             producer span is the sending, and ends once the message is queued (end it before awaiting the \
+             acknowledgement)."
+        ),
         TimeFact::CurrentAtLookup | TimeFact::CurrentAtCall | TimeFact::CurrentAtQuery => {
             let what = match fact {
                 TimeFact::CurrentAtLookup => "the place was looked up (`places.find`)",

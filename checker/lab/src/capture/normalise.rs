@@ -277,6 +277,14 @@ impl<'a> TimeContext<'a> {
         if (client || internal) && self.run.queries.iter().any(covers_query) {
             facts.push(TimeFact::CoversQuery);
         }
+        // A producer span and the acknowledgement of its message, which its sender awaits.
+        if d.span_kind == opentelemetry::trace::SpanKind::Producer
+            && let Some(ack) =
+                self.marks(made).into_iter().find(|m| m.moment == Moment::Ack && m.started >= d.start_time)
+            && d.end_time <= ack.started
+        {
+            facts.push(TimeFact::EndsBeforeAck);
+        }
         // Which of the request's moments ran while this span was the current one.
         for (moment, fact) in [
             (Moment::Lookup, TimeFact::CurrentAtLookup),
