@@ -86,6 +86,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported) -> Document {
         env_capture: None,
         refused: BTreeMap::new(),
         stderr: vec![],
+        capture_facts: Default::default(),
     }
 }
 

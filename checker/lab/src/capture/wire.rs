@@ -143,6 +143,7 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
         env_capture: None,
         refused: received.refused(),
         stderr: vec![],
+        capture_facts: Default::default(),
     }
 }
 
