@@ -63,9 +63,10 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stderr: Vec<String>,
     /// What the harness saw of the service's pipeline beside its telemetry, kept in
-    /// captures for diagnosis, never in snapshots (like [`Document::stderr`]).
+    /// captures for diagnosis, never in snapshots (like [`Document::stderr`]). Boxed: most
+    /// documents (every snapshot) have none, and a document travels inside small enums.
     #[serde(default, skip_serializing_if = "CaptureFacts::is_empty")]
-    pub capture_facts: CaptureFacts,
+    pub capture_facts: Box<CaptureFacts>,
 }
 
 /// Facts about how a capture's pipeline behaved, which rule likely causes in or out: never
@@ -499,7 +500,7 @@ impl Document {
     /// The same document without what snapshots never hold: timings, log targets, stderr.
     pub fn for_snapshot(mut self) -> Self {
         self.stderr.clear();
-        self.capture_facts = CaptureFacts::default();
+        self.capture_facts = Box::default();
         for log in &mut self.logs {
             log.target = None;
         }
@@ -613,10 +614,10 @@ mod tests {
             })),
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],
-            capture_facts: CaptureFacts {
+            capture_facts: Box::new(CaptureFacts {
                 shut_down: Some(BTreeMap::from([("traces".to_string(), true)])),
                 in_memory: vec!["logs".into()],
-            },
+            }),
         }
     }
 

@@ -169,7 +169,7 @@ pub fn capture_over_the_wire<S: Service>(
     let shut_down = memory.shut_down().into_iter().filter(|(_, done)| *done).collect();
     drop(telemetry);
     let mut document = wire::document(&receiver.received(), &run, &before);
-    document.capture_facts = in_memory_facts(&memory, shut_down);
+    document.capture_facts = Box::new(in_memory_facts(&memory, shut_down));
     for signal in &document.capture_facts.in_memory {
         if let Some(why) = document.refused.get_mut(signal) {
             let (what, exporter) = match signal.as_str() {
