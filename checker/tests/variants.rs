@@ -3,7 +3,11 @@
 //! Each variant in `variants.toml` is a solution with one change a learner could make.
 //! It is built as the workspace crate `lab-variant` (`checker/variants`, which shares every
 //! dependency already built), captured like any exercise, and graded against the exercise's
-//! snapshot: it must fail, and what the learner reads must contain every `expect` text.
+//! snapshot: it must fail, what the learner reads must contain every `expect` text, and
+//! none of its `refute` texts (a cause the capture rules out).
+//!
+//! `LAB_VARIANTS=queue,batch` runs only the variants whose exercise id is one of those
+//! words, or whose `<exercise title> / <mistake>` contains one (all of them when unset).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,6 +32,8 @@ struct Variant {
     replace: String,
     with: String,
     expect: Vec<String>,
+    #[serde(default)]
+    refute: Vec<String>,
 }
 
 fn root() -> PathBuf {
@@ -80,10 +86,21 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
     let variants: Variants =
         toml::from_str(&std::fs::read_to_string(root.join("checker/tests/variants.toml")).unwrap())
             .expect("variants.toml parses");
+    let filter: Vec<String> = std::env::var("LAB_VARIANTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut problems = Vec::new();
+    let mut ran = 0;
     for v in &variants.variant {
         let exercise = track.find(&v.exercise).unwrap_or_else(|| panic!("no exercise `{}` in the track", v.exercise));
         let label = format!("{} / {}", exercise.title(), v.mistake);
+        if !filter.is_empty() && !filter.iter().any(|w| *w == v.exercise || label.contains(w.as_str())) {
+            continue;
+        }
+        ran += 1;
         let dir = tempfile::tempdir().unwrap();
         let src = root.join(exercise.folder(Side::Solution)).join("src");
         for entry in std::fs::read_dir(&src).unwrap() {
@@ -112,6 +129,13 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
                 problems.push(format!("{label}: the learner never reads {expected:?}; they read:\n{reads}"));
             }
         }
+        for ruled_out in &v.refute {
+            if reads.contains(ruled_out.as_str()) {
+                problems
+                    .push(format!("{label}: the learner reads {ruled_out:?}, which is not so; they read:\n{reads}"));
+            }
+        }
     }
+    assert!(ran > 0, "LAB_VARIANTS={filter:?} matches no variant");
     assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
 }

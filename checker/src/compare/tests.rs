@@ -571,3 +571,19 @@ fn a_route_is_the_method_and_the_first_path_segment() {
     assert_eq!(super::route_of("GET /places -> 200"), "GET /places");
     assert_eq!(super::route_of("GET /health -> 200"), "GET /health");
 }
+
+#[test]
+fn nothing_of_a_signal_whose_pipeline_was_shut_down_never_blames_shutdown() {
+    // Exercise 8's starter: the meter provider is given and shut down; nothing records.
+    let expected = metrics_doc(vec![metric("http.server.requests", MetricKind::Counter, "{request}", vec![])]);
+    let mut actual = Document::default();
+    assert!(one(&expected, &actual).contains("never shut down"), "the capture does not say");
+    actual.capture_facts.shut_down = Some([("metrics".to_string(), true)].into_iter().collect());
+    let t = one(&expected, &actual);
+    assert!(t.starts_with("no metrics were exported, though the meter provider was shut down"), "{t}");
+    assert!(!t.contains("never shut down"), "{t}");
+    // Over the wire the collector's line is the only one.
+    actual.refused.insert("metrics".into(), "received no export of metrics: ...".into());
+    let t = one(&expected, &actual);
+    assert!(t.starts_with("the collector received no export of metrics"), "{t}");
+}
