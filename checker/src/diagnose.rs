@@ -73,14 +73,23 @@ fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Docu
         return;
     }
     let expected_something = !(expected.traces.is_empty() && expected.metrics.is_empty() && expected.logs.is_empty());
-    if empty && expected_something {
-        causes.push(
-            "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
-             the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
-             never registered with `global::set_tracer_provider`."
-                .into(),
-        );
+    if !(empty && expected_something) {
+        return;
     }
+    // A provider's shutdown, and its drop, shut its exporter down: when the capture saw
+    // none of the edge's exporters shut down, no provider (dropped early or not) held one.
+    let never_held = actual.capture_facts.shut_down.as_ref().is_some_and(|all| all.values().all(|done| !done));
+    causes.push(if never_held {
+        "Nothing at all was exported, and none of the lab's exporters was ever shut down, so no provider in \
+         `Telemetry` holds one: give the provider its exporter from the edge (`.with_simple_exporter(edge.spans)`, \
+         `PeriodicReader::builder(edge.metrics)`, ...)."
+            .into()
+    } else {
+        "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
+         the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
+         never registered with `global::set_tracer_provider`."
+            .into()
+    });
 }
 
 /// Every attribute key of a document, with where it was seen.
@@ -318,6 +327,9 @@ fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Docum
             _ => ("spans", "the tracer provider", "a span is exported once it ends"),
         };
         causes.push(match actual.capture_facts.shut_down(signal) {
+            // The comparison's own line says so for these two (`no metrics were exported,
+            // though ...`); once is enough.
+            Some(true) if matches!(signal.as_str(), "metrics" | "traces") => continue,
             Some(true) => format!(
                 "{what} never reached the exporter, though {provider} was shut down on the way out (which exports \
                  everything it holds): nothing was recorded through it. Either the code that records them never ran \
@@ -531,6 +543,13 @@ mod tests {
         assert!(causes.iter().all(|c| !c.contains("noise")), "{causes:?}");
     }
 
+    fn at_shutdown(signal: &str) -> Document {
+        Document {
+            delivery: [(signal.to_string(), telemetry_document::Delivery::AtShutdown)].into_iter().collect(),
+            ..Document::default()
+        }
+    }
+
     /// Exercise 8's starter: a metrics pipeline given and shut down, nothing recorded.
     fn metrics_at_shutdown() -> Document {
         Document {
@@ -548,22 +567,24 @@ mod tests {
 
     #[test]
     fn shutdown_is_blamed_only_when_the_capture_does_not_rule_it_out() {
-        let expected = metrics_at_shutdown();
+        let expected = at_shutdown("logs");
         let unknown = likely_causes(&expected, &Document::default());
-        assert!(
-            unknown.iter().any(|c| c.contains("If your code does record them, the meter provider was not shut down"))
-        );
+        assert!(unknown.iter().any(|c| c.contains("If your code does record them, the logger provider was not shut")));
 
-        let done = Document { capture_facts: shut_down(&[("metrics", true)]), ..Document::default() };
+        let done = Document { capture_facts: shut_down(&[("logs", true)]), ..Document::default() };
         let causes = likely_causes(&expected, &done);
         assert_eq!(causes.len(), 1, "{causes:?}");
-        assert!(causes[0].contains("though the meter provider was shut down on the way out"), "{causes:?}");
-        assert!(causes[0].contains("an instrument that is created but never used exports nothing"), "{causes:?}");
+        assert!(causes[0].contains("though the logger provider was shut down on the way out"), "{causes:?}");
+        assert!(causes[0].contains("a record is exported once a bridge emits it"), "{causes:?}");
         assert!(!causes[0].contains("was not shut down"), "{causes:?}");
 
-        let not_done = Document { capture_facts: shut_down(&[("metrics", false)]), ..Document::default() };
+        let not_done = Document { capture_facts: shut_down(&[("logs", false)]), ..Document::default() };
         let causes = likely_causes(&expected, &not_done);
-        assert!(causes[0].starts_with("metrics never reached the exporter: the meter provider was not shut down"));
+        assert!(causes[0].starts_with("log records never reached the exporter: the logger provider was not shut down"));
+
+        // Metrics: the comparison's own line already says that the provider was shut down.
+        let metrics = Document { capture_facts: shut_down(&[("metrics", true)]), ..Document::default() };
+        assert!(likely_causes(&metrics_at_shutdown(), &metrics).is_empty());
     }
 
     #[test]
@@ -613,5 +634,18 @@ mod tests {
             "{causes:?}"
         );
         assert!(causes.iter().all(|c| !c.contains("shut down")), "{causes:?}");
+    }
+
+    #[test]
+    fn nothing_exported_with_no_exporter_ever_shut_down_names_the_missing_exporter() {
+        let expected =
+            Document { traces: vec![Trace { request: None, spans: vec![span("GET /x")] }], ..Document::default() };
+        let never =
+            Document { capture_facts: shut_down(&[("traces", false), ("metrics", false)]), ..Document::default() };
+        let causes = likely_causes(&expected, &never);
+        assert!(causes[0].contains("none of the lab's exporters was ever shut down"), "{causes:?}");
+        assert!(!causes[0].contains("dropped or shut down before"), "ruled out by the capture: {causes:?}");
+        let once = Document { capture_facts: shut_down(&[("traces", true)]), ..Document::default() };
+        assert!(likely_causes(&expected, &once)[0].contains("dropped or shut down before the requests ran"));
     }
 }
