@@ -66,7 +66,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     let renumber = Renumber::new(&pairing.0, actual.traces.len());
     let pipeline = pipeline(expected, actual);
     // Nothing at all of a signal whose pipeline the capture saw shut down: shutdown is
-    // ruled out, so the line does not offer it (the in-process line does).
+    // ruled out as a cause, so this line leaves it out (the usual one offers it).
     let none_though_shut_down = |signal: &str, nothing: bool| {
         nothing && actual.capture_facts.shut_down(signal) == Some(true) && !actual.refused.contains_key(signal)
     };

@@ -11,10 +11,9 @@ pub mod receiver;
 pub mod scenario;
 pub mod wire;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-
-use std::collections::BTreeMap;
 
 use telemetry_document::{CaptureFacts, Document, EnvCapture};
 
