@@ -337,8 +337,9 @@ fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Docum
                  never registered, or one built apart)."
             ),
             Some(false) => format!(
-                "{what} never reached the exporter: {provider} was not shut down on the way out, and it holds them \
-                 until it is (a batch processor, a periodic reader). Shut every provider down, that one too."
+                "{what} never reached the exporter: {provider} was not shut down on the way out, and {provider} \
+                 holds them until it is shut down (a batch processor, a periodic reader). Shut every provider down, \
+                 that one too."
             ),
             None => format!(
                 "{what} never reached the exporter. If your code does record them, {provider} was not shut down on \
