@@ -47,6 +47,7 @@ pub fn panic_causes(message: &str) -> Vec<String> {
 /// One line per likely cause, most useful first, without repeats.
 pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     let mut causes = Vec::new();
+    still_in_memory(&mut causes, actual);
     nothing_exported(&mut causes, expected, actual);
     let expected_keys = all_keys(expected);
     let actual_keys = all_keys(actual);
@@ -67,15 +68,28 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
 
 fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     let empty = actual.traces.is_empty() && actual.metrics.is_empty() && actual.logs.is_empty();
-    let expected_something = !(expected.traces.is_empty() && expected.metrics.is_empty() && expected.logs.is_empty());
-    if empty && expected_something {
-        causes.push(
-            "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
-             the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
-             never registered with `global::set_tracer_provider`."
-                .into(),
-        );
+    // Over the wire, the collector already says why each signal is missing (`refused`).
+    if ["traces", "metrics", "logs"].iter().any(|s| refusal_explains(actual, s)) {
+        return;
     }
+    let expected_something = !(expected.traces.is_empty() && expected.metrics.is_empty() && expected.logs.is_empty());
+    if !(empty && expected_something) {
+        return;
+    }
+    // A provider's shutdown, and its drop, shut its exporter down: when the capture saw
+    // none of the edge's exporters shut down, no provider (dropped early or not) held one.
+    let never_held = actual.capture_facts.shut_down.as_ref().is_some_and(|all| all.values().all(|done| !done));
+    causes.push(if never_held {
+        "Nothing at all was exported, and none of the lab's exporters was ever shut down, so no provider in \
+         `Telemetry` holds one: give the provider its exporter from the edge (`.with_simple_exporter(edge.spans)`, \
+         `PeriodicReader::builder(edge.metrics)`, ...)."
+            .into()
+    } else {
+        "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
+         the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
+         never registered with `global::set_tracer_provider`."
+            .into()
+    });
 }
 
 /// Every attribute key of a document, with where it was seen.
@@ -287,25 +301,98 @@ fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, 
 }
 
 /// A signal the snapshot exports at shutdown (a batch processor, a periodic reader) that
-/// never reached the exporter: its provider was not shut down on the way out, unless
-/// nothing was recorded at all (the document cannot tell the two apart, so the cause
-/// says which one it means).
+/// never reached the exporter. The capture says whether that pipeline was shut down on
+/// the way out (`capture_facts`): if it was, shutdown is not the cause and nothing was
+/// recorded through it; if it was not, that is the cause; a capture that does not say gets
+/// both, as a condition. Over the wire, the collector's own line says why a signal never
+/// arrived (`refused`), so nothing is added here.
 fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     for (signal, want) in &expected.delivery {
         if *want != telemetry_document::Delivery::AtShutdown || actual.delivery.contains_key(signal) {
             continue;
         }
-        let (what, provider) = match signal.as_str() {
-            "position traces" => ("the position service's spans", "the position service's tracer provider"),
-            "logs" => ("log records", "the logger provider"),
-            "metrics" => ("metrics", "the meter provider"),
-            _ => ("spans", "the tracer provider"),
+        if refusal_explains(actual, signal) || in_memory(actual, signal) {
+            continue;
+        }
+        let (what, provider, how) = match signal.as_str() {
+            "position traces" => (
+                "the position service's spans",
+                "the position service's tracer provider",
+                "a span is exported once it ends",
+            ),
+            "logs" => ("log records", "the logger provider", "a record is exported once a bridge emits it"),
+            "metrics" => {
+                ("metrics", "the meter provider", "an instrument that is created but never used exports nothing")
+            }
+            _ => ("spans", "the tracer provider", "a span is exported once it ends"),
         };
-        causes.push(format!(
-            "{what} never reached the exporter. If your code does record them, {provider} was not shut down on the \
-             way out: {provider} holds them until it is shut down (a batch processor, a periodic reader). Shut every \
-             provider down, that one too."
-        ));
+        causes.push(match actual.capture_facts.shut_down(signal) {
+            // The comparison's own line says so for these two (`no metrics were exported,
+            // though ...`); once is enough.
+            Some(true) if matches!(signal.as_str(), "metrics" | "traces") => continue,
+            Some(true) => format!(
+                "{what} never reached the exporter, though {provider} was shut down on the way out (which exports \
+                 everything it holds): nothing was recorded through it. Either the code that records them never ran \
+                 ({how}), or it records through another provider than the one in `Telemetry` (a `global::` one \
+                 never registered, or one built apart)."
+            ),
+            Some(false) => format!(
+                "{what} never reached the exporter: {provider} was not shut down on the way out, and {provider} \
+                 holds them until it is shut down (a batch processor, a periodic reader). Shut every provider down, \
+                 that one too."
+            ),
+            None => format!(
+                "{what} never reached the exporter. If your code does record them, {provider} was not shut down on \
+                 the way out: {provider} holds them until it is shut down (a batch processor, a periodic reader). \
+                 Shut every provider down, that one too."
+            ),
+        });
+    }
+}
+
+/// Over the wire: the collector already said why `signal` never arrived (a refusal, or
+/// nothing sent to it), and in-process causes would only mislead.
+fn refusal_explains(actual: &Document, signal: &str) -> bool {
+    let signal = if signal == "position traces" { "traces" } else { signal };
+    actual.refused.contains_key(signal)
+}
+
+/// Over the wire, `signal` reached the lab's in-memory exporters (said by [`still_in_memory`]).
+fn in_memory(actual: &Document, signal: &str) -> bool {
+    let signal = if signal == "position traces" { "traces" } else { signal };
+    actual.capture_facts.in_memory.iter().any(|s| s == signal)
+}
+
+/// Over the wire, telemetry that still reached the lab's in-memory exporters: the service
+/// kept the edge's exporters instead of building OTLP ones.
+fn still_in_memory(causes: &mut Vec<String>, actual: &Document) {
+    let signals = &actual.capture_facts.in_memory;
+    if signals.is_empty() {
+        return;
+    }
+    let exporters: Vec<&str> = signals
+        .iter()
+        .map(|s| match s.as_str() {
+            "metrics" => "`edge.metrics`",
+            "logs" => "`edge.logs`",
+            _ => "`edge.spans`",
+        })
+        .collect();
+    causes.push(format!(
+        "the service still exports its {} to the lab's in-memory exporters ({}), not over OTLP: build the \
+         exporters yourself (`opentelemetry_otlp::SpanExporter::builder().with_http().build()`, and the same for \
+         metrics and logs), which read `OTEL_EXPORTER_OTLP_*`, and give those to the providers.",
+        and_list(signals),
+        exporters.join(", ")
+    ));
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -455,5 +542,111 @@ mod tests {
             "{causes:?}"
         );
         assert!(causes.iter().all(|c| !c.contains("noise")), "{causes:?}");
+    }
+
+    fn at_shutdown(signal: &str) -> Document {
+        Document {
+            delivery: [(signal.to_string(), telemetry_document::Delivery::AtShutdown)].into_iter().collect(),
+            ..Document::default()
+        }
+    }
+
+    /// Exercise 8's starter: a metrics pipeline given and shut down, nothing recorded.
+    fn metrics_at_shutdown() -> Document {
+        Document {
+            delivery: [("metrics".to_string(), telemetry_document::Delivery::AtShutdown)].into_iter().collect(),
+            ..Document::default()
+        }
+    }
+
+    fn shut_down(signals: &[(&str, bool)]) -> Box<telemetry_document::CaptureFacts> {
+        Box::new(telemetry_document::CaptureFacts {
+            shut_down: Some(signals.iter().map(|(s, done)| (s.to_string(), *done)).collect()),
+            in_memory: vec![],
+        })
+    }
+
+    #[test]
+    fn shutdown_is_blamed_only_when_the_capture_does_not_rule_it_out() {
+        let expected = at_shutdown("logs");
+        let unknown = likely_causes(&expected, &Document::default());
+        assert!(unknown.iter().any(|c| c.contains("If your code does record them, the logger provider was not shut")));
+
+        let done = Document { capture_facts: shut_down(&[("logs", true)]), ..Document::default() };
+        let causes = likely_causes(&expected, &done);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert!(causes[0].contains("though the logger provider was shut down on the way out"), "{causes:?}");
+        assert!(causes[0].contains("a record is exported once a bridge emits it"), "{causes:?}");
+        assert!(!causes[0].contains("was not shut down"), "{causes:?}");
+
+        let not_done = Document { capture_facts: shut_down(&[("logs", false)]), ..Document::default() };
+        let causes = likely_causes(&expected, &not_done);
+        assert!(causes[0].starts_with("log records never reached the exporter: the logger provider was not shut down"));
+
+        // Metrics: the comparison's own line already says that the provider was shut down.
+        let metrics = Document { capture_facts: shut_down(&[("metrics", true)]), ..Document::default() };
+        assert!(likely_causes(&metrics_at_shutdown(), &metrics).is_empty());
+    }
+
+    #[test]
+    fn over_the_wire_a_refusal_is_the_only_cause_said() {
+        let mut expected = metrics_at_shutdown();
+        expected.traces = vec![Trace { request: None, spans: vec![span("GET /x")] }];
+        for refusal in [
+            "refused an export of metrics with 401: it did not carry the header",
+            "refused an export of metrics with 415: its body was compressed (`content-encoding: gzip`)",
+            "received OTLP/gRPC (`/opentelemetry.proto.collector.metrics.v1.MetricsService/Export`)",
+            "received no export of metrics: nothing was sent to /v1/metrics",
+        ] {
+            let actual = Document {
+                refused: [("metrics", refusal), ("traces", "received no export of traces")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Document::default()
+            };
+            let causes = likely_causes(&expected, &actual);
+            assert!(causes.is_empty(), "{refusal}: the collector's line says it all: {causes:?}");
+        }
+    }
+
+    #[test]
+    fn the_in_memory_exporters_still_in_place_over_the_wire_are_named() {
+        let mut expected = metrics_at_shutdown();
+        expected.traces = vec![Trace { request: None, spans: vec![span("GET /x")] }];
+        let actual = Document {
+            refused: ["traces", "metrics", "logs"]
+                .into_iter()
+                .map(|s| (s.to_string(), format!("received no export of {s}: the service still gives ...")))
+                .collect(),
+            capture_facts: Box::new(telemetry_document::CaptureFacts {
+                shut_down: Some([("traces".to_string(), true), ("metrics".to_string(), true)].into_iter().collect()),
+                in_memory: vec!["traces".into(), "metrics".into()],
+            }),
+            ..Document::default()
+        };
+        let causes = likely_causes(&expected, &actual);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert!(
+            causes[0].starts_with(
+                "the service still exports its traces and metrics to the lab's in-memory exporters (`edge.spans`, \
+                 `edge.metrics`), not over OTLP"
+            ),
+            "{causes:?}"
+        );
+        assert!(causes.iter().all(|c| !c.contains("shut down")), "{causes:?}");
+    }
+
+    #[test]
+    fn nothing_exported_with_no_exporter_ever_shut_down_names_the_missing_exporter() {
+        let expected =
+            Document { traces: vec![Trace { request: None, spans: vec![span("GET /x")] }], ..Document::default() };
+        let never =
+            Document { capture_facts: shut_down(&[("traces", false), ("metrics", false)]), ..Document::default() };
+        let causes = likely_causes(&expected, &never);
+        assert!(causes[0].contains("none of the lab's exporters was ever shut down"), "{causes:?}");
+        assert!(!causes[0].contains("dropped or shut down before"), "ruled out by the capture: {causes:?}");
+        let once = Document { capture_facts: shut_down(&[("traces", true)]), ..Document::default() };
+        assert!(likely_causes(&expected, &once)[0].contains("dropped or shut down before the requests ran"));
     }
 }

@@ -1,6 +1,7 @@
 //! Reporting: verdicts as text for a learner, or as JSON for graders and CI.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use owo_colors::{OwoColorize, Stream};
 use serde::Serialize;
@@ -71,7 +72,7 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     if verdict.passed() {
         return out;
     }
-    let _ = writeln!(out, "  Edit  {}", exercise.edit_file(Side::Exercise).display());
+    let _ = writeln!(out, "  Edit  {}", edit_file(exercise, verdict).display());
     let _ = writeln!(out, "  Read  {}", exercise.readme().display());
     let _ = writeln!(out);
     // One heading per signal, in the order the signals first differ.
@@ -128,6 +129,39 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     );
     out.push('\n');
     out
+}
+
+/// The file to edit, relative to the root: the one a panic's location points at when it
+/// is in the exercise's crate, the exercise's `Cargo.toml` when cargo could not build it
+/// because of that manifest, else the exercise's usual file.
+pub fn edit_file(exercise: &Exercise, verdict: &Verdict) -> PathBuf {
+    let folder = exercise.folder(Side::Exercise);
+    let details = verdict.details.as_deref().unwrap_or("");
+    match verdict.status {
+        Status::Panic => {
+            if let Some(file) = panic_file(details, &exercise.dir) {
+                return folder.join(file);
+            }
+        }
+        Status::NotBuilt => {
+            let manifest = format!("{}/Cargo.toml", exercise.dir);
+            if details.contains(&manifest) || details.contains(&manifest.replace('/', "\\")) {
+                return folder.join("Cargo.toml");
+            }
+        }
+        _ => {}
+    }
+    exercise.edit_file(Side::Exercise)
+}
+
+/// The file, inside the exercise's folder `dir`, of a panic's `panicked at <file>:<line>:<column>:`
+/// (rustc names it from the workspace's root, `<dir>/src/telemetry.rs`); `None` for a panic
+/// in a dependency or the lab's crates.
+fn panic_file(details: &str, dir: &str) -> Option<String> {
+    let at = details.split("panicked at ").nth(1)?.lines().next()?;
+    let file = at.trim_end_matches(':').rsplitn(3, ':').nth(2)?.replace('\\', "/");
+    let inside = file.split_once(&format!("{dir}/")).map(|(_, inside)| inside)?;
+    (inside.starts_with("src/") && !inside.contains("..")).then(|| inside.to_string())
 }
 
 /// A reference solution that did not run to the end (`show N --solution`): the lab's
@@ -197,7 +231,7 @@ impl JsonExercise {
             name: exercise.name.clone(),
             status: verdict.status,
             message: verdict.message.trim_end_matches(':').to_string(),
-            edit: exercise.edit_file(Side::Exercise).display().to_string(),
+            edit: edit_file(exercise, verdict).display().to_string(),
             differences: verdict.differences.clone(),
             likely_causes: verdict.likely_causes.clone(),
             details: verdict.details.clone(),
@@ -216,5 +250,23 @@ impl JsonReport {
 
     pub fn print(&self) {
         println!("{}", serde_json::to_string_pretty(self).expect("the report serialises"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_names_the_file_of_the_exercise_it_happened_in() {
+        let dir = "02-tracer-provider";
+        let panic = "thread 'main' panicked at 02-tracer-provider/src/telemetry.rs:21:10:\nno resource";
+        assert_eq!(panic_file(panic, dir).as_deref(), Some("src/telemetry.rs"));
+        let absolute = "thread 'main' panicked at /home/me/lab/exercises/02-tracer-provider/src/app.rs:3:1:\nx";
+        assert_eq!(panic_file(absolute, dir).as_deref(), Some("src/app.rs"));
+        let dependency = "thread 'main' panicked at /home/me/.cargo/registry/src/x/tokio-1.0/src/runtime.rs:9:5:\nx";
+        assert_eq!(panic_file(dependency, dir), None, "a dependency's file is not the learner's");
+        let lab = "thread 'main' panicked at checker/lab/src/capture/mod.rs:9:5:\nx";
+        assert_eq!(panic_file(lab, dir), None);
     }
 }

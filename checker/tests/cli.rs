@@ -87,7 +87,8 @@ fn a_panic_is_reported_with_its_message() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("panicked while the checker drove the service"))
-        .stdout(predicate::str::contains("the places table is empty"));
+        .stdout(predicate::str::contains("the places table is empty"))
+        .stdout(predicate::str::contains("Edit  exercises/04-panics/src/places.rs"));
 }
 
 #[test]
@@ -468,7 +469,12 @@ fn statuses(root: &Path) -> Vec<(String, String, String)> {
         .unwrap()
         .iter()
         .map(|e| {
-            let text = format!("{} {}", e["message"].as_str().unwrap(), e["details"].as_str().unwrap_or_default());
+            let text = format!(
+                "{} {} [edit {}]",
+                e["message"].as_str().unwrap(),
+                e["details"].as_str().unwrap_or_default(),
+                e["edit"].as_str().unwrap()
+            );
             (e["id"].as_str().unwrap().to_string(), e["status"].as_str().unwrap().to_string(), text)
         })
         .collect()
@@ -490,6 +496,7 @@ fn a_broken_cargo_toml_in_one_exercise_does_not_stop_the_others() {
     assert_eq!(got[1].1, "not_built", "{got:?}");
     assert!(got[1].2.contains("could not be built") && got[1].2.contains("exercises/02-differs/Cargo.toml"), "{got:?}");
     assert!(!got[1].2.contains("lab-standin"), "cargo's message names the learner's file: {got:?}");
+    assert!(got[1].2.contains("[edit exercises/02-differs/Cargo.toml]"), "the file to edit is the manifest: {got:?}");
 }
 
 #[cfg(unix)] // process groups, RLIMIT_AS, signals, symbolic links

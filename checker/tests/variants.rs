@@ -3,7 +3,8 @@
 //! Each variant in `variants.toml` is a solution with one change a learner could make.
 //! It is built as the workspace crate `lab-variant` (`checker/variants`, which shares every
 //! dependency already built), captured like any exercise, and graded against the exercise's
-//! snapshot: it must fail, and what the learner reads must contain every `expect` text.
+//! snapshot: it must fail, what the learner reads must contain every `expect` text, and
+//! none of its `refute` texts (a cause the capture rules out).
 //!
 //! `LAB_VARIANTS` runs only some of them: a comma-separated list whose items each name an
 //! exercise (`queue`, `17`, `17-queue`: that exercise's variants) or, failing that, a piece
@@ -33,6 +34,8 @@ struct Variant {
     replace: String,
     with: String,
     expect: Vec<String>,
+    #[serde(default)]
+    refute: Vec<String>,
 }
 
 fn root() -> PathBuf {
@@ -127,6 +130,12 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
         for expected in &v.expect {
             if !reads.contains(expected.as_str()) {
                 problems.push(format!("{label}: the learner never reads {expected:?}; they read:\n{reads}"));
+            }
+        }
+        for ruled_out in &v.refute {
+            if reads.contains(ruled_out.as_str()) {
+                problems
+                    .push(format!("{label}: the learner reads {ruled_out:?}, which is not so; they read:\n{reads}"));
             }
         }
     }

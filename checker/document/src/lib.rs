@@ -67,6 +67,39 @@ pub struct Document {
     /// installed says so there), kept in captures for diagnosis, never in snapshots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stderr: Vec<String>,
+    /// What the harness saw of the service's pipeline beside its telemetry, kept in
+    /// captures for diagnosis, never in snapshots (like [`Document::stderr`]). Boxed: most
+    /// documents (every snapshot) have none, and a document travels inside small enums.
+    #[serde(default, skip_serializing_if = "CaptureFacts::is_empty")]
+    pub capture_facts: Box<CaptureFacts>,
+}
+
+/// Facts about how a capture's pipeline behaved, which rule likely causes in or out: never
+/// graded, never in snapshots.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureFacts {
+    /// By signal (`traces`, `position traces`, `metrics`, `logs`): whether the service's
+    /// way out shut that signal's pipeline down (in memory: the edge's exporter was shut
+    /// down, which a provider's shutdown does; over the wire: the provider in `Telemetry`
+    /// answers that it is already shut down). `None`: the capture does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shut_down: Option<BTreeMap<String, bool>>,
+    /// Over the wire: the signals the lab's in-memory exporters (the `Edge`'s) received,
+    /// which the service should have sent over OTLP instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_memory: Vec<String>,
+}
+
+impl CaptureFacts {
+    pub fn is_empty(&self) -> bool {
+        self == &CaptureFacts::default()
+    }
+
+    /// Whether the capture shows `signal`'s pipeline shut down (`Some(false)`: it shows it
+    /// was not); `None` when it does not say.
+    pub fn shut_down(&self, signal: &str) -> Option<bool> {
+        self.shut_down.as_ref()?.get(signal).copied()
+    }
 }
 
 /// When a signal's data reached the exporter.
@@ -512,6 +545,7 @@ impl Document {
     /// The same document without what snapshots never hold: timings, log targets, stderr.
     pub fn for_snapshot(mut self) -> Self {
         self.stderr.clear();
+        self.capture_facts = Box::default();
         for log in &mut self.logs {
             log.target = None;
         }
@@ -628,12 +662,17 @@ mod tests {
             }],
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],
+            capture_facts: Box::new(CaptureFacts {
+                shut_down: Some(BTreeMap::from([("traces".to_string(), true)])),
+                in_memory: vec!["logs".into()],
+            }),
         }
     }
 
     #[test]
     fn yaml_round_trip_keeps_types() {
         let doc = sample().for_snapshot();
+        assert!(!doc.to_yaml().contains("capture_facts"), "what the harness saw of the pipeline is never in snapshots");
         let back = Document::from_yaml(&doc.to_yaml()).unwrap();
         assert_eq!(doc, back);
         let km = &back.resource["app.km"];

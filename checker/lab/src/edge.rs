@@ -60,6 +60,24 @@ pub struct Captured {
     pub position_spans: MemorySpans,
     pub metrics: InMemoryMetricExporter,
     pub logs: MemoryLogs,
+    /// Whether the metric exporter was shut down (the others keep theirs).
+    pub metrics_shut_down: ShutDown,
+}
+
+/// Whether `shutdown` was called on an in-memory exporter: a provider's shutdown shuts
+/// its processors' or reader's exporter down, so this says whether the service's way out
+/// reached that pipeline (and rules "never shut down" out as a cause).
+#[derive(Debug, Clone, Default)]
+pub struct ShutDown(Arc<AtomicBool>);
+
+impl ShutDown {
+    fn mark(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn happened(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// How many items each exporter had received at one moment (see [`Captured::exported`]).
@@ -81,6 +99,19 @@ impl Captured {
             logs: self.logs.emitted().len(),
         }
     }
+
+    /// By signal (the document's names), whether its exporter was shut down.
+    pub fn shut_down(&self) -> std::collections::BTreeMap<String, bool> {
+        [
+            ("traces", self.spans.shut_down.happened()),
+            ("position traces", self.position_spans.shut_down.happened()),
+            ("metrics", self.metrics_shut_down.happened()),
+            ("logs", self.logs.1.happened()),
+        ]
+        .into_iter()
+        .map(|(signal, done)| (signal.to_string(), done))
+        .collect()
+    }
 }
 
 impl Edge {
@@ -90,7 +121,7 @@ impl Edge {
         let edge = Edge {
             spans: SpanSink::Memory(captured.spans.clone()),
             position_spans: SpanSink::Memory(captured.position_spans.clone()),
-            metrics: MetricSink::Memory(captured.metrics.clone()),
+            metrics: MetricSink::Memory(captured.metrics.clone(), captured.metrics_shut_down.clone()),
             logs: LogSink::Memory(captured.logs.clone()),
             ids: Ids::Sequence(SequenceIds::default()),
             position_ids: Ids::Sequence(SequenceIds::starting_at(POSITION_IDS_START)),
@@ -197,6 +228,7 @@ fn otlp_protocol() -> Option<OtlpProtocol> {
 pub struct MemorySpans {
     spans: InMemorySpanExporter,
     resource: Arc<Mutex<Option<Resource>>>,
+    shut_down: ShutDown,
 }
 
 impl MemorySpans {
@@ -212,7 +244,7 @@ impl MemorySpans {
 /// The SDK's in-memory log exporter, keeping its records through `shutdown` (the sink
 /// does not pass `shutdown` on).
 #[derive(Debug, Clone, Default)]
-pub struct MemoryLogs(InMemoryLogExporter);
+pub struct MemoryLogs(InMemoryLogExporter, ShutDown);
 
 impl MemoryLogs {
     pub fn emitted(&self) -> Vec<opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource> {
@@ -239,7 +271,10 @@ impl SpanExporter for SpanSink {
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         match self {
-            SpanSink::Memory(_) => Ok(()),
+            SpanSink::Memory(m) => {
+                m.shut_down.mark();
+                Ok(())
+            }
             SpanSink::Stdout(e) => e.shutdown_with_timeout(timeout),
             SpanSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }
@@ -269,7 +304,7 @@ impl SpanExporter for SpanSink {
 /// A metric exporter: in-memory under the checker, stdout or OTLP for real.
 #[derive(Debug)]
 pub enum MetricSink {
-    Memory(InMemoryMetricExporter),
+    Memory(InMemoryMetricExporter, ShutDown),
     Stdout(opentelemetry_stdout::MetricExporter),
     Otlp(Box<Otlp<opentelemetry_otlp::MetricExporter>>),
 }
@@ -277,7 +312,7 @@ pub enum MetricSink {
 impl PushMetricExporter for MetricSink {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
         match self {
-            MetricSink::Memory(e) => e.export(metrics).await,
+            MetricSink::Memory(e, _) => e.export(metrics).await,
             MetricSink::Stdout(e) => e.export(metrics).await,
             MetricSink::Otlp(o) => o.export(async |e| e.export(metrics).await),
         }
@@ -285,7 +320,7 @@ impl PushMetricExporter for MetricSink {
 
     fn force_flush(&self) -> OTelSdkResult {
         match self {
-            MetricSink::Memory(e) => e.force_flush(),
+            MetricSink::Memory(e, _) => e.force_flush(),
             MetricSink::Stdout(e) => e.force_flush(),
             MetricSink::Otlp(o) => o.run("flush", async |e| e.force_flush()),
         }
@@ -293,7 +328,10 @@ impl PushMetricExporter for MetricSink {
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         match self {
-            MetricSink::Memory(_) => Ok(()),
+            MetricSink::Memory(_, shut_down) => {
+                shut_down.mark();
+                Ok(())
+            }
             MetricSink::Stdout(e) => e.shutdown_with_timeout(timeout),
             MetricSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }
@@ -301,7 +339,7 @@ impl PushMetricExporter for MetricSink {
 
     fn temporality(&self) -> Temporality {
         match self {
-            MetricSink::Memory(e) => e.temporality(),
+            MetricSink::Memory(e, _) => e.temporality(),
             MetricSink::Stdout(e) => e.temporality(),
             MetricSink::Otlp(o) => o.exporter.temporality(),
         }
@@ -327,7 +365,10 @@ impl LogExporter for LogSink {
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         match self {
-            LogSink::Memory(_) => Ok(()),
+            LogSink::Memory(m) => {
+                m.1.mark();
+                Ok(())
+            }
             LogSink::Stdout(e) => e.shutdown_with_timeout(timeout),
             LogSink::Otlp(o) => o.run("shutdown", async |e| e.shutdown_with_timeout(timeout)),
         }

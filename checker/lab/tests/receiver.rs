@@ -78,3 +78,49 @@ fn a_signal_of_which_nothing_arrived_is_named() {
     assert_eq!(env[1], ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".to_string()));
     assert_eq!(env[2], ("OTEL_EXPORTER_OTLP_HEADERS", format!("{TOKEN_HEADER}={}", receiver.token)));
 }
+
+#[test]
+fn compression_an_oversized_body_and_grpc_are_recorded_and_named() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (receiver, listener) = Receiver::bind().unwrap();
+    {
+        let _inside = runtime.enter();
+        receiver.serve(listener).unwrap();
+    }
+    let token = receiver.token.clone();
+    let endpoint = receiver.endpoint.clone();
+    let check = std::thread::spawn(move || {
+        let protobuf = ("content-type", "application/x-protobuf");
+        let with_token = (TOKEN_HEADER, token.as_str());
+        let gzip = ("content-encoding", "gzip");
+        assert_eq!(post(&endpoint, "/v1/logs", &[protobuf, with_token, gzip], b"\x1f\x8b"), 415);
+        let huge = vec![0_u8; lab::capture::receiver::BODY_LIMIT + 1];
+        assert_eq!(post(&endpoint, "/v1/metrics", &[protobuf, with_token], &huge), 413);
+    });
+    check.join().unwrap();
+    // A gRPC exporter: HTTP/2 without TLS (prior knowledge), `application/grpc`.
+    let status = runtime.block_on(async {
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build_http::<http_body_util::Full<axum::body::Bytes>>();
+        let request = http::Request::post(format!(
+            "{}/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            receiver.endpoint
+        ))
+        .header("content-type", "application/grpc")
+        .body(http_body_util::Full::new(axum::body::Bytes::from_static(b"\0\0\0\0\0")))
+        .unwrap();
+        client.request(request).await.map(|r| r.status().as_u16())
+    });
+    assert_eq!(status.unwrap(), 404);
+
+    let refused = receiver.received().refused();
+    let said = |key: &str| refused.get(key).cloned().unwrap_or_default();
+    assert!(said("logs").starts_with("refused an export of logs with 415: its body was compressed"), "{refused:#?}");
+    assert!(said("logs").contains("`content-encoding: gzip`"), "{refused:#?}");
+    assert!(said("metrics").starts_with("refused an export of metrics with 413"), "{refused:#?}");
+    assert!(said("traces").starts_with("received OTLP/gRPC"), "{refused:#?}");
+    assert!(said("traces").contains("graded with http/protobuf"), "{refused:#?}");
+    assert_eq!(refused.len(), 3, "said under each signal's name, once: {refused:#?}");
+    runtime.shutdown_background();
+}

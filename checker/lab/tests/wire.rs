@@ -184,6 +184,11 @@ fn a_capture_over_the_wire_gives_the_in_memory_document() {
     let in_memory = capture::capture::<InMemory>(&scenario::PIPELINE);
     let over_the_wire = capture::capture_over_the_wire::<OverTheWire>(&scenario::PIPELINE, &receiver, listener);
     assert!(over_the_wire.refused.is_empty(), "the receiver refused: {:?}", over_the_wire.refused);
+    // What the harness saw of the pipelines: in memory, every edge exporter shut down by the
+    // service's way out; over the wire, none of the edge's exporters used.
+    let every = ["logs", "metrics", "position traces", "traces"].map(|s| (s.to_string(), true));
+    assert_eq!(in_memory.capture_facts.shut_down, Some(every.into_iter().collect()));
+    assert!(over_the_wire.capture_facts.in_memory.is_empty(), "{:?}", over_the_wire.capture_facts);
 
     // Not two empty documents: everything the probe emits is there.
     assert_eq!(in_memory.traces.len(), 6, "one trace per request that reached the handler: {in_memory:#?}");

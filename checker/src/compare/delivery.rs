@@ -5,21 +5,38 @@ use telemetry_document::{Delivery, Document, EnvCapture};
 
 use super::{Diffs, Signal};
 
-/// Where the snapshot holds a signal until shutdown (a batch processor, the lesson of
-/// exercise 13), exporting it as it is produced is a difference. The other way round is
-/// not: batching with a proper shutdown is never wrong, so earlier exercises accept it.
+/// When each signal left the service, as the snapshot's pipeline sends it: held until
+/// shutdown (a batch processor, the lesson of exercise 13) or exported as it is produced
+/// (the simple processors of the exercises before). Either way round is a difference, said
+/// as what the capture saw.
 pub(super) fn delivery(out: &mut Diffs, expected: &Document, actual: &Document) {
     for (signal, want) in &expected.delivery {
         let Some(got) = actual.delivery.get(signal) else { continue };
-        if *want != Delivery::AtShutdown || *got == Delivery::AtShutdown {
+        if got == want {
             continue;
         }
-        let (what, place) = match signal.as_str() {
-            "logs" => ("log records", Signal::Logs),
-            "metrics" => ("metrics", Signal::Metrics),
-            "position traces" => ("the position service's spans", Signal::Traces),
-            _ => ("spans", Signal::Traces),
+        let (what, place, exporter) = match signal.as_str() {
+            "logs" => ("log records", Signal::Logs, "edge.logs"),
+            "metrics" => ("metrics", Signal::Metrics, "edge.metrics"),
+            "position traces" => ("the position service's spans", Signal::Traces, "edge.position_spans"),
+            _ => ("spans", Signal::Traces, "edge.spans"),
         };
+        if *want == Delivery::BeforeShutdown {
+            let how = if *got == Delivery::AtShutdown { "all of them" } else { "some of them" };
+            out.add(
+                place,
+                format!(
+                    "{what} reached the exporter only when the service shut down ({how}), not as each was \
+                     produced: they were held by a batch processor. This exercise's pipeline exports each one at \
+                     once, with a simple processor (`.with_simple_exporter({exporter})`); batching is the lesson of \
+                     a later exercise."
+                ),
+            );
+            continue;
+        }
+        if *want != Delivery::AtShutdown {
+            continue;
+        }
         let how = if *got == Delivery::BeforeShutdown { "all of them" } else { "some of them" };
         out.add(
             place,

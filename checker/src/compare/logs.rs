@@ -21,7 +21,10 @@ pub(super) fn logs(
 ) {
     let l = Signal::Logs;
     if actual.is_empty() && !expected.is_empty() {
-        let batch = if pipeline.batched {
+        let batch = if pipeline.logs_shut_down {
+            // The capture shows the logger provider shut down: nothing was held back.
+            ""
+        } else if pipeline.batched {
             " Or a batch processor was never flushed: the logger provider must be shut down on the way out \
              (a batch processor holds its records until then)."
         } else {

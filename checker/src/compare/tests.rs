@@ -365,8 +365,9 @@ fn spans_that_lost_their_context_during_a_request_are_its_orphans() {
     assert_eq!(
         text,
         "span `GET` has no parent: it is the root of its own trace (`GET`); expected it under `GET /distance/{place}`. \
-         Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`). \
-         (in the traces of the 200 request `GET /distance/paris`, the 502 request `GET /distance/tokyo`)"
+         Start it inside its parent's context, carried to where it starts: into a future with `.with_context(cx)`; \
+         into a closure that runs elsewhere (`spawn_blocking`, a thread) with `let _guard = cx.attach();` inside it, \
+         kept until the work is done (a closure is not a future). (in the traces of the 200 request `GET /distance/paris`, the 502 request `GET /distance/tokyo`)"
     );
 }
 
@@ -447,12 +448,82 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
     let mut silent = actual.clone();
     silent.delivery.remove("metrics");
     assert!(texts(&expected, &silent).iter().all(|l| !l.contains("resource")), "{t:?}");
-    // Batching where the snapshot exports at once is never wrong.
-    let mut batched = Document::default();
-    batched.delivery.insert("traces".into(), Delivery::AtShutdown);
-    let mut simple = Document::default();
+}
+
+#[test]
+fn batching_where_the_exercise_exports_at_once_is_said_as_such() {
+    // Exercise 2 with `.with_batch_exporter`: the same spans, all of them at shutdown.
+    let mut simple = traces(vec![request()]);
     simple.delivery.insert("traces".into(), Delivery::BeforeShutdown);
-    assert!(texts(&simple, &batched).iter().all(|l| !l.contains("exported while the service ran")));
+    let mut batched = simple.clone();
+    batched.delivery.insert("traces".into(), Delivery::AtShutdown);
+    let t = one(&simple, &batched);
+    assert!(
+        t.starts_with(
+            "spans reached the exporter only when the service shut down (all of them), not as each was produced"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("`.with_simple_exporter(edge.spans)`"), "{t}");
+    assert!(!t.contains("order only"), "{t}");
+    let mut partly = simple.clone();
+    partly.delivery.insert("logs".into(), Delivery::BeforeShutdown);
+    let mut got = partly.clone();
+    got.delivery.insert("logs".into(), Delivery::Partly);
+    let t = texts(&partly, &got);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert!(
+        t[0].starts_with("log records reached the exporter only when the service shut down (some of them)"),
+        "{t:?}"
+    );
+    assert!(t[0].contains("`.with_simple_exporter(edge.logs)`"), "{t:?}");
+}
+
+#[test]
+fn a_trace_a_message_starts_is_named_by_its_consumer_span() {
+    // Exercise 17: the request's trace is there; the job's, which the service starts
+    // itself when it processes the queued message, is not.
+    let mut job = Span::new("process iss.sightings", SpanKind::Consumer);
+    job.scope = request().scope;
+    let expected = Document {
+        traces: vec![made_by("GET /distance/paris -> 200", request()), made_by("GET /distance/paris -> 200", job)],
+        ..Document::default()
+    };
+    let actual = Document { traces: vec![expected.traces[0].clone()], ..Document::default() };
+    let t = texts(&expected, &actual);
+    assert!(
+        t[0].starts_with(
+            "1 traces were exported; expected 2: no trace for `process iss.sightings` (consumer), for a message sent \
+             during the 200 request `GET /distance/paris`. The service starts such a trace itself when it processes \
+             the message"
+        ),
+        "{t:?}"
+    );
+    assert!(!t[0].contains("sampler"), "no sampler in this pipeline: {t:?}");
+    assert!(
+        t.iter().any(|l| l
+            == "span `process iss.sightings` (consumer) is missing (in the trace of `process \
+             iss.sightings` (consumer), for a message sent during the 200 request `GET /distance/paris`)"),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_batch_processor_the_capture_saw_shut_down_is_not_offered_as_a_cause() {
+    let at = |place: &str| {
+        let mut s = request();
+        s.attributes.insert("app.place".into(), Value::String(place.into()));
+        s
+    };
+    let mut expected = traces(vec![at("paris"), at("lima")]);
+    expected.delivery.insert("traces".into(), Delivery::AtShutdown);
+    let mut actual = traces(vec![at("paris")]);
+    actual.delivery.insert("traces".into(), Delivery::AtShutdown);
+    assert!(texts(&expected, &actual)[0].contains("a batch processor was not flushed"), "the capture does not say");
+    actual.capture_facts.shut_down = Some([("traces".to_string(), true)].into_iter().collect());
+    let t = texts(&expected, &actual)[0].clone();
+    assert!(!t.contains("batch processor"), "{t}");
+    assert!(t.contains("never started or never ended"), "{t}");
 }
 
 #[test]
@@ -569,4 +640,20 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         t.iter().any(|l| l.contains("traced `GET /b -> 404`") && l.contains("The argument alone changes nothing")),
         "{t:?}"
     );
+}
+
+#[test]
+fn nothing_of_a_signal_whose_pipeline_was_shut_down_never_blames_shutdown() {
+    // Exercise 8's starter: the meter provider is given and shut down; nothing records.
+    let expected = metrics_doc(vec![metric("http.server.requests", MetricKind::Counter, "{request}", vec![])]);
+    let mut actual = Document::default();
+    assert!(one(&expected, &actual).contains("never shut down"), "the capture does not say");
+    actual.capture_facts.shut_down = Some([("metrics".to_string(), true)].into_iter().collect());
+    let t = one(&expected, &actual);
+    assert!(t.starts_with("no metrics were exported, though the meter provider was shut down"), "{t}");
+    assert!(!t.contains("never shut down"), "{t}");
+    // Over the wire the collector's line is the only one.
+    actual.refused.insert("metrics".into(), "received no export of metrics: ...".into());
+    let t = one(&expected, &actual);
+    assert!(t.starts_with("the collector received no export of metrics"), "{t}");
 }

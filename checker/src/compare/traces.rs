@@ -15,6 +15,11 @@ pub(super) struct Pipeline {
     pub sampler: bool,
     /// Spans leave only when the service shuts down: a batch processor.
     pub batched: bool,
+    /// The capture shows the traces' pipeline shut down on the way out (so a batch
+    /// processor was flushed: never offered as a cause).
+    pub traces_shut_down: bool,
+    /// The same for the logs' pipeline.
+    pub logs_shut_down: bool,
 }
 
 /// A span with where it is: `<trace> > GET /x > child` (full) and `GET /x > child` (in-trace);
@@ -247,10 +252,19 @@ fn trace_count(
                 "a sampler dropped them (check its kind and ratio, and that a span with a sampled parent is kept)",
             );
         }
-        if pipeline.batched {
+        if pipeline.batched && !pipeline.traces_shut_down {
             causes.push("a batch processor was not flushed on the way out (shut every provider down)");
         }
-        let cause = if causes.is_empty() {
+        let started_by_the_service = missing.iter().all(|&i| super::started_by_a_message(&expected[i]));
+        let cause = if started_by_the_service {
+            // A trace a message starts (a queue's job): its consumer span is what is
+            // missing, far more often than a sampler's decision.
+            let more = if causes.is_empty() { String::new() } else { format!(", or {}", causes.join(", or ")) };
+            format!(
+                "The service starts such a trace itself when it processes the message, with that consumer span: \
+                 usually the span was never started or never ended{more}."
+            )
+        } else if causes.is_empty() {
             "Their spans were never started or never ended: start the span before anything that can return early, \
              and keep it until the response."
                 .to_string()
@@ -343,7 +357,9 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
             "Its parent is in the calling service: the caller must inject the context into the request's headers \
              (W3C `traceparent`), and this service extract it and start the span with it as parent."
         } else {
-            "Start it inside its parent's context (across an `.await`, pass the context with `.with_context(cx)`)."
+            "Start it inside its parent's context, carried to where it starts: into a future with \
+             `.with_context(cx)`; into a closure that runs elsewhere (`spawn_blocking`, a thread) with \
+             `let _guard = cx.attach();` inside it, kept until the work is done (a closure is not a future)."
         };
         format!(
             "span `{}` has no parent: it is the root of its own trace (`{}`); expected it under `{parent}`. {how}",

@@ -11,10 +11,11 @@ pub mod receiver;
 pub mod scenario;
 pub mod wire;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use telemetry_document::{Document, EnvCapture};
+use telemetry_document::{CaptureFacts, Document, EnvCapture};
 
 use crate::service::marks;
 use crate::{Edge, Service};
@@ -142,7 +143,11 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         // Only the service's own way out flushes: no `force_flush` first, so telemetry that
         // its shutdown forgets (a batch processor never flushed) is missing, as it would be.
         S::shutdown(&telemetry);
-        normalise::document(&captured, &run, &before, held_export.get())
+        // Read now, before `telemetry` is dropped (dropping a provider shuts it down too).
+        let shut_down = captured.shut_down();
+        let mut document = normalise::document(&captured, &run, &before, held_export.get());
+        document.capture_facts.shut_down = Some(shut_down);
+        document
     };
     runtime.shutdown_background();
     document
@@ -163,19 +168,19 @@ pub fn capture_over_the_wire<S: Service>(
 ) -> Document {
     let id = marks::new_capture();
     let runtime = capture_runtime(id);
-    let (telemetry, run) = {
+    let (telemetry, run, memory) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
             eprintln!("lab: the capture's OTLP receiver cannot serve: {e}");
         }
         // The edge still gives the id sequences (stable snapshots); its in-memory exporters
-        // are not used: the service builds its own.
-        let (edge, _unused) = Edge::capture();
+        // should not be used: the service builds its own. Whether they were is recorded.
+        let (edge, memory) = Edge::capture();
         let telemetry = S::telemetry(edge);
         // No look at the metrics while a request is held: a flush would be an export of its
         // own on the wire.
         let run = drive::<S>(&runtime, id, scenario, &telemetry, None);
-        (telemetry, run)
+        (telemetry, run, memory)
     };
     let before = receiver.received().arrived();
     // Outside the runtime's context, as a `main` shuts down after its runtime returned: the
@@ -183,10 +188,40 @@ pub fn capture_over_the_wire<S: Service>(
     // reqwest, refuses to be dropped inside an async context). The receiver still answers
     // on the runtime's workers.
     S::shutdown(&telemetry);
+    // The edge's exporters tell only of pipelines still built on them: a service's own
+    // exporters are not the lab's to watch, so no entry says "not shut down" here.
+    let shut_down = memory.shut_down().into_iter().filter(|(_, done)| *done).collect();
     drop(telemetry);
-    let document = wire::document(&receiver.received(), &run, &before);
+    let mut document = wire::document(&receiver.received(), &run, &before);
+    document.capture_facts = Box::new(in_memory_facts(&memory, shut_down));
+    for signal in &document.capture_facts.in_memory {
+        if let Some(why) = document.refused.get_mut(signal) {
+            let (what, exporter) = match signal.as_str() {
+                "metrics" => ("metrics", "edge.metrics"),
+                "logs" => ("log records", "edge.logs"),
+                _ => ("spans", "edge.spans"),
+            };
+            *why = format!(
+                "received no export of {signal}: the service still gives its {what} to the lab's in-memory \
+                 exporter (`{exporter}`), not to an OTLP exporter of its own"
+            );
+        }
+    }
     runtime.shutdown_background();
     document
+}
+
+/// What the edge's in-memory exporters saw in a capture over the wire: which signals they
+/// still received (the service did not replace them with OTLP exporters), and which of
+/// their pipelines were shut down.
+fn in_memory_facts(memory: &crate::edge::Captured, shut_down: BTreeMap<String, bool>) -> CaptureFacts {
+    let got = memory.exported();
+    let in_memory = [("traces", got.spans + got.position_spans), ("metrics", got.metric_exports), ("logs", got.logs)]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(signal, _)| signal.to_string())
+        .collect();
+    CaptureFacts { shut_down: Some(shut_down), in_memory }
 }
 
 /// The runtime a capture drives the service on, the same in memory and over the wire.

@@ -99,6 +99,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
         env_captures: vec![],
         refused: BTreeMap::new(),
         stderr: vec![],
+        capture_facts: Default::default(),
     }
 }
 

@@ -5,19 +5,23 @@
 //! `Export{Trace,Metrics,Logs}ServiceRequest`s, in the order they arrived, and why it
 //! refused the requests it refused.
 //!
-//! It speaks OTLP/HTTP with protobuf bodies only (`http/protobuf`, the protocol the
-//! harness asks for): a JSON body is refused with 415, and a gRPC exporter cannot even
-//! reach it (gRPC is HTTP/2 on `/opentelemetry.proto.collector...`, answered 404 here,
-//! which its exporter reports as an error). Every request must carry the operator's
-//! header ([`TOKEN_HEADER`]), as a collector with authentication requires: an exporter
-//! that drops the headers of `OTEL_EXPORTER_OTLP_HEADERS` is refused with 401.
+//! It speaks OTLP/HTTP with uncompressed protobuf bodies only (`http/protobuf`, the
+//! protocol the harness asks for): a JSON body is refused with 415, a gzip one too, and a
+//! body over [`BODY_LIMIT`] with 413. It also answers HTTP/2 without TLS, so that a gRPC
+//! exporter (HTTP/2 on `/opentelemetry.proto.collector...`, `content-type:
+//! application/grpc`) is recognised and named, then refused with 404, which its exporter
+//! reports as an error. Every request must carry the operator's header
+//! ([`TOKEN_HEADER`]), as a collector with authentication requires: an exporter that
+//! drops the headers of `OTEL_EXPORTER_OTLP_HEADERS` is refused with 401. Every refusal
+//! is recorded with its reason.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::routing::post;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -29,6 +33,10 @@ use crate::edge::POSITION_IDS_START;
 
 /// The header every export must carry, with the receiver's token as its value.
 pub const TOKEN_HEADER: &str = "lab-collector-token";
+
+/// The largest export body the receiver reads (axum's default, said here so that the
+/// refusal can name it): every solution's exports are a few KB.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Everything the receiver was sent.
 #[derive(Debug, Clone, Default)]
@@ -88,8 +96,9 @@ impl Received {
                     signal.to_string(),
                     format!(
                         "received no export of {signal}: nothing was sent to /v1/{signal} at the address \
-                         OTEL_EXPORTER_OTLP_ENDPOINT names (an endpoint written in the code sends elsewhere; a \
-                         provider never shut down never sends its last batch)"
+                         OTEL_EXPORTER_OTLP_ENDPOINT names (an endpoint written in the code sends elsewhere, a \
+                         collector that cannot be reached receives nothing, and a provider never shut down never \
+                         sends its last batch)"
                     ),
                 );
             }
@@ -143,6 +152,7 @@ impl Receiver {
             .route("/v1/metrics", post(metrics))
             .route("/v1/logs", post(logs))
             .fallback(elsewhere)
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(self.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -161,16 +171,26 @@ impl Receiver {
         &self,
         signal: &str,
         headers: &HeaderMap,
-        body: &Bytes,
+        body: Result<Bytes, BytesRejection>,
         keep: impl FnOnce(&mut Received, M),
     ) -> (StatusCode, [(header::HeaderName, &'static str); 1], Vec<u8>) {
         let protobuf = [(header::CONTENT_TYPE, "application/x-protobuf")];
+        let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity");
         let verdict = if headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) != Some(self.token.as_str()) {
             Err((
                 StatusCode::UNAUTHORIZED,
                 format!(
                     "refused an export of {signal} with 401: it did not carry the header `{TOKEN_HEADER}` \
                      that OTEL_EXPORTER_OTLP_HEADERS gives"
+                ),
+            ))
+        } else if !encoding.eq_ignore_ascii_case("identity") {
+            Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "refused an export of {signal} with 415: its body was compressed (`content-encoding: \
+                     {encoding}`); this collector takes uncompressed http/protobuf, so leave the exporter's \
+                     compression off (`.with_compression(..)`, OTEL_EXPORTER_OTLP_COMPRESSION)"
                 ),
             ))
         } else if headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) != Some("application/x-protobuf") {
@@ -180,9 +200,27 @@ impl Receiver {
                 format!("refused an export of {signal} with 415: its body was `{sent}`; it takes http/protobuf"),
             ))
         } else {
-            M::decode(body.as_ref()).map_err(|e| {
-                (StatusCode::BAD_REQUEST, format!("refused an export of {signal} with 400: not OTLP protobuf: {e}"))
-            })
+            match body {
+                Ok(body) => M::decode(body.as_ref()).map_err(|e| {
+                    (StatusCode::BAD_REQUEST, format!("refused an export of {signal} with 400: not OTLP protobuf: {e}"))
+                }),
+                Err(BytesRejection::FailedToBufferBody(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "refused an export of {signal} with 413: its body is over this collector's limit of {} MiB \
+                         (every solution's exports are a few KB): far more telemetry than the scenario makes, \
+                         created in a loop?",
+                        BODY_LIMIT / (1024 * 1024)
+                    ),
+                )),
+                Err(e) => Err((
+                    e.status(),
+                    format!(
+                        "refused an export of {signal} with {}: its body could not be read: {e}",
+                        e.status().as_u16()
+                    ),
+                )),
+            }
         };
         let Ok(mut received) = self.received.lock() else {
             return (StatusCode::INTERNAL_SERVER_ERROR, protobuf, vec![]);
@@ -203,23 +241,39 @@ impl Receiver {
 
 type Answer = (StatusCode, [(header::HeaderName, &'static str); 1], Vec<u8>);
 
-async fn traces(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Answer {
-    r.accept("traces", &headers, &body, |into, m: ExportTraceServiceRequest| into.traces.push(m))
+async fn traces(State(r): State<Receiver>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Answer {
+    r.accept("traces", &headers, body, |into, m: ExportTraceServiceRequest| into.traces.push(m))
 }
 
-async fn metrics(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Answer {
-    r.accept("metrics", &headers, &body, |into, m: ExportMetricsServiceRequest| into.metrics.push(m))
+async fn metrics(State(r): State<Receiver>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Answer {
+    r.accept("metrics", &headers, body, |into, m: ExportMetricsServiceRequest| into.metrics.push(m))
 }
 
-async fn logs(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> Answer {
-    r.accept("logs", &headers, &body, |into, m: ExportLogsServiceRequest| into.logs.push(m))
+async fn logs(State(r): State<Receiver>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Answer {
+    r.accept("logs", &headers, body, |into, m: ExportLogsServiceRequest| into.logs.push(m))
 }
 
 /// Any other path: `/v1/traces/v1/traces` (a signal path appended by hand to an endpoint
 /// the exporter completes itself), a gRPC method, a typo.
-async fn elsewhere(State(r): State<Receiver>, uri: Uri) -> StatusCode {
+async fn elsewhere(State(r): State<Receiver>, headers: HeaderMap, uri: Uri) -> StatusCode {
     if let Ok(mut received) = r.received.lock() {
         let path = uri.path().to_string();
+        let grpc = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/grpc"));
+        if grpc {
+            // Said under the signal's name: the collector then says once why that
+            // signal never arrived, not also that nothing was sent.
+            let signal = grpc_signal(&path).unwrap_or(&path);
+            let why = format!(
+                "received OTLP/gRPC (`{path}`); this exercise is graded with http/protobuf, which \
+                 `OTEL_EXPORTER_OTLP_PROTOCOL` names: build the exporter with `.with_http()`, not `.with_tonic()` \
+                 (or read the protocol from the variable)"
+            );
+            received.reject(signal, why);
+            return StatusCode::NOT_FOUND;
+        }
         let why = format!(
             "refused an export to `{path}` with 404: it takes /v1/traces, /v1/metrics and /v1/logs, at the \
              address OTEL_EXPORTER_OTLP_ENDPOINT names"
@@ -227,4 +281,12 @@ async fn elsewhere(State(r): State<Receiver>, uri: Uri) -> StatusCode {
         received.reject(&path, why);
     }
     StatusCode::NOT_FOUND
+}
+
+/// The signal of an OTLP/gRPC method (`/opentelemetry.proto.collector.trace.v1.TraceService/Export`).
+fn grpc_signal(path: &str) -> Option<&'static str> {
+    [("TraceService", "traces"), ("MetricsService", "metrics"), ("LogsService", "logs")]
+        .into_iter()
+        .find(|(service, _)| path.contains(service))
+        .map(|(_, signal)| signal)
 }

@@ -145,6 +145,7 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
         env_captures: vec![],
         refused: received.refused(),
         stderr: vec![],
+        capture_facts: Default::default(),
     }
 }
 

@@ -108,7 +108,8 @@ pub struct PositionClient {
 #[derive(Clone)]
 enum Transport {
     InProcess { router: Router, switch: PositionSwitch },
-    Tcp(Client<HttpConnector, Body>),
+    // Boxed: with hyper-util's `http2` (the capture's receiver serves HTTP/2) a client is large.
+    Tcp(Box<Client<HttpConnector, Body>>),
 }
 
 /// How long the in-process position service takes to answer: a fixed latency, so that
@@ -176,7 +177,7 @@ impl PositionClient {
     /// A client that calls the position service over HTTP at `base_url`.
     pub fn tcp(base_url: impl Into<String>) -> Self {
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { base_url: base_url.into(), transport: Transport::Tcp(client) }
+        Self { base_url: base_url.into(), transport: Transport::Tcp(Box::new(client)) }
     }
 
     /// The full URL of `GET /position` (what `url.full` holds on a client span).
