@@ -91,7 +91,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
         );
     } else if !unheard("metrics", actual.metrics.is_empty()) {
         metrics(&mut out, &expected.metrics, &actual.metrics);
-        metrics::while_held(&mut out, &expected.while_held, &actual.while_held);
+        metrics::while_held(&mut out, &expected.while_held, &actual.while_held, &actual.metrics);
     }
     if !unheard("logs", actual.logs.is_empty()) {
         logs(&mut out, &expected.logs, &actual.logs, &renumber, pipeline, (&expected.traces, &actual.traces));

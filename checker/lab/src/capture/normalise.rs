@@ -90,8 +90,16 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
         requests: run.requests.iter().map(Made::line).collect(),
         resource: main_attributes,
         traces,
-        // Each flush exports a full cumulative snapshot: the last one has everything.
-        metrics: metrics_exports.last().map(|m| metrics(m, longest)).unwrap_or_default(),
+        // Each flush exports a full cumulative snapshot: the last one has everything. The
+        // harness's own look while a request was held is not the service's export: a service
+        // that never flushes its metrics exports none.
+        metrics: metrics_exports
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != held)
+            .last()
+            .map(|(_, m)| metrics(m, longest))
+            .unwrap_or_default(),
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
         while_held,
         resources,
