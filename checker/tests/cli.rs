@@ -608,7 +608,9 @@ fn ctrl_c_ends_the_check_s_processes_too() {
 fn a_build_shows_its_progress_on_a_terminal_only() {
     let target = tempfile::tempdir().unwrap();
     let binary = assert_cmd::cargo::cargo_bin("checker");
-    let command = format!("{} --timeout 3 --no-cache check 1", binary.display());
+    // Quoted for the shell `script` runs it with: the lab's path may hold a space.
+    let quoted = format!("'{}'", binary.display().to_string().replace('\'', r"'\''"));
+    let command = format!("{quoted} --timeout 3 --no-cache check 1");
     // `script` gives the checker a terminal; the fresh target folder makes cargo compile.
     let on_terminal = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
