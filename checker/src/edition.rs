@@ -40,6 +40,8 @@ pub const LEFT_OUT: &[&str] = &[
     "checker/tests/variants.rs",
     "checker/tests/variants.toml",
     "checker/tests/snapshots.rs",
+    "checker/tests/edition.rs",
+    "checker/tests/verify.rs",
     "checker/lab/tests/otlp_collector.rs",
     "checker/lab/tests/otlp_by_hand.sh",
     ".ci/",
