@@ -228,7 +228,8 @@ fn in_the_edition_hints_and_solutions_are_revealed_one_at_a_time_and_on_terms() 
 
 /// The edition's README says `cargo test --workspace --locked` runs its tests: it does, in
 /// a folder whose path has a space, with the edition's own target folder (a cold build of
-/// everything: about MINUTES minutes on 2 cores). Run it with `-- --ignored`.
+/// everything, then every test: 14.5 minutes on 2 cores shared with other builds). Run it
+/// with `cargo test -p checker --test edition -- --ignored` (`.ci/run` does).
 #[test]
 #[ignore = "builds the whole edition from cold and runs its tests (long)"]
 fn the_edition_s_own_test_command_passes_in_a_path_with_a_space() {
