@@ -89,10 +89,32 @@ pub fn run(track: &Track, out: &Path) -> ExitCode {
 
 /// Writes the student edition of the lab committed at `root` into `out`, which must not
 /// exist yet or be empty (nothing is ever overwritten). Returns how many files it wrote.
+/// When it fails part-way, what it wrote is removed again (`out` was empty: all of it).
 pub fn write(root: &Path, out: &Path) -> anyhow::Result<usize> {
-    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    let existed = out.exists();
+    if existed && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("{} already exists and is not empty; name a new folder", out.display());
     }
+    let written = write_into(root, out);
+    if written.is_err() && out.exists() {
+        let cleared = if existed {
+            std::fs::read_dir(out).and_then(|entries| {
+                entries.map(|e| e.map(|e| e.path())).try_for_each(|path| {
+                    let path = path?;
+                    if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) }
+                })
+            })
+        } else {
+            std::fs::remove_dir_all(out)
+        };
+        if let Err(e) = cleared {
+            eprintln!("warning: what was written to {} could not all be removed: {e}", out.display());
+        }
+    }
+    written
+}
+
+fn write_into(root: &Path, out: &Path) -> anyhow::Result<usize> {
     let head = committed_tree(root)?;
     let committed = ls_tree(root, &head)?;
     let mut contents = read_blobs(root, &committed)?;
@@ -113,7 +135,7 @@ pub fn write(root: &Path, out: &Path) -> anyhow::Result<usize> {
     // Everything committed but what is left out, the learner's state and the exercises,
     // which come from their starters.
     let exercise_dirs: Vec<String> =
-        track.exercises.iter().map(|e| format!("{}/", e.folder(Side::Exercise).display())).collect();
+        track.exercises.iter().map(|e| format!("{}/{}/", Side::Exercise.folder(), e.dir)).collect();
     let mut files: Vec<Entry> = committed
         .iter()
         .filter(|e| !left_out(Path::new(&e.path)) && !is_lab_state(&e.path))
@@ -124,7 +146,7 @@ pub fn write(root: &Path, out: &Path) -> anyhow::Result<usize> {
         let tree = starters.get(&exercise.dir).with_context(|| {
             format!("{starters_file} has no starter for {} (`cargo run -p checker -- starters`)", exercise.dir)
         })?;
-        let folder = exercise.folder(Side::Exercise).display().to_string();
+        let folder = format!("{}/{}", Side::Exercise.folder(), exercise.dir);
         let entries = ls_tree(root, tree).with_context(|| {
             format!("the starter of {folder} (git tree {tree}) is not in the lab's history: regenerate {starters_file} and commit it")
         })?;
@@ -133,10 +155,6 @@ pub fn write(root: &Path, out: &Path) -> anyhow::Result<usize> {
         contents.extend(read_blobs(root, &entries)?);
         files.extend(entries);
     }
-    for file in &files {
-        write_entry(out, file, &contents[&file.path]).with_context(|| format!("cannot write {}", file.path))?;
-    }
-
     // The solutions' sources and the hints, sealed; the track file without its hints.
     let mut sealed = Sealed::default();
     for entry in &committed {
@@ -153,9 +171,15 @@ pub fn write(root: &Path, out: &Path) -> anyhow::Result<usize> {
         }
         sealed.hints.insert(exercise.id.clone(), exercise.hints.clone());
     }
+    let track_without_hints = without_hints(&track_text)?;
+
+    for file in &files {
+        write_entry(out, file, &contents[&file.path]).with_context(|| format!("cannot write {}", file.path))?;
+    }
+
     let sealed_bytes = sealed.seal();
     std::fs::write(out.join(SEAL_FILE), sealed_bytes).with_context(|| format!("cannot write {SEAL_FILE}"))?;
-    std::fs::write(out.join(TRACK_FILE), without_hints(&track_text)?)?;
+    std::fs::write(out.join(TRACK_FILE), track_without_hints)?;
 
     let manifest = out.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).context("cannot read the workspace's Cargo.toml")?;
@@ -396,4 +420,29 @@ fn commit(out: &Path) -> anyhow::Result<()> {
     git(&["init", "-q", "-b", "main"])?;
     git(&["add", "-A"])?;
     git(&["commit", "-q", "-m", "The OpenTelemetry lab, student edition"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_track_loses_its_hints_and_nothing_else() {
+        let track = "# hints     from a nudge to nearly the answer\nsnapshots = \"s\"\n\n[[exercise]]\nid = \"a\"\n\
+                     hints = [\n    \"first\",\n    \"the code\",\n]\n\n[[exercise]]\nid = \"b\"\nhints = [\"one line\"]\n\
+                     edit = \"src/x.rs\"\n";
+        let out = without_hints(track).unwrap();
+        assert!(!out.contains("first") && !out.contains("the code") && !out.contains("one line"), "{out}");
+        assert!(out.contains("# hints     sealed in checker/sealed.bin"), "{out}");
+        let table: toml::Table = out.parse().unwrap();
+        assert_eq!(table["exercise"][1]["edit"].as_str(), Some("src/x.rs"));
+    }
+
+    #[test]
+    fn hints_it_cannot_take_out_line_by_line_stop_the_edition() {
+        // The array closes on the line of its last hint: the lines after it would be lost.
+        let track = "[[exercise]]\nid = \"a\"\nhints = [\n    \"first\",\n    \"the code\"]\nedit = \"src/x.rs\"\n";
+        let error = without_hints(track).unwrap_err().to_string();
+        assert!(error.contains("could not be taken out line by line"), "{error}");
+    }
 }
