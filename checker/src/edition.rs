@@ -56,8 +56,8 @@ const NOTICE: &str = "> **Student edition.** The reference solutions and the hin
 > exercise N passes (or with `--give-up`, which your instructor sees). Every learner's command
 > below works here, and so does `cargo test --workspace --locked`; `show N --solution` draws
 > the expected telemetry from its snapshot. Only the maintainers' and instructors' commands
-> (`verify`, `bench`, `run N --solution`, `student-edition`, the snapshot tests, `.ci/`) need
-> the solutions as crates and are not here or refuse.
+> (`verify`, `bench`, `run N --solution`, `student-edition`, the snapshot tests, the OTLP
+> collector tests, `.ci/`) need the solutions as crates and are not here or refuse.
 > Commit and push your work as you go; each push is graded.
 ";
 
