@@ -127,15 +127,10 @@ enum Command {
 }
 
 impl Command {
-    /// The maintainers' commands that run the reference solutions.
+    /// The maintainers' commands that run the reference solutions' crates (the student
+    /// edition has them only sealed; its `show --solution` draws the snapshot instead).
     fn needs_solutions(&self) -> bool {
-        matches!(
-            self,
-            Command::Verify
-                | Command::Bench { .. }
-                | Command::Show { solution: true, .. }
-                | Command::Run { solution: true, .. }
-        )
+        matches!(self, Command::Verify | Command::Bench { .. } | Command::Run { solution: true, .. })
     }
 }
 
@@ -334,7 +329,7 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
         Format::Json => json_report(track, &[exercise], std::slice::from_ref(&verdict)).print(),
         Format::Text => {
             print!("{}", report::verdict_details(exercise, &verdict, cli.verbose));
-            if verdict.passed() && track.has_solutions() {
+            if verdict.passed() && (track.has_solutions() || track.is_edition()) {
                 let n = exercise.number;
                 println!(
                     "  {}",
@@ -347,6 +342,9 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
 }
 
 fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) -> ExitCode {
+    if solution && !track.has_solutions() {
+        return show_expected(track, exercise);
+    }
     let side = if solution { Side::Solution } else { Side::Exercise };
     // Captured afresh, with no snapshot needed: `show` also serves while writing one.
     let ran = grade::run(track, &[exercise], side, options).remove(0);
@@ -366,6 +364,31 @@ fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) ->
                 print!("{}", report::verdict_details(exercise, &verdict, false));
             }
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The expected telemetry, from the exercise's snapshot: what the reference solution
+/// emitted when the snapshot was made (in the student edition, which has no solution to run).
+fn show_expected(track: &Track, exercise: &Exercise) -> ExitCode {
+    let path = track.snapshot_path(exercise);
+    match crate::snapshot::read(&path) {
+        Ok(snapshot) => {
+            println!(
+                "{}",
+                report::bold(&format!("{}: what the reference solution emits (its snapshot)", exercise.title()))
+            );
+            println!(
+                "{}",
+                report::dim("(A snapshot keeps no durations, so the bars are empty; the order is the spans'.)")
+            );
+            println!();
+            print!("{}", crate::show::render(&snapshot.document));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

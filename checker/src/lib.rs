@@ -16,7 +16,8 @@
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup;
 //!   [`solution`]: the reference solution, once an exercise passes.
 //! - [`serve`]: `run N`, an exercise served for real, outside the checker.
-//! - [`edition`]: the student edition, without the solutions, for instructors.
+//! - [`edition`]: the student edition, without the solutions, for instructors; [`seal`]:
+//!   its sealed solutions and hints.
 //! - [`state`]: where the learner is (`.lab/`); [`cli`]: the command line ([`format`]: text
 //!   or JSON); [`bench`]: the
 //!   speed figures.
@@ -37,6 +38,7 @@ pub mod integrity;
 pub mod output;
 pub mod report;
 pub mod reset;
+pub mod seal;
 pub mod serve;
 pub mod show;
 pub mod snapshot;

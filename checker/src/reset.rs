@@ -26,6 +26,11 @@ struct Starters {
     starters: BTreeMap<String, String>,
 }
 
+/// The starters file's text as exercise folder -> git tree id of its starter.
+pub fn starter_trees(text: &str) -> Result<BTreeMap<String, String>, toml::de::Error> {
+    toml::from_str::<Starters>(text).map(|s| s.starters)
+}
+
 pub fn run(track: &Track, exercise: &Exercise, yes: bool) -> ExitCode {
     let folder = exercise.folder(Side::Exercise);
     let tree = match starter_tree(track, exercise) {

@@ -6,53 +6,90 @@
 //! `.lab/gave-up.txt`, the one file of `.lab/` that git keeps (see `.gitignore`), so an
 //! instructor sees it in the learner's repository and in the JSON report.
 //!
-//! In the student edition (no `solutions/` folder, see [`crate::edition`]) the solutions
-//! are the instructor's, and this says so.
+//! In the student edition (no `solutions/` folder, see [`crate::edition`]) the reference
+//! solutions' sources are sealed ([`crate::seal`]); this reveals them on the same terms.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::grade::{self, Options};
 use crate::report;
+use crate::seal::Sealed;
 use crate::state::{self, State};
 use crate::track::{Exercise, Side, Track};
 
-pub fn run(track: &Track, exercise: &Exercise, give_up: bool, options: Options) -> ExitCode {
-    if !track.has_solutions() {
-        println!(
-            "{} This is the student edition of the lab: the reference solutions stay with your \
-             instructor. The checker's messages and `cargo run -p checker -- hint {}` are your guide.",
-            report::bold(&exercise.title()),
-            exercise.number
-        );
-        return ExitCode::FAILURE;
+/// A reference solution's Rust sources, by path relative to its folder.
+pub struct Reference {
+    /// Where they come from, as the diff names them (`solutions/01-resource`).
+    pub folder: PathBuf,
+    pub files: BTreeMap<PathBuf, String>,
+}
+
+impl Reference {
+    /// The solution's crate in the lab; its sealed copy in the student edition.
+    pub fn of(track: &Track, exercise: &Exercise) -> anyhow::Result<Reference> {
+        let folder = exercise.folder(Side::Solution);
+        if track.has_solutions() {
+            let mut files = BTreeMap::new();
+            for file in source_files(&track.root.join(&folder))? {
+                let text = std::fs::read_to_string(track.root.join(&folder).join(&file))?;
+                files.insert(file, text);
+            }
+            return Ok(Reference { folder, files });
+        }
+        let sealed = match Sealed::open(&track.root) {
+            Some(sealed) => sealed?,
+            None => anyhow::bail!("this lab has neither solutions/ nor {}", crate::seal::SEAL_FILE),
+        };
+        let files = sealed.solutions.get(&exercise.dir).cloned().unwrap_or_default();
+        if files.is_empty() {
+            anyhow::bail!("{} holds no solution for {}", crate::seal::SEAL_FILE, exercise.dir);
+        }
+        Ok(Reference { folder, files: files.into_iter().map(|(path, text)| (PathBuf::from(path), text)).collect() })
     }
+}
+
+pub fn run(track: &Track, exercise: &Exercise, give_up: bool, options: Options) -> ExitCode {
+    let reference = match Reference::of(track, exercise) {
+        Ok(reference) => reference,
+        Err(e) => {
+            eprintln!("error: cannot read the reference solution of {}: {e:#}", exercise.title());
+            return ExitCode::from(2);
+        }
+    };
     let passed = grade::grade(track, &[exercise], Side::Exercise, options).remove(0).passed();
     if !passed && !give_up {
         print!("{}", refusal(track, exercise));
         return ExitCode::FAILURE;
     }
     if !passed {
-        match state::record_gave_up(&track.root, &exercise.id) {
-            Ok(()) => println!(
-                "{}",
-                report::dim(&format!(
-                    "Recorded in {}: you saw this solution before your exercise passed.",
-                    state::GAVE_UP_FILE
-                ))
-            ),
-            Err(e) => eprintln!("warning: cannot record it in {}: {e}", state::GAVE_UP_FILE),
+        // Giving up is shown only once it is on record: the instructor must see it.
+        if let Err(e) = state::record_gave_up(&track.root, &exercise.id) {
+            eprintln!(
+                "error: the solution was not shown: seeing it before a pass is recorded in {} for your \
+                 instructor, and that file cannot be written ({e}). Make {} writable and try again.",
+                state::GAVE_UP_FILE,
+                state::GAVE_UP_FILE
+            );
+            return ExitCode::from(2);
         }
+        println!(
+            "{}",
+            report::dim(&format!(
+                "Recorded in {}: you saw this solution before your exercise passed.",
+                state::GAVE_UP_FILE
+            ))
+        );
     }
-    match diff(&track.root, exercise) {
+    match diff(&track.root, exercise, &reference) {
         Ok(text) => {
             print!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot read the reference solution of {}: {e}", exercise.title());
+            eprintln!("error: cannot read your version of {}: {e}", exercise.title());
             ExitCode::from(2)
         }
     }
@@ -81,22 +118,21 @@ fn refusal(track: &Track, exercise: &Exercise) -> String {
 
 /// The reference solution against the learner's version, file by file: a unified diff
 /// where they differ (`-` yours, `+` the reference), whole files the learner does not have.
-pub fn diff(root: &Path, exercise: &Exercise) -> std::io::Result<String> {
+pub fn diff(root: &Path, exercise: &Exercise, reference: &Reference) -> std::io::Result<String> {
     let yours = exercise.folder(Side::Exercise);
-    let reference = exercise.folder(Side::Solution);
-    let files: BTreeSet<PathBuf> =
-        source_files(&root.join(&reference))?.into_iter().chain(source_files(&root.join(&yours))?).collect();
+    let files: BTreeSet<PathBuf> = reference.files.keys().cloned().chain(source_files(&root.join(&yours))?).collect();
+    let reference_folder = &reference.folder;
     let mut out = String::new();
     let _ = writeln!(out, "{}", report::bold(&format!("{}: the reference solution", exercise.title())));
     let _ = writeln!(
         out,
         "{}",
-        report::dim(&format!("(`-` is your {}, `+` the reference {})", yours.display(), reference.display()))
+        report::dim(&format!("(`-` is your {}, `+` the reference {})", yours.display(), reference_folder.display()))
     );
     let mut same = Vec::new();
     for file in &files {
         let mine = std::fs::read_to_string(root.join(&yours).join(file)).unwrap_or_default();
-        let theirs = std::fs::read_to_string(root.join(&reference).join(file)).unwrap_or_default();
+        let theirs = reference.files.get(file).cloned().unwrap_or_default();
         if mine == theirs {
             same.push(file.display().to_string());
             continue;
@@ -104,7 +140,7 @@ pub fn diff(root: &Path, exercise: &Exercise) -> std::io::Result<String> {
         let text = similar::TextDiff::from_lines(&mine, &theirs)
             .unified_diff()
             .context_radius(3)
-            .header(&yours.join(file).display().to_string(), &reference.join(file).display().to_string())
+            .header(&yours.join(file).display().to_string(), &reference_folder.join(file).display().to_string())
             .to_string();
         let _ = writeln!(out);
         for line in text.lines() {

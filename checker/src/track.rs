@@ -116,14 +116,32 @@ impl Track {
         let path = root.join(TRACK_FILE);
         let text =
             std::fs::read_to_string(&path).with_context(|| format!("cannot read the track file {}", path.display()))?;
-        let mut track: Track =
-            toml::from_str(&text).with_context(|| format!("{} is not a valid track file", path.display()))?;
+        let mut track =
+            Track::from_text(&text, root).with_context(|| format!("{} is not a valid track file", path.display()))?;
+        // The student edition keeps the hints sealed (see `crate::seal`): taken out one at
+        // a time by `hint`, never all in plain text in the track file.
+        if let Some(sealed) = crate::seal::Sealed::open(root) {
+            match sealed {
+                Ok(mut sealed) => {
+                    for exercise in track.exercises.iter_mut().filter(|e| e.hints.is_empty()) {
+                        exercise.hints = sealed.hints.remove(&exercise.id).unwrap_or_default();
+                    }
+                }
+                Err(e) => eprintln!("warning: the hints are unavailable: {e:#}"),
+            }
+        }
+        Ok(track)
+    }
+
+    /// The track file's text, read as the track of the lab at `root`.
+    pub fn from_text(text: &str, root: &Path) -> anyhow::Result<Track> {
+        let mut track: Track = toml::from_str(text)?;
         track.root = root.to_path_buf();
         let mut ids = std::collections::HashSet::new();
         for (i, exercise) in track.exercises.iter_mut().enumerate() {
             exercise.number = i + 1;
             if !ids.insert(exercise.id.clone()) {
-                bail!("{}: the id `{}` is used twice", path.display(), exercise.id);
+                bail!("the id `{}` is used twice", exercise.id);
             }
             for lesson in &exercise.lessons {
                 if let Some(error) = lesson.shape_error() {
@@ -132,15 +150,21 @@ impl Track {
             }
         }
         if track.exercises.is_empty() {
-            bail!("{}: the track has no exercises", path.display());
+            bail!("the track has no exercises");
         }
         Ok(track)
     }
 
-    /// Whether the reference solutions are here: not in the student edition
-    /// ([`crate::edition`]), where they stay with the instructor.
+    /// Whether the reference solutions are here as crates, which the maintainers' commands
+    /// run: not in the student edition ([`crate::edition`]), whose solutions are sealed.
     pub fn has_solutions(&self) -> bool {
         self.root.join(Side::Solution.folder()).is_dir()
+    }
+
+    /// Whether this is a student edition, whose solutions and hints are sealed
+    /// ([`crate::seal`]).
+    pub fn is_edition(&self) -> bool {
+        !self.has_solutions() && self.root.join(crate::seal::SEAL_FILE).is_file()
     }
 
     /// The `Cargo.toml` of one side of an exercise.

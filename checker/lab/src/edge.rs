@@ -33,6 +33,13 @@ use opentelemetry_sdk::metrics::{InMemoryMetricExporter, Temporality};
 use opentelemetry_sdk::trace::{IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter};
 
 /// The exporters (and id generator) a service's telemetry setup builds on.
+///
+/// The lab hands one to the exercise's `telemetry::init(edge: Edge)`; each field goes to
+/// the builder of one provider, e.g.
+/// `SdkTracerProvider::builder().with_id_generator(edge.ids).with_simple_exporter(edge.spans)`.
+/// Under the checker they are in-memory exporters and fixed ids; run for real, stdout or
+/// OTLP exporters and random ids. Exercise 19 builds its own OTLP exporters instead of
+/// these sinks.
 #[derive(Debug)]
 pub struct Edge {
     /// Give this to a tracer provider (`with_simple_exporter`, `with_batch_exporter`).

@@ -1,7 +1,7 @@
 //! The lab's support crate: what every exercise and solution links.
 //!
-//! - [`service`]: the fixed parts of the ISS distance service (places, position service,
-//!   distance maths, errors): everything that is not telemetry.
+//! - [`service`](mod@service): the fixed parts of the ISS distance service (places,
+//!   position service, distance maths, errors): everything that is not telemetry.
 //! - [`Edge`]: the exporters the learner's telemetry setup builds on, swapped between a
 //!   checker run (in-memory) and a real one (stdout or OTLP). Nothing else differs.
 //! - [`Telemetry`]: the providers the learner built, handed to the handlers.

@@ -10,6 +10,11 @@ use crate::Edge;
 
 /// The service's telemetry pipeline. Providers that were not set are empty ones that
 /// export nothing, so early exercises only build what they need.
+///
+/// The exercise's `telemetry::init(edge)` builds it (`Telemetry::new(tracer_provider)`,
+/// then `.with_meter_provider(..)`, `.with_logger_provider(..)` as the track goes on); the
+/// router function receives it and takes its tracers, meters and loggers from it; the lab
+/// calls [`Telemetry::shutdown`] (or the exercise's own `shutdown`) when the service stops.
 #[derive(Debug, Clone)]
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
@@ -20,6 +25,7 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
+    /// A pipeline with this tracer provider, and empty meter and logger providers.
     pub fn new(tracer_provider: SdkTracerProvider) -> Self {
         Self {
             tracer_provider,
@@ -36,16 +42,19 @@ impl Telemetry {
         self
     }
 
+    /// Sets the meter provider (exercise 8 on).
     pub fn with_meter_provider(mut self, meter_provider: SdkMeterProvider) -> Self {
         self.meter_provider = meter_provider;
         self
     }
 
+    /// Sets the logger provider (exercise 10 on).
     pub fn with_logger_provider(mut self, logger_provider: SdkLoggerProvider) -> Self {
         self.logger_provider = logger_provider;
         self
     }
 
+    /// The distance service's tracer provider: ask it for a tracer (`tracer_with_scope`).
     pub fn tracer_provider(&self) -> &SdkTracerProvider {
         &self.tracer_provider
     }
@@ -55,10 +64,12 @@ impl Telemetry {
         self.position_tracer_provider.as_ref().unwrap_or(&self.tracer_provider)
     }
 
+    /// The meter provider: ask it for a meter (`meter_with_scope`).
     pub fn meter_provider(&self) -> &SdkMeterProvider {
         &self.meter_provider
     }
 
+    /// The logger provider, which a log bridge (`OpenTelemetryTracingBridge`) takes.
     pub fn logger_provider(&self) -> &SdkLoggerProvider {
         &self.logger_provider
     }

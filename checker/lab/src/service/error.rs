@@ -7,6 +7,10 @@ use super::PositionError;
 /// What can go wrong in the distance service. Each error still reaches the caller as a
 /// proper HTTP error (the "always re-raise" rule): instrumentation records it, it never
 /// swallows it.
+///
+/// A handler returns `Result<_, AppError>`; axum turns the error into its status and a
+/// JSON body `{"error": "<its Display text>"}`. [`AppError::kind`] is the value for
+/// `error.type`, its `Display` text a span's status description.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppError {
     /// The place is not in the bundled table: 404.
@@ -16,6 +20,8 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status the caller gets: 404 or 502 (what `http.response.status_code`
+    /// records).
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::UnknownPlace(_) => StatusCode::NOT_FOUND,

@@ -21,10 +21,13 @@ pub use position::{Orbit, Position, PositionClient, PositionError};
 
 use serde::Serialize;
 
-/// A point on Earth, in degrees.
+/// A point on Earth, in degrees: where a [`Place`] is, and where the ISS is
+/// ([`Position::coordinates`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Coordinates {
+    /// Degrees north (negative: south), -90 to 90.
     pub latitude: f64,
+    /// Degrees east (negative: west), -180 to 180.
     pub longitude: f64,
 }
 
@@ -42,16 +45,21 @@ pub fn distance_km(from: Coordinates, to: Coordinates) -> f64 {
     (km * 10.0).round() / 10.0
 }
 
-/// The reply of `GET /distance/{place}`.
+/// The reply of `GET /distance/{place}`, sent as JSON with these field names.
 #[derive(Debug, Clone, Serialize)]
 pub struct DistanceReply {
+    /// The place's name as the table spells it ([`Place::name`]).
     pub place: String,
+    /// Where the place is ([`Place::coordinates`]).
     pub place_coordinates: Coordinates,
+    /// Where the ISS is ([`Position::coordinates`]).
     pub iss: Coordinates,
+    /// The great-circle distance between the two, from [`distance_km`].
     pub distance_km: f64,
 }
 
 impl DistanceReply {
+    /// The reply for `place`, with the ISS at `iss` and the distance already computed.
     pub fn new(place: &Place, iss: Position, distance_km: f64) -> Self {
         Self { place: place.name.to_string(), place_coordinates: place.coordinates, iss: iss.coordinates, distance_km }
     }

@@ -2,15 +2,22 @@
 
 use super::{AppError, Coordinates};
 
+/// A known place: what [`Places::find`] gives a handler, which reads its fields as
+/// `place.name`, `place.country` and `place.coordinates.latitude` (or `.longitude`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Place {
-    /// The name as the table spells it, e.g. `Paris`.
+    /// The name as the table spells it, e.g. `Paris` (the request may say `paris`).
     pub name: &'static str,
+    /// Its ISO 3166-1 alpha-2 country code, e.g. `FR`.
     pub country: &'static str,
+    /// Where it is, in degrees.
     pub coordinates: Coordinates,
 }
 
-/// The bundled table of known places, looked up case-insensitively.
+/// The bundled table of known places, looked up case-insensitively: the "database" of the
+/// distance service (`GET /places` lists their names). Built once with
+/// [`Places::bundled`] and shared by the handlers (the exercises keep it in their
+/// `AppState`, behind an `Arc`).
 #[derive(Debug, Clone)]
 pub struct Places {
     places: Vec<Place>,
@@ -30,6 +37,7 @@ const TABLE: &[(&str, &str, f64, f64)] = &[
 ];
 
 impl Places {
+    /// The table the lab ships: ten places, the same on every machine.
     pub fn bundled() -> Self {
         let places = TABLE
             .iter()
@@ -42,6 +50,7 @@ impl Places {
         Self { places }
     }
 
+    /// The place called `name`, in any case; `None` when the table does not have it.
     pub fn get(&self, name: &str) -> Option<&Place> {
         self.places.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
@@ -59,14 +68,17 @@ impl Places {
         found
     }
 
+    /// Every place's name, in the table's order (the reply of `GET /places`).
     pub fn names(&self) -> Vec<&'static str> {
         self.places.iter().map(|p| p.name).collect()
     }
 
+    /// How many places the table has.
     pub fn len(&self) -> usize {
         self.places.len()
     }
 
+    /// Whether the table is empty (never, for the bundled one).
     pub fn is_empty(&self) -> bool {
         self.places.is_empty()
     }

@@ -23,9 +23,13 @@ use tower::ServiceExt;
 
 use super::Coordinates;
 
-/// The ISS's position as the position service reports it.
+/// The ISS's position as the position service reports it: what
+/// [`PositionClient::fetch`] (or [`PositionClient::read`]) gives back. On the wire it is
+/// `{"latitude": .., "longitude": ..}`; in Rust the two numbers are in
+/// [`Position::coordinates`] (`position.coordinates.latitude`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// Where the ISS is, in degrees.
     #[serde(flatten)]
     pub coordinates: Coordinates,
 }
@@ -45,6 +49,7 @@ impl Orbit {
         Orbit::Fixed(Coordinates { latitude: 4.5, longitude: 3.25 })
     }
 
+    /// Where the ISS is now, by this orbit.
     pub fn now(&self) -> Position {
         let coordinates = match *self {
             Orbit::Fixed(c) => c,
@@ -98,7 +103,16 @@ impl std::fmt::Display for PositionError {
 
 impl std::error::Error for PositionError {}
 
-/// The distance service's client for the position service.
+/// The distance service's client for the position service: the one outgoing call of a
+/// request, the one a client span and context propagation are about.
+///
+/// A handler gets it from its state and calls [`PositionClient::fetch`] (a
+/// `Result<Position, PositionError>`; `?` turns the error into [`AppError`](super::AppError)'s
+/// 502). To add headers (a `traceparent`), build the request with
+/// [`PositionClient::request`], change its headers, then [`PositionClient::send`] it and
+/// [`PositionClient::read`] the reply. [`PositionClient::url`] is the URL a client span
+/// records. Under the checker it calls the position service in-process; run for real,
+/// over HTTP.
 #[derive(Clone)]
 pub struct PositionClient {
     base_url: String,
