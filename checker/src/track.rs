@@ -145,7 +145,7 @@ impl Track {
             }
             for lesson in &exercise.lessons {
                 if let Some(error) = lesson.shape_error() {
-                    bail!("{}: exercise `{}`: the lesson {:?} {error}", path.display(), exercise.id, lesson.rule);
+                    bail!("exercise `{}`: the lesson {:?} {error}", exercise.id, lesson.rule);
                 }
             }
         }
