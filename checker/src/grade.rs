@@ -79,14 +79,15 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
         }
     }
     if !stale.is_empty() {
-        let mut fresh = run(track, &stale, side, options).into_iter().zip(expected).map(|(ran, snapshot)| {
-            let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
-            (judge_run(&snapshot, ran), lasting)
-        });
+        let mut fresh =
+            run_stamped(track, &stale, side, options).into_iter().zip(expected).map(|((ran, stamp), snapshot)| {
+                let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
+                (judge_run(&snapshot, ran), lasting, stamp)
+            });
         for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
             if slot.is_none() {
-                let (verdict, lasting) = fresh.next().expect("one fresh verdict per stale exercise");
-                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), &verdict);
+                let (verdict, lasting, stamp) = fresh.next().expect("one fresh verdict per stale exercise");
+                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), stamp, &verdict);
                 *slot = Some(verdict);
             }
         }
@@ -100,10 +101,20 @@ pub type Ran = Result<Outcome, String>;
 
 /// Builds `exercises` (one cargo call for all), then runs their captures in parallel.
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
+    run_stamped(track, exercises, side, options).into_iter().map(|(ran, _)| ran).collect()
+}
+
+/// [`run`], with the binary each verdict comes from (for the verdict cache).
+fn run_stamped(
+    track: &Track,
+    exercises: &[&Exercise],
+    side: Side,
+    options: Options,
+) -> Vec<(Ran, Option<cargo::Stamp>)> {
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.manifest(e, side))).collect();
     let workspace = track.root.join(side.workspace());
-    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout);
+    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout, true);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
@@ -117,7 +128,7 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
                         break;
                     };
                     let ran = match builds.get(&exercise.package(side)) {
-                        Some(Build::Built { executable }) => {
+                        Some(Build::Built { executable, .. }) => {
                             Ok(capture::run(executable, &exercise.scenario, options.limits()))
                         }
                         Some(Build::Failed { errors }) => Err(errors.clone()),
@@ -131,7 +142,12 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
             });
         }
     });
-    results.into_inner().expect("runners finished").into_iter().map(|r| r.expect("every exercise ran")).collect()
+    let stamps = exercises.iter().map(|e| match builds.get(&e.package(side)) {
+        Some(Build::Built { stamp, .. }) => stamp.clone(),
+        _ => None,
+    });
+    let results = results.into_inner().expect("runners finished").into_iter();
+    results.map(|r| r.expect("every exercise ran")).zip(stamps).collect()
 }
 
 /// The verdict of one crate's run against its exercise's snapshot.
