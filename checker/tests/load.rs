@@ -257,3 +257,48 @@ fn a_broken_workspace_manifest_or_lock_file_says_how_to_restore_it() {
         assert!(got[0].2.contains(&format!("git checkout -- {file}")), "{file}: {got:?}");
     }
 }
+
+/// Whether process `pid` is gone (or a zombie waiting for its new parent to reap it).
+#[cfg(target_os = "linux")]
+fn gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return true,
+            Ok(stat) if stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z')) => return true,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    false
+}
+
+#[cfg(target_os = "linux")] // reads /proc
+#[test]
+fn a_process_that_leaves_the_capture_s_session_still_ends_with_its_check() {
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(), root.path());
+    let header = std::fs::read_to_string(fixture().join("exercises/track.toml")).unwrap();
+    let header = header.split("[[exercise]]").next().unwrap().to_string();
+    std::fs::write(root.path().join("exercises/track.toml"), header + &entry("spawns", "09-spawns")).unwrap();
+    for hang in [false, true] {
+        let pid_file = root.path().join("helper.pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let mut cmd = checker_in(root.path());
+        cmd.args(["check", "spawns", "--no-cache", "--timeout", "3"])
+            .env("FIXTURE_PID_FILE", &pid_file)
+            .env("FIXTURE_SETSID", "1");
+        if hang {
+            cmd.env("FIXTURE_HANG", "1").assert().code(1);
+        } else {
+            cmd.assert().success();
+        }
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        let session = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = !gone(&pid);
+        if alive {
+            // Not left for the machine to clean up after a failed test.
+            let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+        }
+        assert!(!alive, "the helper {pid} (in a session of its own: {session}) outlived the check (hang: {hang})");
+    }
+}
