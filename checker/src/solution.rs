@@ -35,16 +35,24 @@ pub fn run(track: &Track, exercise: &Exercise, give_up: bool, options: Options) 
         return ExitCode::FAILURE;
     }
     if !passed {
-        match state::record_gave_up(&track.root, &exercise.id) {
-            Ok(()) => println!(
-                "{}",
-                report::dim(&format!(
-                    "Recorded in {}: you saw this solution before your exercise passed.",
-                    state::GAVE_UP_FILE
-                ))
-            ),
-            Err(e) => eprintln!("warning: cannot record it in {}: {e}", state::GAVE_UP_FILE),
+        // The record comes first: a solution seen before a pass is never left unrecorded.
+        if let Err(e) = state::record_gave_up(&track.root, &exercise.id) {
+            eprintln!(
+                "error: cannot record that you gave up on {} in {} ({e}), so the solution stays hidden. Make {} \
+                 writable and try again.",
+                exercise.title(),
+                state::GAVE_UP_FILE,
+                state::GAVE_UP_FILE
+            );
+            return ExitCode::from(2);
         }
+        println!(
+            "{}",
+            report::dim(&format!(
+                "Recorded in {}: you saw this solution before your exercise passed.",
+                state::GAVE_UP_FILE
+            ))
+        );
     }
     match diff(&track.root, exercise) {
         Ok(text) => {

@@ -302,3 +302,26 @@ fn a_process_that_leaves_the_capture_s_session_still_ends_with_its_check() {
         assert!(!alive, "the helper {pid} (in a session of its own: {session}) outlived the check (hang: {hang})");
     }
 }
+
+#[test]
+fn a_give_up_that_cannot_be_recorded_shows_no_solution() {
+    let root = three_exercises();
+    // Something in the way of the record: a folder where its file goes.
+    std::fs::create_dir_all(root.path().join(".lab/gave-up.txt")).unwrap();
+    let out = checker_in(root.path()).args(["solution", "2", "--give-up"]).assert().failure().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("+++"), "the solution was shown unrecorded: {stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("so the solution stays hidden"), "{out:?}");
+}
+
+#[test]
+fn a_give_up_outlives_its_tracked_record_being_deleted() {
+    let root = three_exercises();
+    checker_in(root.path()).args(["solution", "2", "--give-up"]).assert().success();
+    std::fs::remove_file(root.path().join(".lab/gave-up.txt")).unwrap();
+    let out = checker_in(root.path()).args(["--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    let gave_up: Vec<bool> =
+        report["exercises"].as_array().unwrap().iter().map(|e| e["gave_up"].as_bool().unwrap_or(false)).collect();
+    assert_eq!(gave_up, [false, true, false], "{report}");
+}
