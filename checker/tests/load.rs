@@ -325,3 +325,22 @@ fn a_give_up_outlives_its_tracked_record_being_deleted() {
         report["exercises"].as_array().unwrap().iter().map(|e| e["gave_up"].as_bool().unwrap_or(false)).collect();
     assert_eq!(gave_up, [false, true, false], "{report}");
 }
+
+#[cfg(unix)] // the stand-in workspace
+#[test]
+fn compiler_and_panic_messages_name_the_learner_s_files_with_or_without_the_stand_in() {
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&fixture(), root.path());
+    let header = std::fs::read_to_string(fixture().join("exercises/track.toml")).unwrap();
+    let header = header.split("[[exercise]]").next().unwrap().to_string();
+    let entries = entry("differs", "02-differs") + &entry("broken", "03-broken") + &entry("panics", "04-panics");
+    std::fs::write(root.path().join("exercises/track.toml"), header + &entries).unwrap();
+    let normal = report(checker_in(root.path()).arg("--no-cache"));
+    break_differs(root.path());
+    let standin = report(checker_in(root.path()).arg("--no-cache"));
+    assert_eq!(standin[1], normal[1], "the compile error changed under the stand-in");
+    assert_eq!(standin[2], normal[2], "the panic changed under the stand-in");
+    assert!(normal[1].2.contains("--> exercises/03-broken/src/main.rs:"), "{normal:?}");
+    assert!(normal[2].2.contains("panicked at exercises/04-panics/src/main.rs:"), "{normal:?}");
+    assert!(!format!("{standin:?}").contains("lab-standin"), "{standin:?}");
+}
