@@ -112,6 +112,21 @@ fn read_messages(pipe: std::process::ChildStdout) -> String {
     text
 }
 
+/// Set by `bench`: every build is incremental, the lab's own crates included (the root's
+/// profile turns it off for them), so that a solution edited there builds as a learner's
+/// exercise does.
+static INCREMENTAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn build_incrementally() {
+    INCREMENTAL.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub fn incremental(cmd: &mut Command) {
+    if INCREMENTAL.load(std::sync::atomic::Ordering::SeqCst) {
+        cmd.env("CARGO_INCREMENTAL", "1");
+    }
+}
+
 /// The cargo that runs the checker (set by `cargo run`), or the one on PATH.
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -441,6 +456,7 @@ fn build_members(
         // The lab's versions, and exercises/Cargo.lock never written.
         cmd.arg("--locked");
     }
+    incremental(&mut cmd);
     // Every workspace builds where the lab does (.cargo/config.toml says so too, but a
     // stand-in in target/ is outside its reach, and a lab without it must not build twice).
     cmd.env("CARGO_TARGET_DIR", &folders.artifacts);
