@@ -59,6 +59,8 @@ pub fn run(track: &Track, exercise: &Exercise, runs: usize, options: Options) ->
         exercise.edit_file(Side::Solution).display()
     );
 
+    // A solution stands for a learner's exercise: built incrementally as that is.
+    cargo::build_incrementally();
     // Warm up: dependencies built, a verdict in the cache.
     let _ = grade::grade(track, &[exercise], Side::Solution, options);
     let mut edit = 0;
@@ -74,7 +76,9 @@ pub fn run(track: &Track, exercise: &Exercise, runs: usize, options: Options) ->
     for _ in 0..runs {
         touch();
         let start = Instant::now();
-        let built = cargo::cargo()
+        let mut built = cargo::cargo();
+        cargo::incremental(&mut built);
+        let built = built
             .current_dir(&track.root)
             .args(["build", "-q", "-p", &package, "--manifest-path"])
             .arg(track.root.join(Side::Solution.workspace()))

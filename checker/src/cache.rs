@@ -5,7 +5,8 @@
 //! A verdict depends on the crate's files, its snapshot, its scenario, the lab's harness
 //! (its fingerprint from [`crate::integrity`]; the workspace manifest and lock file) and the
 //! checker itself (its executable's size and modification time, which change with every
-//! rebuild). Verdicts that depend on the machine, its load or the limits chosen (a
+//! rebuild); and on the binary it was graded from being still there, unchanged (a build of
+//! another clone that shares the target folder, or `cargo clean`, changes it). Verdicts that depend on the machine, its load or the limits chosen (a
 //! timeout, running out of memory, a build cargo could not run) are never cached.
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cargo::Stamp;
 use crate::track::{Exercise, Side, Track};
 use crate::verdict::Verdict;
 
@@ -23,6 +25,9 @@ struct Entries(BTreeMap<String, Entry>);
 struct Entry {
     key: String,
     verdict: Verdict,
+    /// The binary the verdict was graded from (none when it did not build) and its stamp.
+    #[serde(default)]
+    binary: Option<(PathBuf, String)>,
 }
 
 pub struct Cache {
@@ -66,14 +71,19 @@ impl Cache {
 
     pub fn get(&self, package: &str, key: Option<&str>) -> Option<Verdict> {
         let entry = self.entries.0.get(package)?;
-        (Some(entry.key.as_str()) == key).then(|| entry.verdict.clone())
+        let binary_holds =
+            entry.binary.as_ref().is_none_or(|(path, id)| Stamp::of(path).is_some_and(|now| now.id == *id));
+        (Some(entry.key.as_str()) == key && binary_holds).then(|| entry.verdict.clone())
     }
 
-    /// Keeps `verdict` under `key`; with no key, forgets what was kept for `package`.
-    pub fn put(&mut self, package: &str, key: Option<&str>, verdict: &Verdict) {
+    /// Keeps `verdict` under `key`, graded from the binary `stamp` names; with no key,
+    /// forgets what was kept for `package`.
+    pub fn put(&mut self, package: &str, key: Option<&str>, stamp: Option<Stamp>, verdict: &Verdict) {
         match key {
             Some(key) => {
-                self.entries.0.insert(package.to_string(), Entry { key: key.to_string(), verdict: verdict.clone() });
+                let binary = stamp.map(|s| (s.path, s.id));
+                let entry = Entry { key: key.to_string(), verdict: verdict.clone(), binary };
+                self.entries.0.insert(package.to_string(), entry);
             }
             None => {
                 self.entries.0.remove(package);

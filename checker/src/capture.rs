@@ -2,8 +2,9 @@
 //! panic, a hang, `process::exit` or garbage on stdout stays in that process.
 //!
 //! The binary runs in a process group of its own, and the whole group is ended once the
-//! capture is over (handed over, crashed or timed out): a process the exercise spawned
-//! never outlives its check. Its address space is limited (`--memory`), so an exercise
+//! capture is over (handed over, crashed or timed out), and so is any process that left
+//! the group but carries the capture's mark in its environment (Linux): a process the
+//! exercise spawned never outlives its check. Its address space is limited (`--memory`), so an exercise
 //! that allocates without end is stopped and reported as out of memory, not by the machine.
 
 use std::io::{BufRead, BufReader, Read};
@@ -121,11 +122,14 @@ pub fn run(executable: &Path, scenario: &str, limits: Limits) -> Outcome {
             drop(group);
             let _ = child.kill();
             let _ = child.wait();
+            groups::end_marked("LAB_CAPTURE_OUT", out.as_os_str());
             return Outcome::TimedOut { after: limits.timeout };
         }
     };
-    // Whatever the exercise left running ends with it; then its pipes close.
+    // Whatever the exercise left running ends with it, in its group or not; then its
+    // pipes close.
     drop(group);
+    groups::end_marked("LAB_CAPTURE_OUT", out.as_os_str());
     let stderr = join_for(stderr, Duration::from_secs(2));
     drop(stdout);
 

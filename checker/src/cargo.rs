@@ -5,9 +5,20 @@
 //! Nothing about one exercise may stop the others: a package cargo does not know (its
 //! folder deleted, a wrong `dir` in the track) is reported on its own, and when the
 //! workspace itself cannot load (an exercise's `Cargo.toml` broken), the others are built
-//! through a stand-in workspace ([`crate::standin`]) that leaves the broken one out. A
-//! build that does not finish within its limit (a `build.rs` that loops) is stopped with
-//! every process it started.
+//! through a stand-in workspace ([`crate::standin`]) that leaves the broken one out; so
+//! also when one exercise asks for a dependency cargo cannot resolve. A build that does
+//! not finish within its limit (a `build.rs` that loops) is stopped with every process it
+//! started.
+//!
+//! The workspace's `Cargo.lock` is never written (`--locked`): a deleted or broken one is
+//! reported with how to restore it, and when it no longer fits the workspace (an exercise
+//! deleted, a dependency added) the stand-in, with a copy of it, builds instead.
+//!
+//! Under load: one checker of a lab builds at a time (a file lock, [`BuildLock`]), so that
+//! two (`watch` beside `check`) never rewrite each other's stand-in; a lab whose target
+//! folder is shared with other clones (`CARGO_TARGET_DIR`) gets its binaries in a folder
+//! of its own ([`Folders`]); and each capture runs a private hard link of the binary its
+//! own build made, which no later build, of this clone or another, can replace.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -25,17 +36,16 @@ use crate::standin;
 #[derive(Debug, Clone)]
 pub enum Build {
     Built {
+        /// What to run: a private link to the binary this build made (see [`build`]).
         executable: PathBuf,
+        /// That binary as cargo left it, for the verdict cache.
+        stamp: Option<Stamp>,
     },
     /// Compiler errors as rustc rendered them.
-    Failed {
-        errors: String,
-    },
+    Failed { errors: String },
     /// cargo stopped before compiling it (its manifest, the workspace, the target
     /// folder), or the build ran out of time: not a compile error in the learner's code.
-    NotBuilt {
-        cargo_says: String,
-    },
+    NotBuilt { cargo_says: String },
 }
 
 #[derive(Deserialize)]
@@ -102,6 +112,21 @@ fn read_messages(pipe: std::process::ChildStdout) -> String {
     text
 }
 
+/// Set by `bench`: every build is incremental, the lab's own crates included (the root's
+/// profile turns it off for them), so that a solution edited there builds as a learner's
+/// exercise does.
+static INCREMENTAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn build_incrementally() {
+    INCREMENTAL.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub fn incremental(cmd: &mut Command) {
+    if INCREMENTAL.load(std::sync::atomic::Ordering::SeqCst) {
+        cmd.env("CARGO_INCREMENTAL", "1");
+    }
+}
+
 /// The cargo that runs the checker (set by `cargo run`), or the one on PATH.
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -111,14 +136,187 @@ pub fn cargo() -> Command {
 /// on 2 cores; a build script that loops must not hang the track forever.
 pub const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
+/// The identity of a binary cargo left in the target folder (its inode, size and time):
+/// another build that replaces it, or `cargo clean`, changes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub path: PathBuf,
+    pub id: String,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp { path: path.to_path_buf(), id: format!("{inode} {} {:?}", meta.len(), meta.modified().ok()) })
+    }
+}
+
+/// What [`build`] gave, by package name. The private links it made last as long as it.
+pub struct Builds {
+    builds: HashMap<String, Build>,
+    _links: Option<tempfile::TempDir>,
+}
+
+impl Builds {
+    pub fn get(&self, package: &str) -> Option<&Build> {
+        self.builds.get(package)
+    }
+
+    pub fn remove(&mut self, package: &str) -> Option<Build> {
+        self.builds.remove(package)
+    }
+}
+
+/// Where a build's files go. `build` is the target folder (cargo's `build-dir`: the
+/// dependencies, each crate's hashed binary in `deps/`); `artifacts` is where cargo puts
+/// each binary under its plain name (`debug/ex03-first-span`). Both are `target/` unless
+/// `CARGO_TARGET_DIR` names a folder other clones may share: cargo re-links a binary's
+/// plain name on every build of a package of that name, whichever clone it comes from,
+/// so each clone gets `lab-clones/<its own>/` there for them. (Cargo tells two clones'
+/// crates apart: they depend on the lab's harness, `checker/lab`, outside the exercises'
+/// workspace, which it hashes by its full path.)
+pub struct Folders {
+    pub build: PathBuf,
+    pub artifacts: PathBuf,
+}
+
+pub fn folders(root: &Path) -> Folders {
+    let own = root.join("target");
+    let chosen = std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
+    match chosen {
+        Some(shared) if canonical(&root.join(&shared)) != canonical(&own) => {
+            let shared = root.join(shared);
+            let clone = crate::cache::Fingerprint::of_bytes(canonical(root).to_string_lossy().as_bytes());
+            let artifacts = shared.join("lab-clones").join(format!("{clone:016x}"));
+            Folders { build: shared, artifacts }
+        }
+        _ => Folders { build: own.clone(), artifacts: own },
+    }
+}
+
+/// The lab's build lock (`target/lab-build.lock`), held while one checker builds and
+/// links its binaries: a second checker of the same lab waits for it. Best effort: with
+/// no usable `target/`, cargo's own message says what is wrong.
+struct BuildLock(Option<std::fs::File>);
+
+impl BuildLock {
+    fn take(root: &Path) -> BuildLock {
+        let dir = root.join("target");
+        let file = std::fs::create_dir_all(&dir).and_then(|()| {
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("lab-build.lock"))
+        });
+        BuildLock(file.ok().filter(|f| f.lock().is_ok()))
+    }
+}
+
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
+}
+
 /// Builds `packages` (name, manifest path), members of the workspace whose manifest is
 /// `workspace`, from the lab's `root`; the result is keyed by package name.
 ///
-/// The usual case costs one cargo call. Only when cargo refuses before compiling
-/// anything does the checker ask it why (`cargo metadata`), and build again without
-/// what it refused.
-pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration) -> HashMap<String, Build> {
+/// With `private`, each binary is hard-linked into a folder of this process's own (made
+/// while the lab's build lock is held) and that link is what [`Build::Built`] names: a
+/// capture runs what this build made, even while another build re-links the binary
+/// cargo left (`run`, which hands the process over, takes cargo's own).
+pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration, private: bool) -> Builds {
+    let lock = BuildLock::take(root);
+    let folders = folders(root);
+    let mut builds = build_unlinked(root, workspace, packages, limit, &folders);
+    let links = if private { link_privately(&folders, &mut builds) } else { None };
+    drop(lock);
+    Builds { builds, _links: links }
+}
+
+/// Hard links (or copies) of every binary built, in `lab-run/<pid>-*` of the artifacts'
+/// folder; folders of processes that are gone are removed first.
+fn link_privately(folders: &Folders, builds: &mut HashMap<String, Build>) -> Option<tempfile::TempDir> {
+    let base = folders.artifacts.join("lab-run");
+    std::fs::create_dir_all(&base).ok()?;
+    for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !alive(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = tempfile::Builder::new().prefix(&format!("{}-", std::process::id())).tempdir_in(&base).ok()?;
+    for (name, build) in builds.iter_mut() {
+        if let Build::Built { executable, .. } = build {
+            let link = dir.path().join(name);
+            if std::fs::hard_link(&*executable, &link).is_ok() || std::fs::copy(&*executable, &link).is_ok() {
+                *executable = link;
+            }
+        }
+    }
+    Some(dir)
+}
+
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid as i32, 0) == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH) }
+}
+
+#[cfg(not(unix))]
+fn alive(_: u32) -> bool {
+    true
+}
+
+/// The lab's own words for a workspace whose `Cargo.toml` or `Cargo.lock` is missing or
+/// broken (`None` when both are fine): how to restore it.
+fn workspace_files_problem(root: &Path, workspace: &Path) -> Option<String> {
+    let lock = workspace.with_file_name("Cargo.lock");
+    let shown = |path: &Path| path.strip_prefix(root).unwrap_or(path).display().to_string();
+    if !lock.is_file() {
+        return Some(format!(
+            "{} is missing. It pins the version of every dependency the exercises use; the checker never makes a \
+             new one (that would pick newer versions than the lab's). Restore it with `git checkout -- {}`.",
+            shown(&lock),
+            shown(&lock)
+        ));
+    }
+    let unparsable = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| t.parse::<toml::Table>().map(drop).map_err(|e| e.to_string()))
+            .err()
+    };
+    for (file, what) in [(workspace, "the exercises' workspace manifest"), (lock.as_path(), "the exercises' lock file")]
+    {
+        if let Some(why) = unparsable(file) {
+            return Some(format!(
+                "{} ({what}) is broken, so cargo builds no exercise: {why}\nRestore it with `git checkout -- {}` (your \
+                 exercises are in their own folders and stay as they are).",
+                shown(file),
+                shown(file)
+            ));
+        }
+    }
+    None
+}
+
+fn build_unlinked(
+    root: &Path,
+    workspace: &Path,
+    packages: &[(String, PathBuf)],
+    limit: Duration,
+    folders: &Folders,
+) -> HashMap<String, Build> {
     let mut results = HashMap::new();
+    if let Some(problem) = workspace_files_problem(root, workspace) {
+        results.extend(packages.iter().map(|(n, _)| (n.clone(), Build::NotBuilt { cargo_says: problem.clone() })));
+        return results;
+    }
     // A missing manifest (a folder deleted, a wrong `dir` in the track) is known without cargo.
     let (present, missing): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(_, m)| m.is_file());
     for (name, manifest) in missing {
@@ -127,29 +325,42 @@ pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limi
     if present.is_empty() {
         return results;
     }
-    let first = build_members(root, workspace, &present, limit);
+    let first = build_members(root, workspace, &present, limit, folders, true);
     if !first.refused {
         results.extend(first.builds);
         return results;
     }
-    let (workspace, buildable) = match members(root, workspace) {
-        Ok(members) => {
+    // The workspace loads, knows every package, and resolves as its lock file says: cargo
+    // refused for another reason (the target folder), and its message stands.
+    let loads = members(root, workspace);
+    if let Ok(members) = &loads
+        && present.iter().all(|(n, _)| members.contains(n))
+        && resolves(root, workspace, true).is_ok()
+    {
+        results.extend(first.builds);
+        return results;
+    }
+    let (workspace, buildable, locked) = match loads {
+        Ok(members) if present.iter().any(|(n, _)| !members.contains(n)) => {
             let (known, unknown): (Vec<_>, Vec<_>) = present.into_iter().partition(|(n, _)| members.contains(n));
             for (name, manifest) in unknown {
                 results.insert(name.clone(), not_in_workspace(root, &name, &manifest));
             }
-            (workspace.to_path_buf(), known)
+            (workspace.to_path_buf(), known, true)
         }
-        Err(cargo_says) => {
-            // The workspace does not load: build through a stand-in that leaves out the
-            // crates whose manifest is the problem, each reported with cargo's words.
+        // It does not load (a broken manifest), or does not resolve as locked (a
+        // dependency cargo cannot find, an exercise the lock file no longer fits).
+        loads => {
+            let cargo_says = loads.err().unwrap_or_else(|| cargo_complaint(&first.stderr));
+            // Build through a stand-in that leaves out the crates that are the problem,
+            // each reported with cargo's words.
             match standin::prepare(root, workspace, &present) {
                 Ok(standin) => {
                     for (name, why) in &standin.broken {
                         results.insert(name.clone(), Build::NotBuilt { cargo_says: why.clone() });
                     }
                     let healthy = present.into_iter().filter(|(n, _)| !standin.broken.contains_key(n)).collect();
-                    (standin.manifest, healthy)
+                    (standin.manifest, healthy, false)
                 }
                 Err(e) => {
                     let says = format!("{cargo_says}\n\n(and no stand-in workspace could be made: {e})");
@@ -160,9 +371,22 @@ pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limi
         }
     };
     if !buildable.is_empty() {
-        results.extend(build_members(root, &workspace, &buildable, limit).builds);
+        results.extend(build_members(root, &workspace, &buildable, limit, folders, locked).builds);
     }
     results
+}
+
+/// Whether the workspace's dependencies resolve (as its lock file says, with `locked`),
+/// or cargo's complaint.
+pub fn resolves(root: &Path, workspace: &Path, locked: bool) -> Result<(), String> {
+    let mut cmd = cargo();
+    cmd.current_dir(root).args(["metadata", "--format-version", "1", "--color=never"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    cmd.arg("--manifest-path").arg(workspace);
+    let output = cmd.stdin(Stdio::null()).output().map_err(|e| format!("could not run cargo: {e}"))?;
+    if output.status.success() { Ok(()) } else { Err(cargo_complaint(&String::from_utf8_lossy(&output.stderr))) }
 }
 
 /// The names of the packages of the workspace whose manifest is `workspace`, or cargo's
@@ -207,11 +431,19 @@ struct Attempt {
     /// cargo failed before compiling anything (a workspace that does not load, a package
     /// it does not know, a target folder it cannot use).
     refused: bool,
+    stderr: String,
 }
 
 /// One `cargo build --keep-going` for `packages`, in the workspace (or the stand-in) whose
 /// manifest is given, stopped (with everything it started) after `limit`.
-fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration) -> Attempt {
+fn build_members(
+    root: &Path,
+    workspace: &Path,
+    packages: &[(String, PathBuf)],
+    limit: Duration,
+    folders: &Folders,
+    locked: bool,
+) -> Attempt {
     let mut cmd = cargo();
     cmd.current_dir(root)
         .args(["build", "--keep-going", "--message-format=json", "--color=never"])
@@ -220,10 +452,16 @@ fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], 
         .stderr(Stdio::piped());
     groups::in_own_group(&mut cmd);
     cmd.arg("--manifest-path").arg(workspace);
+    if locked {
+        // The lab's versions, and exercises/Cargo.lock never written.
+        cmd.arg("--locked");
+    }
+    incremental(&mut cmd);
     // Every workspace builds where the lab does (.cargo/config.toml says so too, but a
     // stand-in in target/ is outside its reach, and a lab without it must not build twice).
-    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
-        cmd.env("CARGO_TARGET_DIR", root.join("target"));
+    cmd.env("CARGO_TARGET_DIR", &folders.artifacts);
+    if std::env::var_os("CARGO_BUILD_BUILD_DIR").is_none() {
+        cmd.env("CARGO_BUILD_BUILD_DIR", &folders.build);
     }
     for (name, _) in packages {
         cmd.args(["-p", name]);
@@ -234,7 +472,7 @@ fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], 
             let says = format!("could not run cargo: {e}");
             let builds =
                 packages.iter().map(|(n, _)| (n.clone(), Build::NotBuilt { cargo_says: says.clone() })).collect();
-            return Attempt { builds, refused: false };
+            return Attempt { builds, refused: false, stderr: String::new() };
         }
     };
     let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
@@ -309,7 +547,7 @@ fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], 
             let manifest = canonical(manifest);
             let build = match (errors.remove(&manifest), executables.remove(&manifest)) {
                 (Some(errs), _) => Build::Failed { errors: summarise(&errs) },
-                (None, Some(executable)) => Build::Built { executable },
+                (None, Some(executable)) => Build::Built { stamp: Stamp::of(&executable), executable },
                 (None, None) if !elsewhere.is_empty() => Build::Failed { errors: elsewhere.join("\n\n") },
                 (None, None) => Build::NotBuilt {
                     cargo_says: if cargo_said.is_empty() {
@@ -322,7 +560,7 @@ fn build_members(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], 
             (name.clone(), build)
         })
         .collect();
-    Attempt { builds, refused }
+    Attempt { builds, refused, stderr }
 }
 
 fn canonical(path: &Path) -> PathBuf {

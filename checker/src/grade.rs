@@ -79,14 +79,15 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
         }
     }
     if !stale.is_empty() {
-        let mut fresh = run(track, &stale, side, options).into_iter().zip(expected).map(|(ran, snapshot)| {
-            let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
-            (judge_run(&snapshot, ran), lasting)
-        });
+        let mut fresh =
+            run_stamped(track, &stale, side, options).into_iter().zip(expected).map(|((ran, stamp), snapshot)| {
+                let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
+                (judge_run(&snapshot, ran), lasting, stamp)
+            });
         for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
             if slot.is_none() {
-                let (verdict, lasting) = fresh.next().expect("one fresh verdict per stale exercise");
-                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), &verdict);
+                let (verdict, lasting, stamp) = fresh.next().expect("one fresh verdict per stale exercise");
+                cache.put(&exercise.package(side), key.as_deref().filter(|_| lasting), stamp, &verdict);
                 *slot = Some(verdict);
             }
         }
@@ -100,10 +101,20 @@ pub type Ran = Result<Outcome, String>;
 
 /// Builds `exercises` (one cargo call for all), then runs their captures in parallel.
 pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options) -> Vec<Ran> {
+    run_stamped(track, exercises, side, options).into_iter().map(|(ran, _)| ran).collect()
+}
+
+/// [`run`], with the binary each verdict comes from (for the verdict cache).
+fn run_stamped(
+    track: &Track,
+    exercises: &[&Exercise],
+    side: Side,
+    options: Options,
+) -> Vec<(Ran, Option<cargo::Stamp>)> {
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.manifest(e, side))).collect();
     let workspace = track.root.join(side.workspace());
-    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout);
+    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout, true);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
@@ -117,10 +128,15 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
                         break;
                     };
                     let ran = match builds.get(&exercise.package(side)) {
-                        Some(Build::Built { executable }) => {
-                            Ok(capture::run(executable, &exercise.scenario, options.limits()))
+                        Some(Build::Built { executable, .. }) => {
+                            Ok(match capture::run(executable, &exercise.scenario, options.limits()) {
+                                Outcome::Panicked { message } => {
+                                    Outcome::Panicked { message: from_the_root(&message, exercise, side) }
+                                }
+                                outcome => outcome,
+                            })
                         }
-                        Some(Build::Failed { errors }) => Err(errors.clone()),
+                        Some(Build::Failed { errors }) => Err(from_the_root(errors, exercise, side)),
                         Some(Build::NotBuilt { cargo_says }) => {
                             Ok(Outcome::NotBuilt { cargo_says: cargo_says.clone() })
                         }
@@ -131,7 +147,32 @@ pub fn run(track: &Track, exercises: &[&Exercise], side: Side, options: Options)
             });
         }
     });
-    results.into_inner().expect("runners finished").into_iter().map(|r| r.expect("every exercise ran")).collect()
+    let stamps = exercises.iter().map(|e| match builds.get(&e.package(side)) {
+        Some(Build::Built { stamp, .. }) => stamp.clone(),
+        _ => None,
+    });
+    let results = results.into_inner().expect("runners finished").into_iter();
+    results.map(|r| r.expect("every exercise ran")).zip(stamps).collect()
+}
+
+/// Paths of the exercise's files in rustc's and panic messages as the learner finds them
+/// from the lab's root (`exercises/03-first-span/src/app.rs`), however it was built: cargo
+/// names them from the workspace's folder (`03-first-span/src/app.rs`), and the stand-in
+/// workspace, whose links sit in an `exercises/` of its own, from the root already.
+fn from_the_root(text: &str, exercise: &Exercise, side: Side) -> String {
+    let from_workspace = format!("{}/", exercise.dir);
+    let from_root = format!("{}/{}/", side.folder(), exercise.dir);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&from_workspace) {
+        // Only where a path starts (not inside `exercises/03-first-span/` or a longer name).
+        let starts_a_path = rest[..at].chars().next_back().is_none_or(|c| c.is_whitespace() || c == '`' || c == '\'');
+        out.push_str(&rest[..at]);
+        out.push_str(if starts_a_path { &from_root } else { &from_workspace });
+        rest = &rest[at + from_workspace.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The verdict of one crate's run against its exercise's snapshot.
@@ -330,6 +371,17 @@ fn judge(expected: &snapshot::Snapshot, captured: Document) -> Verdict {
 mod tests {
     use super::*;
     use crate::compare::Signal;
+
+    #[test]
+    fn paths_are_named_from_the_root_however_the_exercise_was_built() {
+        let exercise: Exercise =
+            toml::from_str("id = \"x\"\ndir = \"03-broken\"\nname = \"x\"\nedit = \"src/main.rs\"").unwrap();
+        let said = " --> 03-broken/src/main.rs:5:25\npanicked at 03-broken/src/main.rs:7:9:\n";
+        let want = " --> exercises/03-broken/src/main.rs:5:25\npanicked at exercises/03-broken/src/main.rs:7:9:\n";
+        assert_eq!(from_the_root(said, &exercise, Side::Exercise), want);
+        assert_eq!(from_the_root(want, &exercise, Side::Exercise), want, "already from the root");
+        assert_eq!(from_the_root("x103-broken/y", &exercise, Side::Exercise), "x103-broken/y");
+    }
 
     #[test]
     fn a_flood_of_differences_is_bounded_and_says_how_many_more() {

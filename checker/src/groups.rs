@@ -57,6 +57,44 @@ fn kill(pgid: i32) {
 #[cfg(not(unix))]
 fn kill(_: i32) {}
 
+/// Ends every process whose environment holds `key=value` (on Linux, read from /proc),
+/// the checker's own aside: what a capture started inherits its unique
+/// `LAB_CAPTURE_OUT`, even a process that left its process group for a session of its
+/// own (`setsid`), which ending the group misses. A process that clears its environment
+/// escapes this too (the README says so). Repeated while it finds any, so that one that
+/// forked meanwhile goes as well.
+#[cfg(target_os = "linux")]
+pub fn end_marked(key: &str, value: &std::ffi::OsStr) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let needle = [key.as_bytes(), b"=", value.as_bytes()].concat();
+    let me = std::process::id();
+    for _ in 0..10 {
+        let mut found = false;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            if pid == me {
+                continue;
+            }
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+            if environ.split(|&b| b == 0).any(|var| var == needle.as_slice()) {
+                // SAFETY: kill has no memory-safety preconditions.
+                unsafe {
+                    libc::kill(pid as i32, libc::SIGKILL);
+                }
+                found = true;
+            }
+        }
+        if !found {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Elsewhere (macOS, Windows) there is no /proc: only the process group is ended.
+#[cfg(not(target_os = "linux"))]
+pub fn end_marked(_: &str, _: &std::ffi::OsStr) {}
+
 /// Ends every group still running (before the checker exits early).
 pub fn end_all() {
     for slot in &LIVE {

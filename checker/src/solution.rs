@@ -65,11 +65,12 @@ pub fn run(track: &Track, exercise: &Exercise, give_up: bool, options: Options) 
         return ExitCode::FAILURE;
     }
     if !passed {
-        // Giving up is shown only once it is on record: the instructor must see it.
+        // The record comes first: a solution seen before a pass is never left unrecorded.
         if let Err(e) = state::record_gave_up(&track.root, &exercise.id) {
             eprintln!(
-                "error: the solution was not shown: seeing it before a pass is recorded in {} for your \
-                 instructor, and that file cannot be written ({e}). Make {} writable and try again.",
+                "error: the solution was not shown: cannot record that you gave up on {} in {} ({e}), so the \
+                 solution stays hidden. Make {} writable and try again.",
+                exercise.title(),
                 state::GAVE_UP_FILE,
                 state::GAVE_UP_FILE
             );

@@ -10,7 +10,9 @@
 //! folders above the links are the stand-in's own, never the real `exercises/`, whose
 //! `Cargo.toml` is the workspace that does not load), plus a copy of its `Cargo.lock`. It
 //! builds into the same target folder with the same versions, so nothing is built twice.
-//! Each crate left out is reported with cargo's own words about its manifest.
+//! Each crate left out is reported with cargo's own words about its manifest, or about a
+//! dependency of it that does not resolve (each crate is tried alone, with a fresh copy
+//! of the lock file, so that one crate's new dependency never moves another's versions).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -49,19 +51,27 @@ pub fn prepare(root: &Path, workspace: &Path, packages: &[(String, PathBuf)]) ->
         }
         // Each crate is tried alone, so that one broken manifest names itself.
         write(&manifest, &template, std::slice::from_ref(&relative))?;
-        match cargo::members(root, &manifest) {
-            Ok(_) => members.push(relative),
+        copy_lock(workspace, &dir)?;
+        match cargo::resolves(root, &manifest, false) {
+            Ok(()) => members.push(relative),
             Err(says) => {
                 broken.insert(name.clone(), as_the_learner_sees_it(&says, root, &dir));
             }
         }
     }
     write(&manifest, &template, &members)?;
+    copy_lock(workspace, &dir)?;
+    Ok(Standin { manifest, broken })
+}
+
+/// The workspace's `Cargo.lock` as the stand-in's (the stand-in's copy is the one cargo
+/// may prune; the lab's own is never written).
+fn copy_lock(workspace: &Path, dir: &Path) -> Result<(), String> {
     let lock = workspace.with_file_name("Cargo.lock");
     if lock.is_file() {
         std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
     }
-    Ok(Standin { manifest, broken })
+    Ok(())
 }
 
 /// The workspace manifest's `[workspace]` as the stand-in's, members aside.

@@ -14,6 +14,10 @@ pub struct State {
     /// How many hints of each exercise were shown.
     #[serde(default)]
     pub hints_shown: BTreeMap<String, usize>,
+    /// The second record of [`GAVE_UP_FILE`]: deleting that file alone does not erase a
+    /// give-up from the report on this machine.
+    #[serde(default)]
+    pub gave_up: std::collections::BTreeSet<String>,
 }
 
 fn path(root: &Path) -> PathBuf {
@@ -37,25 +41,39 @@ impl State {
 
 /// The exercises whose solution the learner asked to see before they passed, one id a
 /// line. The one file of `.lab/` that git keeps (`.gitignore`), so that an instructor
-/// sees it in the learner's repository, and the JSON report says it per exercise.
+/// sees it in the learner's repository, and the JSON report says it per exercise. A
+/// second record is kept in `.lab/state.json` ([`State::gave_up`]); the report reads both.
 pub const GAVE_UP_FILE: &str = ".lab/gave-up.txt";
 
-/// The exercises the learner gave up on (see [`GAVE_UP_FILE`]); none when the file is
-/// missing or unreadable.
+/// The exercises the learner gave up on, by either record (see [`GAVE_UP_FILE`]); none
+/// when both are missing or unreadable.
 pub fn gave_up(root: &Path) -> std::collections::BTreeSet<String> {
+    let mut ids = tracked_gave_up(root);
+    ids.extend(State::load(root).gave_up);
+    ids
+}
+
+fn tracked_gave_up(root: &Path) -> std::collections::BTreeSet<String> {
     std::fs::read_to_string(root.join(GAVE_UP_FILE))
         .map(|text| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
         .unwrap_or_default()
 }
 
-/// Adds `id` to [`GAVE_UP_FILE`] (once).
+/// Adds `id` to both records; an error when either cannot be written (the solution is
+/// then not shown).
 pub fn record_gave_up(root: &Path, id: &str) -> std::io::Result<()> {
     let mut ids = gave_up(root);
-    if !ids.insert(id.to_string()) {
-        return Ok(());
-    }
+    ids.insert(id.to_string());
     let path = root.join(GAVE_UP_FILE);
     std::fs::create_dir_all(path.parent().expect("the file is in .lab/"))?;
     let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
-    std::fs::write(path, text)
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&path, text)?;
+    }
+    let mut state = State::load(root);
+    if state.gave_up != ids {
+        state.gave_up = ids;
+        state.save(root)?;
+    }
+    Ok(())
 }

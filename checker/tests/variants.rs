@@ -101,27 +101,49 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
     let chosen: Vec<&Variant> = variants.variant.iter().filter(|v| selected(&track, filter.as_deref(), v)).collect();
     assert!(!chosen.is_empty(), "LAB_VARIANTS={filter:?} selects no variant");
     let mut problems = Vec::new();
-    for v in chosen {
-        let exercise = track.find(&v.exercise).unwrap_or_else(|| panic!("no exercise `{}` in the track", v.exercise));
-        let label = format!("{} / {}", exercise.title(), v.mistake);
-        let dir = tempfile::tempdir().unwrap();
-        let src = root.join(exercise.folder(Side::Solution)).join("src");
-        for entry in std::fs::read_dir(&src).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-        }
-        let file = dir.path().join(v.file.strip_prefix("src/").unwrap_or(&v.file));
-        let original = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{label}: no file {}", v.file));
-        let found = original.matches(&v.replace).count();
-        if found != 1 {
-            problems.push(format!("{label}: the text to replace occurs {found} times in {} (must be once)", v.file));
-            continue;
-        }
-        std::fs::write(&file, original.replacen(&v.replace, &v.with, 1)).unwrap();
+    // One variant builds while the one before it is captured and graded: the builds use
+    // the cores, a capture mostly waits on its scenario. Each capture runs its own copy
+    // (a hard link) of the binary, which the next build replaces.
+    let graded = std::thread::scope(|scope| {
+        let mut running = Vec::new();
+        for v in chosen {
+            let exercise =
+                track.find(&v.exercise).unwrap_or_else(|| panic!("no exercise `{}` in the track", v.exercise));
+            let label = format!("{} / {}", exercise.title(), v.mistake);
+            let dir = tempfile::tempdir().unwrap();
+            let src = root.join(exercise.folder(Side::Solution)).join("src");
+            for entry in std::fs::read_dir(&src).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            }
+            let file = dir.path().join(v.file.strip_prefix("src/").unwrap_or(&v.file));
+            let original = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{label}: no file {}", v.file));
+            let found = original.matches(&v.replace).count();
+            if found != 1 {
+                problems
+                    .push(format!("{label}: the text to replace occurs {found} times in {} (must be once)", v.file));
+                continue;
+            }
+            std::fs::write(&file, original.replacen(&v.replace, &v.with, 1)).unwrap();
 
-        let limits = capture::Limits { timeout: Duration::from_secs(60), memory_mib: capture::DEFAULT_MEMORY_MIB };
-        let ran = build(dir.path()).map(|exe| capture::run(&exe, &exercise.scenario, limits));
-        let verdict = grade::verdict(&track, exercise, ran);
+            let own = dir.path().join("lab-variant-binary");
+            let built = build(dir.path()).and_then(|exe| {
+                std::fs::hard_link(&exe, &own)
+                    .or_else(|_| std::fs::copy(&exe, &own).map(drop))
+                    .map_err(|e| e.to_string())
+            });
+            let track = &track;
+            running.push(scope.spawn(move || {
+                let limits =
+                    capture::Limits { timeout: Duration::from_secs(60), memory_mib: capture::DEFAULT_MEMORY_MIB };
+                let ran = built.map(|()| capture::run(&own, &exercise.scenario, limits));
+                drop(dir);
+                (v, label, grade::verdict(track, exercise, ran))
+            }));
+        }
+        running.into_iter().map(|r| r.join().expect("a capture thread panicked")).collect::<Vec<_>>()
+    });
+    for (v, label, verdict) in graded {
         let reads = learner_reads(&verdict);
         println!("--- {label}: {}\n{reads}\n", verdict.status.word());
         if verdict.passed() {
