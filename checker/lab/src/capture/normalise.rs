@@ -96,8 +96,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
         metrics: metrics_exports
             .iter()
             .enumerate()
-            .filter(|(i, _)| Some(*i) != held)
-            .last()
+            .rfind(|(i, _)| Some(*i) != held)
             .map(|(_, m)| metrics(m, longest))
             .unwrap_or_default(),
         logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
