@@ -28,10 +28,11 @@ pub(super) type SpanKey = (TraceId, SpanId);
 /// delivery).
 pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<usize>) -> Document {
     let metrics_exports = captured.metrics.get_finished_metrics().unwrap_or_default();
+    let longest = longest_request(run);
     let while_held = held
         .and_then(|i| metrics_exports.get(i))
         .map(|export| {
-            let mut counters = metrics(export, longest_request(run));
+            let mut counters = metrics(export, longest);
             counters.retain(|m| m.kind == MetricKind::UpDownCounter);
             counters
         })
@@ -85,7 +86,6 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
     }
     spans.extend(position_spans);
     let (traces, paths) = traces(&spans, &services, run);
-    let longest = longest_request(run);
     Document {
         requests: run.requests.iter().map(Made::line).collect(),
         resource: main_attributes,

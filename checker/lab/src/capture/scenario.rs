@@ -353,9 +353,11 @@ impl Scenario {
             requests.push(Made { label, status, start, end: SystemTime::now() });
         }
         let marks = marks::recorded();
-        let queries =
-            marks.iter().filter(|m| m.moment == Moment::Query).filter_map(|m| Some((m.started, m.returned?))).collect();
-        Run { requests, calls: switch.calls(), queries, marks }
+        // Calls and queries that returned, as (started, returned): what `covers_*` judge.
+        let returned =
+            |moment| marks.iter().filter(move |m| m.moment == moment).filter_map(|m| Some((m.started, m.returned?)));
+        let (calls, queries) = (returned(Moment::Call).collect(), returned(Moment::Query).collect());
+        Run { requests, calls, queries, marks }
     }
 }
 

@@ -5,8 +5,8 @@
 //! in-process (tower `oneshot`), and the scenario can take the service "down" to drive the
 //! error path. Run for real, the same client speaks HTTP over TCP.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -132,7 +132,7 @@ enum Transport {
 pub const IN_PROCESS_LATENCY: Duration = Duration::from_millis(20);
 
 /// The in-process position service's controls and record (the checker's scenarios): take
-/// it down and up again, make it hang, and read when each call was made.
+/// it down and up again, and make it hang (when each call was made, the lab's marks say).
 #[derive(Clone, Default)]
 pub struct PositionSwitch(Arc<SwitchState>);
 
@@ -142,8 +142,6 @@ struct SwitchState {
     hang: AtomicBool,
     /// Set when a call arrives while the service hangs: the caller is now waiting.
     waiting: AtomicBool,
-    /// Every call that returned (answered or refused), as (sent, returned).
-    calls: Mutex<Vec<(SystemTime, SystemTime)>>,
 }
 
 impl PositionSwitch {
@@ -160,17 +158,6 @@ impl PositionSwitch {
     /// Whether a call has reached the hanging service since [`PositionSwitch::set_hang`].
     pub fn caller_waiting(&self) -> bool {
         self.0.waiting.load(Ordering::SeqCst)
-    }
-
-    /// The calls that returned so far, as (sent, returned), in order.
-    pub fn calls(&self) -> Vec<(SystemTime, SystemTime)> {
-        self.0.calls.lock().map(|c| c.clone()).unwrap_or_default()
-    }
-
-    fn record(&self, sent: SystemTime) {
-        if let Ok(mut calls) = self.0.calls.lock() {
-            calls.push((sent, SystemTime::now()));
-        }
     }
 }
 
@@ -208,11 +195,10 @@ impl PositionClient {
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Body>, PositionError> {
         match &self.transport {
             Transport::InProcess { router, switch } => {
-                // Which span is current as the call goes out (the client span, once there is one).
+                // When the call went out and returned, and which span was current then (the client
+                // span, once there is one): the harness's `covers_call` and `current_at_call`.
                 let mark = super::marks::begin(super::marks::Moment::Call);
-                let sent = SystemTime::now();
                 if switch.0.down.load(Ordering::SeqCst) {
-                    switch.record(sent);
                     if let Some(mark) = mark {
                         mark.returned();
                     }
@@ -234,7 +220,6 @@ impl PositionClient {
                     Ok(response) => Ok(response.unwrap_or_else(|never| match never {})),
                     Err(e) => Err(PositionError::Unreachable(format!("the position service failed: {e}"))),
                 };
-                switch.record(sent);
                 if let Some(mark) = mark {
                     mark.returned();
                 }
