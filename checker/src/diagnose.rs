@@ -570,6 +570,7 @@ mod tests {
         Box::new(telemetry_document::CaptureFacts {
             shut_down: Some(signals.iter().map(|(s, done)| (s.to_string(), *done)).collect()),
             in_memory: vec![],
+            ..Default::default()
         })
     }
 
@@ -629,6 +630,7 @@ mod tests {
             capture_facts: Box::new(telemetry_document::CaptureFacts {
                 shut_down: Some([("traces".to_string(), true), ("metrics".to_string(), true)].into_iter().collect()),
                 in_memory: vec!["traces".into(), "metrics".into()],
+                ..Default::default()
             }),
             ..Document::default()
         };

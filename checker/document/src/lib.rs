@@ -88,6 +88,11 @@ pub struct CaptureFacts {
     /// which the service should have sent over OTLP instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub in_memory: Vec<String>,
+    /// The service's spans were exported, but the edge's `starts` processor saw none of
+    /// them start: its provider was built without `with_span_processor(edge.starts)`, so
+    /// no span's `at_creation` could be known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub starts_unseen: bool,
 }
 
 impl CaptureFacts {
@@ -296,6 +301,12 @@ pub struct Span {
     pub status: Status,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: Attributes,
+    /// Of its attributes that the semantic conventions mark sampling-relevant for a span of
+    /// its kind (the lab's `normalise::sampling_relevant`), those it already had when it started: what a
+    /// sampler saw. Sorted. Empty when none, or when its start was not seen (a provider
+    /// without the edge's `starts` processor).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at_creation: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
     /// Links, as paths of the spans they point at (see [`SpanPath`]).
@@ -323,6 +334,7 @@ impl Span {
             parent: None,
             status: Status::Unset,
             attributes: Attributes::new(),
+            at_creation: vec![],
             events: vec![],
             links: vec![],
             children: vec![],
@@ -604,6 +616,7 @@ mod tests {
             parent: None,
             status: Status::Error { description: "down".into() },
             attributes: attributes.clone(),
+            at_creation: vec!["app.place".into()],
             events: vec![Event { name: "exception".into(), attributes: attributes.clone(), at: None }],
             links: vec![],
             children: vec![],
@@ -624,6 +637,7 @@ mod tests {
                 parent: None,
                 status: Status::Ok,
                 attributes: Attributes::new(),
+                at_creation: vec![],
                 events: vec![],
                 links: vec![],
                 children: vec![],
@@ -665,6 +679,7 @@ mod tests {
             capture_facts: Box::new(CaptureFacts {
                 shut_down: Some(BTreeMap::from([("traces".to_string(), true)])),
                 in_memory: vec!["logs".into()],
+                starts_unseen: true,
             }),
         }
     }

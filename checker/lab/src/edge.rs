@@ -11,6 +11,7 @@
 //! `futures_executor::block_on`), a batch processor or a `PeriodicReader` on a thread of its
 //! own. So the OTLP sinks never export on the caller's thread: see [`Otlp`].
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,7 +31,9 @@ use opentelemetry_sdk::logs::{InMemoryLogExporter, LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, Temporality};
-use opentelemetry_sdk::trace::{IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{
+    IdGenerator, InMemorySpanExporter, RandomIdGenerator, SpanData, SpanExporter, SpanProcessor,
+};
 
 /// The exporters (and id generator) a service's telemetry setup builds on.
 ///
@@ -58,6 +61,12 @@ pub struct Edge {
     /// The same for the position service's own tracer provider: a sequence of its own, so
     /// that its ids never meet the distance service's, and its sampling is reproducible.
     pub position_ids: Ids,
+    /// Give this to the tracer provider (`with_span_processor`): under the checker it notes
+    /// which attributes each span carried when it started, which is all a sampler sees (the
+    /// conventions want some there at creation); run for real it does nothing.
+    pub starts: SpanStarts,
+    /// The same for the position service's own tracer provider.
+    pub position_starts: SpanStarts,
 }
 
 /// What the checker reads back after the scenario ran.
@@ -69,6 +78,8 @@ pub struct Captured {
     pub logs: MemoryLogs,
     /// Whether the metric exporter was shut down (the others keep theirs).
     pub metrics_shut_down: ShutDown,
+    /// The attributes each span had when it started (both services' providers).
+    pub starts: SpanStarts,
 }
 
 /// Whether `shutdown` was called on an in-memory exporter: a provider's shutdown shuts
@@ -124,7 +135,7 @@ impl Captured {
 impl Edge {
     /// In-memory exporters and sequential ids, plus the handles to read them.
     pub fn capture() -> (Edge, Captured) {
-        let captured = Captured::default();
+        let captured = Captured { starts: SpanStarts::noting(), ..Captured::default() };
         let edge = Edge {
             spans: SpanSink::Memory(captured.spans.clone()),
             position_spans: SpanSink::Memory(captured.position_spans.clone()),
@@ -132,6 +143,9 @@ impl Edge {
             logs: LogSink::Memory(captured.logs.clone()),
             ids: Ids::Sequence(SequenceIds::default()),
             position_ids: Ids::Sequence(SequenceIds::starting_at(POSITION_IDS_START)),
+            starts: captured.starts.clone(),
+            // One record for both: their ids come from sequences that never meet.
+            position_starts: captured.starts.clone(),
         };
         (edge, captured)
     }
@@ -144,6 +158,8 @@ impl Edge {
         let Some(protocol) = otlp_protocol() else {
             return Ok(Edge {
                 position_ids,
+                starts: SpanStarts::default(),
+                position_starts: SpanStarts::default(),
                 spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
                 position_spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
                 metrics: MetricSink::Stdout(opentelemetry_stdout::MetricExporter::default()),
@@ -194,6 +210,8 @@ impl Edge {
             logs: LogSink::Otlp(Box::new(Otlp::new(logs, "logs", &runtime))),
             ids,
             position_ids,
+            starts: SpanStarts::default(),
+            position_starts: SpanStarts::default(),
         })
     }
 
@@ -245,6 +263,57 @@ impl MemorySpans {
 
     pub fn resource(&self) -> Option<Resource> {
         self.resource.lock().ok()?.clone()
+    }
+}
+
+/// A span processor that notes the attribute keys each span carried when it started: the
+/// SDK calls `on_start` once the span is built from its builder (and its sampler agreed),
+/// before the code that started it gets it back, so what is there is exactly what the
+/// builder was given. Keyed by the span's ids, which the checker's sequences make the same
+/// on every run; nothing here reads a clock or depends on which thread starts the span.
+///
+/// `Edge::from_env` gives one that notes nothing (`Default`): a real run keeps no record.
+#[derive(Debug, Clone, Default)]
+pub struct SpanStarts(Option<Arc<Mutex<KeysAtStart>>>);
+
+/// By span (trace id, span id): the attribute keys it had when it started.
+type KeysAtStart = HashMap<(TraceId, SpanId), Vec<String>>;
+
+impl SpanStarts {
+    fn noting() -> SpanStarts {
+        SpanStarts(Some(Arc::default()))
+    }
+
+    /// The keys a span had at its start, or `None` when its start was not noted (a provider
+    /// without this processor, such as the position service's).
+    pub fn keys_at_start(&self, trace: TraceId, span: SpanId) -> Option<Vec<String>> {
+        self.0.as_ref()?.lock().ok()?.get(&(trace, span)).cloned()
+    }
+
+    /// Whether any span's start was noted: false when the provider lacks this processor.
+    pub fn noted_any(&self) -> bool {
+        self.0.as_ref().and_then(|m| m.lock().ok().map(|m| !m.is_empty())).unwrap_or(false)
+    }
+}
+
+impl SpanProcessor for SpanStarts {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, _cx: &Context) {
+        let Some(noted) = &self.0 else { return };
+        let Some(data) = span.exported_data() else { return };
+        let keys = data.attributes.iter().map(|kv| kv.key.to_string()).collect();
+        if let Ok(mut noted) = noted.lock() {
+            noted.insert((data.span_context.trace_id(), data.span_context.span_id()), keys);
+        }
+    }
+
+    fn on_end(&self, _span: SpanData) {}
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
     }
 }
 

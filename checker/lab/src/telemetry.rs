@@ -92,6 +92,7 @@ pub fn quick_start(resource: Resource, edge: Edge) -> Telemetry {
     let tracer_provider = SdkTracerProvider::builder()
         .with_resource(resource)
         .with_id_generator(edge.ids)
+        .with_span_processor(edge.starts)
         .with_simple_exporter(edge.spans)
         .build();
     Telemetry::new(tracer_provider)

@@ -28,6 +28,7 @@ impl Service for Probe {
         let tracer_provider = SdkTracerProvider::builder()
             .with_resource(resource.clone())
             .with_id_generator(edge.ids)
+            .with_span_processor(edge.starts)
             .with_simple_exporter(edge.spans)
             .build();
         let meter_provider = SdkMeterProvider::builder()
@@ -54,7 +55,12 @@ async fn handler(
     let tracer = telemetry.tracer_provider().tracer("probe");
     let meter = telemetry.meter_provider().meter("probe");
     let logger = telemetry.logger_provider().logger("probe");
-    let server = tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&tracer);
+    // The method given at creation, the path only later: a sampler would see the one only.
+    let server = tracer
+        .span_builder("GET /distance/{place}")
+        .with_kind(SpanKind::Server)
+        .with_attributes([KeyValue::new("http.request.method", "GET")])
+        .start(&tracer);
     let cx = Context::current_with_span(server);
     async {
         let fetched = {
@@ -75,6 +81,7 @@ async fn handler(
         let cx = Context::current();
         let span = cx.span();
         span.set_attributes([
+            KeyValue::new("url.path", format!("/distance/{place}")),
             KeyValue::new("app.place", place.clone()),
             KeyValue::new("app.ratio", 0.5),
             KeyValue::new("app.known", place != "atlantis"),
@@ -129,6 +136,22 @@ fn captures_keep_relative_timings_for_waterfalls() {
 #[test]
 fn the_document_reads_as_expected() {
     insta::assert_snapshot!(capture().for_snapshot().to_yaml());
+}
+
+#[test]
+fn what_a_span_had_at_creation_is_told_from_what_it_got_later() {
+    let document = capture();
+    let root = &document.traces[0].spans[0];
+    assert!(root.attributes.contains_key("url.path"), "{root:#?}");
+    assert_eq!(root.at_creation, ["http.request.method"], "url.path came after the start: {root:#?}");
+    assert!(!document.capture_facts.starts_unseen);
+}
+
+#[test]
+fn a_provider_without_the_starts_processor_is_told() {
+    // TwoServices builds its main provider without `edge.starts`.
+    let document = capture::capture::<TwoServices>(&scenario::DISTANCE);
+    assert!(document.capture_facts.starts_unseen);
 }
 
 /// Two services, each with its own provider and resource: the position service's spans

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use lab::capture::{self, receiver::Receiver, scenario};
-use lab::edge::Ids;
+use lab::edge::{Ids, SpanStarts};
 use lab::{Edge, PositionClient, Service, Telemetry};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _, Severity};
@@ -31,8 +31,8 @@ use telemetry_document::Document;
 /// The probe's pipeline around any exporters: batch processors, a periodic reader, two
 /// services with their own providers and id sequences.
 fn pipeline(
-    ids: Ids,
-    position_ids: Ids,
+    (ids, position_ids): (Ids, Ids),
+    (starts, position_starts): (SpanStarts, SpanStarts),
     spans: impl SpanExporter + 'static,
     position_spans: impl SpanExporter + 'static,
     metrics: impl PushMetricExporter,
@@ -42,11 +42,13 @@ fn pipeline(
     let main = SdkTracerProvider::builder()
         .with_resource(resource("probe"))
         .with_id_generator(ids)
+        .with_span_processor(starts)
         .with_batch_exporter(spans)
         .build();
     let position = SdkTracerProvider::builder()
         .with_resource(resource("probe-position"))
         .with_id_generator(position_ids)
+        .with_span_processor(position_starts)
         .with_batch_exporter(position_spans)
         .build();
     let meter_provider = SdkMeterProvider::builder()
@@ -66,8 +68,8 @@ struct InMemory;
 
 impl Service for InMemory {
     fn telemetry(edge: Edge) -> Telemetry {
-        let Edge { spans, position_spans, metrics, logs, ids, position_ids } = edge;
-        pipeline(ids, position_ids, spans, position_spans, metrics, logs)
+        let Edge { spans, position_spans, metrics, logs, ids, position_ids, starts, position_starts } = edge;
+        pipeline((ids, position_ids), (starts, position_starts), spans, position_spans, metrics, logs)
     }
 
     fn distance(telemetry: &Telemetry, position: PositionClient) -> Router {
@@ -84,7 +86,8 @@ impl Service for OverTheWire {
         let spans = || SpanExporter::builder().with_http().build().expect("an OTLP span exporter");
         let metrics = MetricExporter::builder().with_http().build().expect("an OTLP metric exporter");
         let logs = LogExporter::builder().with_http().build().expect("an OTLP log exporter");
-        pipeline(edge.ids, edge.position_ids, spans(), spans(), metrics, logs)
+        let (ids, starts) = ((edge.ids, edge.position_ids), (edge.starts, edge.position_starts));
+        pipeline(ids, starts, spans(), spans(), metrics, logs)
     }
 
     fn distance(telemetry: &Telemetry, position: PositionClient) -> Router {
@@ -107,8 +110,14 @@ async fn handler(
     let position_tracer = telemetry.position_tracer_provider().tracer("probe-position");
     let meter = telemetry.meter_provider().meter("probe");
     let logger = telemetry.logger_provider().logger("probe");
-    let server = tracer.span_builder("GET /distance/{place}").with_kind(SpanKind::Server).start(&tracer);
+    // The method at creation, the path later: `at_creation` is told apart over the wire too.
+    let server = tracer
+        .span_builder("GET /distance/{place}")
+        .with_kind(SpanKind::Server)
+        .with_attributes([KeyValue::new("http.request.method", "GET")])
+        .start(&tracer);
     let cx = Context::current_with_span(server);
+    cx.span().set_attribute(KeyValue::new("url.path", "/distance"));
     async {
         let fetched = {
             let client = tracer.span_builder("GET").with_kind(SpanKind::Client).start(&tracer);
@@ -194,6 +203,7 @@ fn a_capture_over_the_wire_gives_the_in_memory_document() {
     assert_eq!(in_memory.traces.len(), 6, "one trace per request that reached the handler: {in_memory:#?}");
     assert!(in_memory.spans().iter().any(|(_, s)| s.service.as_deref() == Some("probe-position")));
     assert!(in_memory.spans().iter().any(|(_, s)| !s.links.is_empty()));
+    assert!(in_memory.spans().iter().any(|(_, s)| s.at_creation == ["http.request.method"]));
     assert_eq!(in_memory.metrics.len(), 4);
     assert_eq!(in_memory.logs.len(), 10, "two per request that completed");
     assert_eq!(in_memory.delivery.len(), 4, "every signal, position spans too: {:?}", in_memory.delivery);

@@ -122,6 +122,7 @@ fn pipeline(expected: &Document, actual: &Document) -> Pipeline {
         batched: expected.delivery.get("traces") == Some(&Delivery::AtShutdown),
         traces_shut_down: actual.capture_facts.shut_down("traces") == Some(true),
         logs_shut_down: actual.capture_facts.shut_down("logs") == Some(true),
+        starts_unseen: actual.capture_facts.starts_unseen,
     }
 }
 

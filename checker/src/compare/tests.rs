@@ -657,3 +657,50 @@ fn nothing_of_a_signal_whose_pipeline_was_shut_down_never_blames_shutdown() {
     let t = one(&expected, &actual);
     assert!(t.starts_with("the collector received no export of metrics"), "{t}");
 }
+
+/// A server span whose method and path it had at creation, as the conventions want.
+fn created_with_method_and_path() -> Span {
+    let mut server = request();
+    for key in ["http.request.method", "url.path"] {
+        server.attributes.insert(key.into(), Value::String("x".into()));
+        server.at_creation.push(key.into());
+    }
+    server
+}
+
+#[test]
+fn attributes_set_after_the_span_started_are_named_together() {
+    let mut late = created_with_method_and_path();
+    late.at_creation.clear();
+    let text = one(&traces(vec![created_with_method_and_path()]), &traces(vec![late]));
+    assert!(
+        text.starts_with(
+            "span `trace 1 > GET /distance/{place}`: attributes `http.request.method`, `url.path` were set after the \
+             span started"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("a sampler decides as the span starts"), "{text}");
+}
+
+#[test]
+fn a_missing_attribute_is_not_also_called_late() {
+    let mut missing = created_with_method_and_path();
+    missing.attributes.remove("url.path");
+    missing.at_creation.retain(|k| k != "url.path");
+    assert_eq!(
+        one(&traces(vec![created_with_method_and_path()]), &traces(vec![missing])),
+        "span `trace 1 > GET /distance/{place}`: attribute `url.path` is missing (expected \"x\", of type string)"
+    );
+}
+
+#[test]
+fn a_provider_without_the_starts_processor_is_told_once_not_per_span() {
+    let mut unseen = created_with_method_and_path();
+    unseen.at_creation.clear();
+    let mut actual = traces(vec![unseen.clone(), unseen]);
+    actual.capture_facts.starts_unseen = true;
+    let expected = traces(vec![created_with_method_and_path(), created_with_method_and_path()]);
+    let text = one(&expected, &actual);
+    assert!(text.contains("built without the given `.with_span_processor(edge.starts)`"), "{text}");
+}

@@ -20,6 +20,8 @@ pub(super) struct Pipeline {
     pub traces_shut_down: bool,
     /// The same for the logs' pipeline.
     pub logs_shut_down: bool,
+    /// The service's spans were exported, but the edge's `starts` processor saw none start.
+    pub starts_unseen: bool,
 }
 
 /// A span with where it is: `<trace> > GET /x > child` (full) and `GET /x > child` (in-trace);
@@ -107,6 +109,15 @@ pub(super) fn traces(
     }
     let (pairs, missing_traces, extra_traces) = pairing.clone();
     trace_count(out, expected, actual, &missing_traces, &extra_traces, pipeline);
+    let at_creation_expected = || expected.iter().flat_map(|t| &t.spans).any(any_at_creation);
+    if pipeline.starts_unseen && at_creation_expected() {
+        out.add(
+            Signal::Traces,
+            "the tracer provider is built without the given `.with_span_processor(edge.starts)`, so the checker cannot \
+             see which attributes each span had when it started (the conventions want some there at creation). Put the \
+             given line back on `SdkTracerProvider::builder()`.",
+        );
+    }
 
     // Spans missing from matched traces, and spans nobody expected, to pair up by name.
     let mut missing: Vec<Placed> = Vec::new();
@@ -116,7 +127,7 @@ pub(super) fn traces(
         let a_spans = placed(&actual[ai], ai + 1);
         for e in &e_spans {
             match a_spans.iter().find(|a| a.within == e.within) {
-                Some(a) => span(out, &e.full, e.span, a.span, renumber),
+                Some(a) => span(out, &e.full, e.span, a.span, renumber, pipeline),
                 None => missing.push(e.clone()),
             }
         }
@@ -132,7 +143,11 @@ pub(super) fn traces(
     for i in extra_traces {
         extra.extend(placed(&actual[i], i + 1));
     }
-    report_unpaired(out, missing, extra, renumber);
+    report_unpaired(out, missing, extra, renumber, pipeline);
+}
+
+fn any_at_creation(span: &Span) -> bool {
+    !span.at_creation.is_empty() || span.children.iter().any(any_at_creation)
 }
 
 /// What identifies a trace when pairing: its roots and everything below them.
@@ -312,7 +327,13 @@ fn trace_count(
 
 /// Spans left unpaired: misplaced (same name elsewhere), renamed (same place and kind), or
 /// missing and unexpected.
-fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>, renumber: &Renumber) {
+fn report_unpaired(
+    out: &mut Diffs,
+    missing: Vec<Placed>,
+    mut extra: Vec<Placed>,
+    renumber: &Renumber,
+    pipeline: Pipeline,
+) {
     let parent_of = |p: &Placed| p.within.rsplit_once(" > ").map(|(parent, _)| parent.to_string());
     for m in missing {
         // The same name elsewhere: in a trace of the same request first (a span that lost its
@@ -328,7 +349,7 @@ fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>
             // says nothing new: the misplacement is the mistake.
             let mut expected = m.span.clone();
             expected.time.retain(|fact| *fact != TimeFact::WithinParent);
-            span(out, &m.full, &expected, x.span, renumber);
+            span(out, &m.full, &expected, x.span, renumber, pipeline);
         } else if let Some(pos) = extra.iter().position(|x| x.span.kind == m.span.kind && parent_of(x) == parent_of(&m))
         {
             // Same place in the tree, same kind, another name: a renamed span.
@@ -337,7 +358,7 @@ fn report_unpaired(out: &mut Diffs, missing: Vec<Placed>, mut extra: Vec<Placed>
                 Signal::Traces,
                 format!("span `{}` is named `{}`; expected `{}`", x.full, x.span.name, m.span.name),
             );
-            span(out, &m.full, m.span, x.span, renumber);
+            span(out, &m.full, m.span, x.span, renumber, pipeline);
         } else {
             out.add(Signal::Traces, format!("span `{}` ({}) is missing", m.full, m.span.kind));
         }
@@ -370,7 +391,7 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
     }
 }
 
-fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
+fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pipeline: Pipeline) {
     let t = Signal::Traces;
     if e.kind != a.kind {
         out.add(t, format!("span `{path}` has kind {}; expected {}", a.kind, e.kind));
@@ -415,6 +436,26 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber) {
         out.add(t, format!("span `{path}` has status {}; expected {}", a.status, e.status));
     }
     attributes(out, t, &format!("span `{path}`: attribute"), &e.attributes, &a.attributes);
+    // Only attributes the span has, given too late (a missing one is said above).
+    let late: Vec<String> = e
+        .at_creation
+        .iter()
+        .filter(|k| !a.at_creation.contains(k) && a.attributes.contains_key(*k))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if !late.is_empty() && !pipeline.starts_unseen {
+        let (which, were) = if late.len() == 1 { ("attribute", "was") } else { ("attributes", "were") };
+        out.add(
+            t,
+            format!(
+                "span `{path}`: {which} {} {were} set after the span started; the semantic conventions want them at \
+                 creation, because a sampler decides as the span starts and sees only what it was created with: give \
+                 them to the builder (`.with_attributes(..)` before `.start(..)`, or values in `#[instrument]`'s \
+                 `fields`), not `set_attribute` or `record` afterwards",
+                late.join(", ")
+            ),
+        );
+    }
     let a_events: Vec<&str> = a.events.iter().map(|ev| ev.name.as_str()).collect();
     let e_events: Vec<&str> = e.events.iter().map(|ev| ev.name.as_str()).collect();
     if a_events != e_events {

@@ -16,6 +16,8 @@ pub fn init(edge: Edge) -> Telemetry {
     let tracer_provider = SdkTracerProvider::builder()
         // Given: under the checker, ids come from a fixed sequence (stable snapshots).
         .with_id_generator(edge.ids)
+        // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
+        .with_span_processor(edge.starts)
         .build();
     Telemetry::new(tracer_provider)
 }

@@ -31,6 +31,8 @@ pub fn init(edge: Edge) -> Telemetry {
         .with_resource(resource())
         // Given: under the checker, ids come from a fixed sequence (stable snapshots).
         .with_id_generator(edge.ids)
+        // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
+        .with_span_processor(edge.starts)
         .with_simple_exporter(edge.spans)
         .build();
     // Metrics are aggregated in the process (a sum per counter and attribute set) and
@@ -54,6 +56,7 @@ pub fn init(edge: Edge) -> Telemetry {
     let position_tracer_provider = SdkTracerProvider::builder()
         .with_resource(service_resource(POSITION_SERVICE))
         .with_id_generator(edge.position_ids)
+        .with_span_processor(edge.position_starts)
         .with_simple_exporter(edge.position_spans)
         .build();
     // How a span context travels between services: the W3C Trace Context format (the

@@ -17,7 +17,7 @@ use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, EXCEPTION_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
-    HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_PATH,
+    HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_PATH,
     URL_SCHEME,
 };
 
@@ -43,9 +43,6 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // The client span's context into the request's headers (exercise 11): `context()` is
     // the OpenTelemetry context of a `tracing` span.
     let mut request = app.position.request();
-    // Where the request goes, which the HTTP client conventions require: from its URL.
-    span.record(SERVER_ADDRESS, request.uri().host().unwrap_or_default());
-    span.record(SERVER_PORT, i64::from(request.uri().port_u16().unwrap_or(80)));
     global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
     });

@@ -94,6 +94,8 @@ pub fn init(edge: Edge) -> Telemetry {
         // Given: under the checker, ids come from a fixed sequence (stable snapshots, and a
         // fixed set of traces the ratio sampler keeps).
         .with_id_generator(edge.ids)
+        // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
+        .with_span_processor(edge.starts)
         .with_sampler(sampler())
         // Spans wait in a queue and leave in batches, from a thread of the processor's own,
         // every 5 s (`OTEL_BSP_SCHEDULE_DELAY`, in ms, which the SDK reads itself) or when
@@ -121,6 +123,7 @@ pub fn init(edge: Edge) -> Telemetry {
     let position_tracer_provider = SdkTracerProvider::builder()
         .with_resource(service_resource(POSITION_SERVICE))
         .with_id_generator(edge.position_ids)
+        .with_span_processor(edge.position_starts)
         .with_sampler(sampler())
         .with_batch_exporter(edge.position_spans)
         .build();

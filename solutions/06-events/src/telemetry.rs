@@ -45,6 +45,8 @@ pub fn init(edge: Edge) -> Telemetry {
         .with_resource(resource())
         // Given: under the checker, ids come from a fixed sequence (stable snapshots).
         .with_id_generator(edge.ids)
+        // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
+        .with_span_processor(edge.starts)
         .with_simple_exporter(edge.spans)
         .build();
     Telemetry::new(tracer_provider)

@@ -43,8 +43,8 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
         { OTEL_KIND } = "client",
         { HTTP_REQUEST_METHOD } = "GET",
         { URL_FULL } = app.position.url(),
-        { SERVER_ADDRESS } = Empty,
-        { SERVER_PORT } = Empty,
+        { SERVER_ADDRESS } = app.position.host(),
+        { SERVER_PORT } = i64::from(app.position.port()),
         { HTTP_RESPONSE_STATUS_CODE } = Empty,
         { ERROR_TYPE } = Empty,
         { OTEL_STATUS_CODE } = Empty,
@@ -56,9 +56,6 @@ async fn fetch_position(app: &AppState) -> Result<Position, AppError> {
     // The client span's context into the request's headers (exercise 11): `context()` is
     // the OpenTelemetry context of a `tracing` span.
     let mut request = app.position.request();
-    // Where the request goes, which the HTTP client conventions require: from its URL.
-    span.record(SERVER_ADDRESS, request.uri().host().unwrap_or_default());
-    span.record(SERVER_PORT, i64::from(request.uri().port_u16().unwrap_or(80)));
     global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&span.context(), &mut HeaderInjector(request.headers_mut()));
     });

@@ -118,6 +118,8 @@ pub fn init(edge: Edge) -> Telemetry {
         // Given: under the checker, ids come from a fixed sequence (stable snapshots, and a
         // fixed set of traces the ratio sampler keeps).
         .with_id_generator(edge.ids)
+        // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
+        .with_span_processor(edge.starts)
         .with_sampler(sampler())
         // A batch processor: its own thread does the network I/O, so no request waits for
         // the collector, and the blocking HTTP client never runs on a tokio worker.
@@ -134,6 +136,7 @@ pub fn init(edge: Edge) -> Telemetry {
     let position_tracer_provider = SdkTracerProvider::builder()
         .with_resource(service_resource(POSITION_SERVICE))
         .with_id_generator(edge.position_ids)
+        .with_span_processor(edge.position_starts)
         .with_sampler(sampler())
         .with_batch_exporter(position_spans)
         .build();

@@ -147,6 +147,12 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         let shut_down = captured.shut_down();
         let mut document = normalise::document(&captured, &run, &before, held_export.get());
         document.capture_facts.shut_down = Some(shut_down);
+        // The distance service's spans alone: the position service's provider has its own line.
+        let main_spans = captured.spans.finished_spans();
+        document.capture_facts.starts_unseen = !main_spans.is_empty()
+            && !main_spans
+                .iter()
+                .any(|s| captured.starts.keys_at_start(s.span_context.trace_id(), s.span_context.span_id()).is_some());
         document
     };
     runtime.shutdown_background();
@@ -192,8 +198,9 @@ pub fn capture_over_the_wire<S: Service>(
     // exporters are not the lab's to watch, so no entry says "not shut down" here.
     let shut_down = memory.shut_down().into_iter().filter(|(_, done)| *done).collect();
     drop(telemetry);
-    let mut document = wire::document(&receiver.received(), &run, &before);
+    let mut document = wire::document(&receiver.received(), &run, &before, &memory.starts);
     document.capture_facts = Box::new(in_memory_facts(&memory, shut_down));
+    document.capture_facts.starts_unseen = !memory.starts.noted_any() && !document.traces.is_empty();
     for signal in &document.capture_facts.in_memory {
         if let Some(why) = document.refused.get_mut(signal) {
             let (what, exporter) = match signal.as_str() {
@@ -221,7 +228,7 @@ fn in_memory_facts(memory: &crate::edge::Captured, shut_down: BTreeMap<String, b
         .filter(|(_, n)| *n > 0)
         .map(|(signal, _)| signal.to_string())
         .collect();
-    CaptureFacts { shut_down: Some(shut_down), in_memory }
+    CaptureFacts { shut_down: Some(shut_down), in_memory, ..CaptureFacts::default() }
 }
 
 /// The runtime a capture drives the service on, the same in memory and over the wire.

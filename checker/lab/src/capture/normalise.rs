@@ -17,7 +17,7 @@ use telemetry_document::{
 };
 
 use super::scenario::{Made, Run};
-use crate::edge::{Captured, Exported};
+use crate::edge::{Captured, Exported, SpanStarts};
 use crate::service::marks::{Mark, Moment};
 
 pub(super) type SpanKey = (TraceId, SpanId);
@@ -85,7 +85,7 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
         }
     }
     spans.extend(position_spans);
-    let (traces, paths) = traces(&spans, &services, run);
+    let (traces, paths) = traces(&spans, &services, run, &captured.starts);
     Document {
         requests: run.requests.iter().map(Made::line).collect(),
         resource: main_attributes,
@@ -193,6 +193,7 @@ pub(super) fn traces(
     spans: &[SpanData],
     services: &HashMap<SpanKey, String>,
     run: &Run,
+    starts: &SpanStarts,
 ) -> (Vec<Trace>, HashMap<SpanKey, String>) {
     // Group by trace; traces in the order their first span started.
     let mut groups: HashMap<TraceId, Vec<&SpanData>> = HashMap::new();
@@ -229,7 +230,7 @@ pub(super) fn traces(
         .iter()
         .map(|(start, roots)| {
             let made = run.requests.iter().find(|r| r.contains(*start));
-            let time = TimeContext { run, made, services };
+            let time = TimeContext { run, made, services, starts };
             Trace {
                 request: made.map(Made::line),
                 spans: roots
@@ -250,6 +251,8 @@ struct TimeContext<'a> {
     /// The request during which the trace started.
     made: Option<&'a Made>,
     services: &'a HashMap<SpanKey, String>,
+    /// What each span carried when it started.
+    starts: &'a SpanStarts,
 }
 
 impl<'a> TimeContext<'a> {
@@ -406,6 +409,7 @@ fn span(
             }
         },
         attributes: attributes(&d.attributes),
+        at_creation: at_creation(d, time.starts),
         events: d
             .events
             .iter()
@@ -429,6 +433,62 @@ fn span(
             start_us: micros(trace_start, d.start_time),
             duration_us: micros(d.start_time, d.end_time),
         }),
+    }
+}
+
+/// Of the attributes the conventions want on `d` at creation, those it had when it started.
+fn at_creation(d: &SpanData, starts: &SpanStarts) -> Vec<String> {
+    let Some(keys) = starts.keys_at_start(d.span_context.trace_id(), d.span_context.span_id()) else {
+        return vec![];
+    };
+    let relevant = sampling_relevant(&d.span_kind, &d.attributes);
+    let mut given: Vec<String> = keys.into_iter().filter(|k| relevant.contains(&k.as_str())).collect();
+    given.sort();
+    given.dedup();
+    given
+}
+
+/// The attributes semantic conventions 1.42 mark `sampling_relevant` for a span like this
+/// one (`model/http/spans.yaml`, `model/db/spans.yaml`, `model/messaging/spans.yaml`): a
+/// sampler decides as the span starts, so they belong on its builder. Which convention a
+/// client span follows is told by the attributes it ends with.
+pub fn sampling_relevant(kind: &opentelemetry::trace::SpanKind, attributes: &[KeyValue]) -> &'static [&'static str] {
+    use opentelemetry::trace::SpanKind as Kind;
+    use opentelemetry_semantic_conventions::attribute as a;
+    let has = |prefix: &str| attributes.iter().any(|kv| kv.key.as_str().starts_with(prefix));
+    match kind {
+        Kind::Server => &[
+            a::HTTP_REQUEST_METHOD,
+            a::URL_PATH,
+            a::URL_QUERY,
+            a::URL_SCHEME,
+            a::SERVER_ADDRESS,
+            a::SERVER_PORT,
+            a::CLIENT_ADDRESS,
+            a::USER_AGENT_ORIGINAL,
+        ],
+        Kind::Client if has("db.") => &[
+            a::DB_SYSTEM_NAME,
+            a::DB_NAMESPACE,
+            a::DB_OPERATION_NAME,
+            a::DB_COLLECTION_NAME,
+            a::DB_QUERY_TEXT,
+            a::DB_QUERY_SUMMARY,
+            a::SERVER_ADDRESS,
+            a::SERVER_PORT,
+        ],
+        Kind::Client => &[a::HTTP_REQUEST_METHOD, a::URL_FULL, a::SERVER_ADDRESS, a::SERVER_PORT],
+        Kind::Producer | Kind::Consumer => &[
+            a::MESSAGING_SYSTEM,
+            a::MESSAGING_OPERATION_NAME,
+            a::MESSAGING_OPERATION_TYPE,
+            a::MESSAGING_DESTINATION_NAME,
+            a::MESSAGING_DESTINATION_TEMPLATE,
+            a::MESSAGING_DESTINATION_PARTITION_ID,
+            a::SERVER_ADDRESS,
+            a::SERVER_PORT,
+        ],
+        Kind::Internal => &[],
     }
 }
 

@@ -39,10 +39,11 @@ use telemetry_document::{Attributes, DataPoint, Document, LogRecord, Metric, Met
 use super::normalise::{self, SpanKey};
 use super::receiver::{Arrived, Received, is_position};
 use super::scenario::{Made, Run};
+use crate::edge::SpanStarts;
 
 /// `run` is what the harness observed; `before` what had arrived when the service began
 /// to shut down.
-pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
+pub fn document(received: &Received, run: &Run, before: &Arrived, starts: &SpanStarts) -> Document {
     // Spans, each with the resource it came with; the position service's apart.
     let mut spans = Vec::new();
     let mut spans_resource = None;
@@ -121,7 +122,7 @@ pub fn document(received: &Received, run: &Run, before: &Arrived) -> Document {
             services.insert(*key, name.clone());
         }
     }
-    let (traces, paths) = normalise::traces(&spans, &services, run);
+    let (traces, paths) = normalise::traces(&spans, &services, run, starts);
     let longest = normalise::longest_request(run);
     let mut metrics: Vec<Metric> = last_metrics
         .into_iter()

@@ -186,6 +186,21 @@ impl PositionClient {
         format!("{}/position", self.base_url.trim_end_matches('/'))
     }
 
+    /// Where `GET /position` goes: the host of its URL, what `server.address` holds on a
+    /// client span. Known before the call, so it can be given when the span starts.
+    pub fn host(&self) -> String {
+        self.uri().host().unwrap_or_default().to_owned()
+    }
+
+    /// The port of its URL (80 when the URL gives none), what `server.port` holds.
+    pub fn port(&self) -> u16 {
+        self.uri().port_u16().unwrap_or(80)
+    }
+
+    fn uri(&self) -> http::Uri {
+        self.url().parse().unwrap_or_default()
+    }
+
     /// The request [`PositionClient::fetch`] sends; build it yourself to add headers.
     pub fn request(&self) -> Request<Body> {
         Request::get(self.url()).body(Body::empty()).expect("a GET request with a static URL is valid")
