@@ -520,6 +520,7 @@ mod tests {
             scope: Scope::default(),
             attributes: Attributes::new(),
             span: None,
+            outside_span: false,
             target: Some(target.into()),
         };
         let expected = Document { logs: vec![log("ex10_log_bridging::app")], ..Document::default() };

@@ -228,13 +228,17 @@ pub enum TimeFact {
     /// returned (client and internal spans), timed by the lab's query plumbing
     /// (`lab::service::query`).
     CoversQuery,
-    /// Was the current span when the place was looked up (`Places::find`): code that runs
-    /// while a span is current sees it as its context (children, logs, propagation).
+    /// Was the current span, or an ancestor of the current span, when the place was looked
+    /// up (`Places::find`): code that runs while a span is current sees it as its context
+    /// (children, logs, propagation); a child made current in turn keeps it in that context.
     CurrentAtLookup,
-    /// Was the current span when the call to the position service went out.
+    /// The same when the call to the position service went out.
     CurrentAtCall,
-    /// Was the current span when a database query ran (`lab::service::query::timed`).
+    /// The same when a database query ran (`lab::service::query::timed`).
     CurrentAtQuery,
+    /// A producer span still open when its message was handed to the queue (the queue's
+    /// `send`): the sending is what it describes.
+    CoversSend,
     /// A producer span that ended before the queue's acknowledgement of its message
     /// reached the sender: it covers the sending, not the processing.
     EndsBeforeAck,
@@ -249,6 +253,7 @@ impl fmt::Display for TimeFact {
             TimeFact::CurrentAtLookup => "current_at_lookup",
             TimeFact::CurrentAtCall => "current_at_call",
             TimeFact::CurrentAtQuery => "current_at_query",
+            TimeFact::CoversSend => "covers_send",
             TimeFact::EndsBeforeAck => "ends_before_ack",
         })
     }
@@ -509,6 +514,11 @@ pub struct LogRecord {
     /// `None` when the record is not correlated with any span.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<String>,
+    /// The record was written before that span started or after it ended: it carries the
+    /// ids of a span it is not part of. Judged only in traces of requests that completed,
+    /// in program order (the clock read by the SDK as each was written), never durations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_span: bool,
     /// Where the record was written (the `tracing` target or `log` module path), kept in
     /// captures for diagnosis (the SDK's own records come from `opentelemetry*`), never in
     /// snapshots: it names the learner's crate, which differs from the solution's.

@@ -59,7 +59,14 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             continue;
         };
         if let Some(why) = &got.failed {
-            out.add(Signal::Traces, format!("the service, run again with {env}, gave no telemetry: {why}"));
+            out.add(
+                Signal::Traces,
+                format!(
+                    "the service, run again with {env}, gave no telemetry: {why}. A telemetry setting, even a wrong \
+                     one, must never stop the service: leave the standard variables to the SDK, which warns about a \
+                     bad value and falls back to its default"
+                ),
+            );
             continue;
         }
         // A run under the operator's variables is about what they change: while the capture

@@ -62,8 +62,8 @@ pub(super) fn logs(
                 }
             }
             DiffOp::Insert { new_index, new_len, .. } => {
-                for label in &a_labels[new_index..new_index + new_len] {
-                    out.add(l, format!("log record `{label}` is not expected"));
+                for ai in new_index..new_index + new_len {
+                    out.add(l, unexpected(&a_labels[ai], &actual[ai]));
                 }
             }
             DiffOp::Replace { old_index, old_len, new_index, new_len } => {
@@ -89,10 +89,21 @@ pub(super) fn logs(
                     }
                 }
                 for ai in extra {
-                    out.add(l, format!("log record `{}` is not expected", a_labels[ai]));
+                    out.add(l, unexpected(&a_labels[ai], &actual[ai]));
                 }
             }
         }
+    }
+}
+
+/// A record nobody expected; below INFO, the level is what let it in.
+fn unexpected(label: &str, record: &LogRecord) -> String {
+    match record.severity.as_deref() {
+        Some("DEBUG" | "TRACE") => format!(
+            "log record `{label}` is not expected: the service keeps INFO and above by default, which keeps the \
+             DEBUG and TRACE chatter of other crates out of its logs (set the filter's default level to INFO)"
+        ),
+        _ => format!("log record `{label}` is not expected"),
     }
 }
 
@@ -138,6 +149,19 @@ fn log_record(
             (None, None) => unreachable!("equal spans are not reported"),
         };
         out.add(l, text);
+    } else if a.outside_span
+        && !e.outside_span
+        && let Some(path) = a.span.as_deref()
+    {
+        out.add(
+            l,
+            format!(
+                "log record `{label}` carries the ids of {}, but was written after that span ended (or before it \
+                 started): a record belongs to the work its span covers, so keep the span open until the record is \
+                 written (end it afterwards)",
+                show_path(path, actual_traces)
+            ),
+        );
     }
     if e.scope != a.scope {
         out.add(l, format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope));

@@ -288,6 +288,7 @@ fn log(severity: &str, body: &str, span: Option<&str>) -> LogRecord {
         scope: Scope::default(),
         attributes: Attributes::new(),
         span: span.map(str::to_string),
+        outside_span: false,
         target: None,
     }
 }
@@ -703,4 +704,13 @@ fn a_provider_without_the_starts_processor_is_told_once_not_per_span() {
     let expected = traces(vec![created_with_method_and_path(), created_with_method_and_path()]);
     let text = one(&expected, &actual);
     assert!(text.contains("built without the given `.with_span_processor(edge.starts)`"), "{text}");
+}
+
+#[test]
+fn a_log_record_written_after_its_span_ended_is_told_so() {
+    let expected = logs_doc(vec![log("INFO", "recorded", Some("trace 1 > process"))]);
+    let mut late = log("INFO", "recorded", Some("trace 1 > process"));
+    late.outside_span = true;
+    let text = one(&expected, &logs_doc(vec![late]));
+    assert!(text.contains("was written after that span ended"), "{text}");
 }

@@ -523,6 +523,11 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
             "span `{path}` does not cover the database query it describes: it ended before the query ran (or started \
              after it returned). Start the span right before the query and end it once the query returned."
         ),
+        TimeFact::CoversSend => format!(
+            "span `{path}` was no longer open when its message was handed to the queue (`queue.send(..)`): a producer \
+             span is the sending, so it starts before the message goes and ends once it is queued (end it after \
+             `send` returns)."
+        ),
         TimeFact::EndsBeforeAck => format!(
             "span `{path}` ended only after the worker acknowledged the message, so it covers the processing too: a \
              producer span is the sending, and ends once the message is queued (end it before awaiting the \

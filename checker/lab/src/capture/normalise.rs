@@ -99,7 +99,10 @@ pub fn document(captured: &Captured, run: &Run, before: &Exported, held: Option<
             .rfind(|(i, _)| Some(*i) != held)
             .map(|(_, m)| metrics(m, longest))
             .unwrap_or_default(),
-        logs: logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths)).collect(),
+        logs: {
+            let times = span_times(&spans, run);
+            logs.iter().map(|l| log_record(&l.record, &l.instrumentation, &paths, &times)).collect()
+        },
         while_held,
         resources,
         delivery,
@@ -206,6 +209,14 @@ pub(super) fn traces(
     }
     groups.sort_by_key(|g| order_key(g[0]));
 
+    let parents: HashMap<SpanKey, SpanKey> = spans
+        .iter()
+        .filter(|s| s.parent_span_id != SpanId::INVALID)
+        .map(|s| {
+            let trace = s.span_context.trace_id();
+            ((trace, s.span_context.span_id()), (trace, s.parent_span_id))
+        })
+        .collect();
     let mut paths = HashMap::new();
     let trees: Vec<(SystemTime, Vec<Node>)> = groups
         .iter()
@@ -230,7 +241,7 @@ pub(super) fn traces(
         .iter()
         .map(|(start, roots)| {
             let made = run.requests.iter().find(|r| r.contains(*start));
-            let time = TimeContext { run, made, services, starts };
+            let time = TimeContext { run, made, services, starts, parents: &parents };
             Trace {
                 request: made.map(Made::line),
                 spans: roots
@@ -253,6 +264,8 @@ struct TimeContext<'a> {
     services: &'a HashMap<SpanKey, String>,
     /// What each span carried when it started.
     starts: &'a SpanStarts,
+    /// Each span's parent, where it has one.
+    parents: &'a HashMap<SpanKey, SpanKey>,
 }
 
 impl<'a> TimeContext<'a> {
@@ -288,6 +301,14 @@ impl<'a> TimeContext<'a> {
         if (client || internal) && self.run.queries.iter().any(covers_query) {
             facts.push(TimeFact::CoversQuery);
         }
+        // A producer span and the handing over of its message: the first after its start.
+        if d.span_kind == opentelemetry::trace::SpanKind::Producer
+            && let Some(send) =
+                self.marks(made).into_iter().find(|m| m.moment == Moment::Send && m.started >= d.start_time)
+            && send.started <= d.end_time
+        {
+            facts.push(TimeFact::CoversSend);
+        }
         // A producer span and the acknowledgement of its message, which its sender awaits.
         if d.span_kind == opentelemetry::trace::SpanKind::Producer
             && let Some(ack) =
@@ -302,11 +323,25 @@ impl<'a> TimeContext<'a> {
             (Moment::Call, TimeFact::CurrentAtCall),
             (Moment::Query, TimeFact::CurrentAtQuery),
         ] {
-            if self.marks(made).iter().any(|m| m.moment == moment && m.current == Some(key)) {
+            if self.marks(made).iter().any(|m| m.moment == moment && m.current.is_some_and(|c| self.within(c, key))) {
                 facts.push(fact);
             }
         }
         facts
+    }
+
+    /// Whether span `current` is `key` or one of its descendants.
+    fn within(&self, current: SpanKey, key: SpanKey) -> bool {
+        let mut at = Some(current);
+        // Bounded: ids are unique, but a malformed export must not loop.
+        for _ in 0..=self.parents.len() {
+            match at {
+                Some(k) if k == key => return true,
+                Some(k) => at = self.parents.get(&k).copied(),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The moments of `made` the lab's code saw that returned within it.
@@ -576,11 +611,42 @@ fn data_points<T: Copy>(
     (kind, points, largest, without_min_max)
 }
 
+/// When each span of a completed request's trace started and ended (see
+/// [`LogRecord::outside_span`]): a request the caller gave up on ends its spans as they are
+/// dropped, while work it spawned may still write, so nothing is judged there.
+pub(super) fn span_times(spans: &[SpanData], run: &Run) -> HashMap<SpanKey, (SystemTime, SystemTime)> {
+    let mut first: HashMap<TraceId, SystemTime> = HashMap::new();
+    for s in spans {
+        let start = first.entry(s.span_context.trace_id()).or_insert(s.start_time);
+        *start = (*start).min(s.start_time);
+    }
+    let completed = |t: &SystemTime| run.requests.iter().any(|r| r.status.is_some() && r.contains(*t));
+    spans
+        .iter()
+        .filter(|s| first.get(&s.span_context.trace_id()).is_some_and(completed))
+        .map(|s| ((s.span_context.trace_id(), s.span_context.span_id()), (s.start_time, s.end_time)))
+        .collect()
+}
+
+/// Whether a record written at `at` with the ids `key` lies outside that span's time.
+pub(super) fn outside_span(
+    times: &HashMap<SpanKey, (SystemTime, SystemTime)>,
+    key: SpanKey,
+    at: Option<SystemTime>,
+) -> bool {
+    match (times.get(&key), at) {
+        (Some((start, end)), Some(at)) => at < *start || *end < at,
+        _ => false,
+    }
+}
+
 fn log_record(
     record: &opentelemetry_sdk::logs::SdkLogRecord,
     instrumentation: &InstrumentationScope,
     paths: &HashMap<SpanKey, String>,
+    times: &HashMap<SpanKey, (SystemTime, SystemTime)>,
 ) -> LogRecord {
+    let written = record.timestamp().or(record.observed_timestamp());
     LogRecord {
         event_name: record.event_name().map(event_name),
         severity: record
@@ -593,6 +659,7 @@ fn log_record(
         span: record.trace_context().map(|tc| {
             paths.get(&(tc.trace_id, tc.span_id)).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
         }),
+        outside_span: record.trace_context().is_some_and(|tc| outside_span(times, (tc.trace_id, tc.span_id), written)),
         target: record.target().map(|t| t.to_string()),
     }
 }

@@ -174,9 +174,14 @@ pub const SHIPPING: Scenario = Scenario {
 /// the argument alone changes nothing (the SDK reads it according to `OTEL_TRACES_SAMPLER`,
 /// so the code's default sampler stays), which a service that parses the ratio itself gets
 /// wrong.
+///
+/// And an argument that is no number, as an operator's typo: the SDK warns and falls back
+/// to a ratio of 1, so every trace is kept; a service that parses the variables itself
+/// and stops on a bad value loses its telemetry, or the service.
 const SAMPLER_VARIABLES: &[&[(&str, &str)]] = &[
     &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "1")],
     &[("OTEL_TRACES_SAMPLER_ARG", "1")],
+    &[("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", "half")],
 ];
 
 /// Exercise 1 (the resource): the distance scenario, and again as an operator deploys it,

@@ -138,7 +138,10 @@ pub fn document(received: &Received, run: &Run, before: &Arrived, starts: &SpanS
         resource: main_attributes,
         traces,
         metrics,
-        logs: logs.iter().map(|(l, scope, _)| log_record(l, scope, &paths)).collect(),
+        logs: {
+            let times = normalise::span_times(&spans, run);
+            logs.iter().map(|(l, scope, _)| log_record(l, scope, &paths, &times)).collect()
+        },
         // A capture over the wire does not look while a request is held (see `capture`).
         while_held: vec![],
         resources,
@@ -361,7 +364,12 @@ fn scope_and_target(scope: Scope, own_crate: Option<&str>) -> (Scope, Option<Str
     if is_target { (Scope { name: String::new(), version: None }, Some(scope.name)) } else { (scope, None) }
 }
 
-fn log_record(wire: &WireLog, scope: &Scope, paths: &HashMap<SpanKey, String>) -> LogRecord {
+fn log_record(
+    wire: &WireLog,
+    scope: &Scope,
+    paths: &HashMap<SpanKey, String>,
+    times: &HashMap<SpanKey, (SystemTime, SystemTime)>,
+) -> LogRecord {
     let (scope, target) = scope_and_target(scope.clone(), own_crate().as_deref());
     let severity = match wire.severity_text.as_str() {
         "" => SeverityNumber::try_from(wire.severity_number)
@@ -370,10 +378,11 @@ fn log_record(wire: &WireLog, scope: &Scope, paths: &HashMap<SpanKey, String>) -
             .map(|n| n.as_str_name().trim_start_matches("SEVERITY_NUMBER_").to_string()),
         text => Some(text.to_string()),
     };
-    let span = (!wire.span_id.is_empty()).then(|| {
-        let key = (trace_id(&wire.trace_id), span_id(&wire.span_id));
-        paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into())
-    });
+    let key = (!wire.span_id.is_empty()).then(|| (trace_id(&wire.trace_id), span_id(&wire.span_id)));
+    let span = key.map(|key| paths.get(&key).cloned().unwrap_or_else(|| "(a span outside the capture)".into()));
+    let nanos = if wire.time_unix_nano != 0 { wire.time_unix_nano } else { wire.observed_time_unix_nano };
+    let written = (nanos != 0).then(|| SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos));
+    let outside_span = key.is_some_and(|key| normalise::outside_span(times, key, written));
     LogRecord {
         event_name: (!wire.event_name.is_empty()).then(|| normalise::event_name(&wire.event_name)),
         severity,
@@ -381,6 +390,7 @@ fn log_record(wire: &WireLog, scope: &Scope, paths: &HashMap<SpanKey, String>) -
         scope,
         attributes: wire.attributes.iter().map(|kv| (kv.key.clone(), log_value(kv.value.as_ref()))).collect(),
         span,
+        outside_span,
         target,
     }
 }
