@@ -48,6 +48,7 @@ pub fn panic_causes(message: &str) -> Vec<String> {
 pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     let mut causes = Vec::new();
     still_in_memory(&mut causes, actual);
+    globals_not_registered(&mut causes, expected, actual);
     nothing_exported(&mut causes, expected, actual);
     let expected_keys = all_keys(expected);
     let actual_keys = all_keys(actual);
@@ -64,6 +65,28 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     let mut seen = BTreeSet::new();
     causes.retain(|c| seen.insert(c.clone()));
     causes
+}
+
+/// What the setup should have registered globally and did not (capture facts).
+fn globals_not_registered(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+    let facts = &actual.capture_facts;
+    let crosses = expected.spans().iter().any(|(_, s)| s.parent == Some(telemetry_document::ParentLink::Remote));
+    if crosses && facts.propagator_fields.as_ref().is_some_and(Vec::is_empty) {
+        causes.push(
+            "No propagator is registered: `global::set_text_map_propagator(..)` never ran in the setup, and the \
+             default one injects no `traceparent` and extracts nothing, so no trace crosses from one service to the \
+             other."
+                .into(),
+        );
+    }
+    if facts.global_subscriber == Some(false) && actual.logs.len() < expected.logs.len() {
+        causes.push(
+            "No global `tracing` subscriber is installed: `set_default` installs one for the calling thread only (the \
+             setup's), so the records written on the runtime's workers reach no bridge. Install it for every thread \
+             with `tracing::subscriber::set_global_default`."
+                .into(),
+        );
+    }
 }
 
 fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
@@ -658,5 +681,39 @@ mod tests {
         assert!(!causes[0].contains("dropped or shut down before"), "ruled out by the capture: {causes:?}");
         let once = Document { capture_facts: shut_down(&[("traces", true)]), ..Document::default() };
         assert!(likely_causes(&expected, &once)[0].contains("dropped or shut down before the requests ran"));
+    }
+
+    #[test]
+    fn globals_the_setup_never_registered_are_named() {
+        let mut remote = span("GET /position");
+        remote.parent = Some(telemetry_document::ParentLink::Remote);
+        let expected = Document { traces: vec![Trace { request: None, spans: vec![remote] }], ..Document::default() };
+        let facts = |fields: &[&str], global: bool| {
+            Box::new(telemetry_document::CaptureFacts {
+                propagator_fields: Some(fields.iter().map(|f| f.to_string()).collect()),
+                global_subscriber: Some(global),
+                ..Default::default()
+            })
+        };
+        let unset = Document { capture_facts: facts(&[], true), ..Document::default() };
+        assert!(likely_causes(&expected, &unset)[0].starts_with("No propagator is registered"));
+        let set = Document { capture_facts: facts(&["traceparent", "tracestate"], true), ..Document::default() };
+        assert!(likely_causes(&expected, &set).iter().all(|c| !c.contains("propagator")));
+
+        let log = telemetry_document::LogRecord {
+            event_name: None,
+            severity: Some("INFO".into()),
+            body: None,
+            scope: Scope::default(),
+            attributes: Attributes::new(),
+            span: None,
+            outside_span: false,
+            target: None,
+        };
+        let expected = Document { logs: vec![log.clone(), log.clone()], ..Document::default() };
+        let thread_only = Document { logs: vec![log.clone()], capture_facts: facts(&[], false), ..Document::default() };
+        assert!(likely_causes(&expected, &thread_only).iter().any(|c| c.contains("set_global_default")));
+        let global = Document { logs: vec![log], capture_facts: facts(&[], true), ..Document::default() };
+        assert!(likely_causes(&expected, &global).iter().all(|c| !c.contains("set_global_default")));
     }
 }

@@ -93,6 +93,14 @@ pub struct CaptureFacts {
     /// no span's `at_creation` could be known.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub starts_unseen: bool,
+    /// The fields of the global text map propagator once the service's setup ran (`[]`:
+    /// none registered, the default one, which injects and extracts nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagator_fields: Option<Vec<String>>,
+    /// Whether a global `tracing` subscriber was installed once the setup ran (`false`
+    /// with `set_default`, which installs one for the calling thread only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_subscriber: Option<bool>,
 }
 
 impl CaptureFacts {
@@ -690,6 +698,8 @@ mod tests {
                 shut_down: Some(BTreeMap::from([("traces".to_string(), true)])),
                 in_memory: vec!["logs".into()],
                 starts_unseen: true,
+                propagator_fields: Some(vec!["traceparent".into()]),
+                global_subscriber: Some(false),
             }),
         }
     }

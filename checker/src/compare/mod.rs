@@ -123,6 +123,7 @@ fn pipeline(expected: &Document, actual: &Document) -> Pipeline {
         traces_shut_down: actual.capture_facts.shut_down("traces") == Some(true),
         logs_shut_down: actual.capture_facts.shut_down("logs") == Some(true),
         starts_unseen: actual.capture_facts.starts_unseen,
+        propagator_unset: actual.capture_facts.propagator_fields.as_ref().is_some_and(Vec::is_empty),
     }
 }
 

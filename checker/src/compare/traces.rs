@@ -22,6 +22,8 @@ pub(super) struct Pipeline {
     pub logs_shut_down: bool,
     /// The service's spans were exported, but the edge's `starts` processor saw none start.
     pub starts_unseen: bool,
+    /// No global propagator was registered: the default one injects and extracts nothing.
+    pub propagator_unset: bool,
 }
 
 /// A span with where it is: `<trace> > GET /x > child` (full) and `GET /x > child` (in-trace);
@@ -422,7 +424,10 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         };
         // A server span that should start a trace but took a parent: the context it was
         // extracted onto was not empty.
-        let why = if e.parent.is_none() && e.kind == telemetry_document::SpanKind::Server {
+        let why = if pipeline.propagator_unset {
+            ". No propagator is registered (`global::set_text_map_propagator(..)` never ran in the setup): the \
+             default one injects no `traceparent` and extracts nothing, so no context crosses between the services"
+        } else if e.parent.is_none() && e.kind == telemetry_document::SpanKind::Server {
             ". A server span's parent comes from the request's headers alone: extract onto an empty context \
              (`extract_with_context(&Context::new(), ..)`); `extract(..)` starts from the current context, so \
              whatever span is current where the request is handled becomes the parent of a request that carries \
@@ -543,8 +548,8 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
                 "span `{path}` was not the current span when {what}: a span covers work only while it is current, \
                  and code running then takes the current context as its own (its child spans, its log records, the \
                  `traceparent` it sends). Make the span current for the whole of that work: in async code, run the \
-                 future `.with_context(cx)` with a context that holds it (starting or keeping a span does not make \
-                 it current)."
+                 future `.with_context(cx)` with a context that holds it, or, with `tracing`, `.instrument(span)` \
+                 (starting or keeping a span does not make it current)."
             )
         }
     }

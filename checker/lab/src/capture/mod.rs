@@ -127,6 +127,7 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
         let telemetry = S::telemetry(edge);
+        let globals = globals();
         // While a request is held in flight, the metrics as they stand then: one export of
         // the meter provider, which the document's `while_held` reads (cumulative sums, so
         // the export at shutdown still holds everything).
@@ -147,6 +148,7 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         let shut_down = captured.shut_down();
         let mut document = normalise::document(&captured, &run, &before, held_export.get());
         document.capture_facts.shut_down = Some(shut_down);
+        (document.capture_facts.propagator_fields, document.capture_facts.global_subscriber) = globals;
         // The distance service's spans alone: the position service's provider has its own line.
         let main_spans = captured.spans.finished_spans();
         document.capture_facts.starts_unseen = !main_spans.is_empty()
@@ -174,7 +176,7 @@ pub fn capture_over_the_wire<S: Service>(
 ) -> Document {
     let id = marks::new_capture();
     let runtime = capture_runtime(id);
-    let (telemetry, run, memory) = {
+    let (telemetry, run, memory, globals) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
             eprintln!("lab: the capture's OTLP receiver cannot serve: {e}");
@@ -183,10 +185,11 @@ pub fn capture_over_the_wire<S: Service>(
         // should not be used: the service builds its own. Whether they were is recorded.
         let (edge, memory) = Edge::capture();
         let telemetry = S::telemetry(edge);
+        let globals = globals();
         // No look at the metrics while a request is held: a flush would be an export of its
         // own on the wire.
         let run = drive::<S>(&runtime, id, scenario, &telemetry, None);
-        (telemetry, run, memory)
+        (telemetry, run, memory, globals)
     };
     let before = receiver.received().arrived();
     // Outside the runtime's context, as a `main` shuts down after its runtime returned: the
@@ -201,6 +204,7 @@ pub fn capture_over_the_wire<S: Service>(
     let mut document = wire::document(&receiver.received(), &run, &before, &memory.starts);
     document.capture_facts = Box::new(in_memory_facts(&memory, shut_down));
     document.capture_facts.starts_unseen = !memory.starts.noted_any() && !document.traces.is_empty();
+    (document.capture_facts.propagator_fields, document.capture_facts.global_subscriber) = globals;
     for signal in &document.capture_facts.in_memory {
         if let Some(why) = document.refused.get_mut(signal) {
             let (what, exporter) = match signal.as_str() {
@@ -216,6 +220,13 @@ pub fn capture_over_the_wire<S: Service>(
     }
     runtime.shutdown_background();
     document
+}
+
+/// What the service's setup registered globally, for the causes the checker gives: the
+/// global propagator's fields, and whether a global `tracing` subscriber is installed.
+fn globals() -> (Option<Vec<String>>, Option<bool>) {
+    let fields = opentelemetry::global::get_text_map_propagator(|p| p.fields().map(str::to_string).collect());
+    (Some(fields), Some(tracing::dispatcher::has_been_set()))
 }
 
 /// What the edge's in-memory exporters saw in a capture over the wire: which signals they
