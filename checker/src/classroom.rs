@@ -44,6 +44,10 @@ pub const TOOLCHAIN: &str = "1.95.0";
 pub const WORKFLOW_NAME: &str = "Autograding Tests";
 pub const JOB: &str = "run-autograding-tests";
 
+/// The artifact that holds the checker's JSON report of a run: the instructor's
+/// `.github/classroom/download-reports.sh` fetches it by this name for `checker class`.
+pub const ARTIFACT: &str = "checker-report";
+
 /// The Classroom actions, under the owner Classroom's generated workflows name.
 pub const GRADER: &str = "classroom-resources/autograding-command-grader@v1";
 pub const REPORTER: &str = "classroom-resources/autograding-grading-reporter@v1";
@@ -115,7 +119,7 @@ jobs:
         run: bash {CHANGES_SCRIPT} changes-outside-exercises.txt
       - uses: actions/upload-artifact@v7
         with:
-          name: checker-report
+          name: {ARTIFACT}
           path: |
             checker-report.json
             changes-outside-exercises.txt
