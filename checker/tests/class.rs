@@ -270,10 +270,10 @@ fn regenerate_the_class_fixtures() {
     let mut wrong: BTreeMap<usize, Verdict> = BTreeMap::new();
     for v in &variants.variant {
         let index = all.iter().position(|e| e.id == v.exercise).unwrap();
-        if !wrong.contains_key(&index) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = wrong.entry(index) {
             let verdict = grade_variant(&track, v);
             println!("variant of {}: {}", v.exercise, verdict.status.word());
-            wrong.insert(index, verdict);
+            slot.insert(verdict);
         }
     }
     // Where each student is (the index of the first exercise not passed; the track's
