@@ -208,6 +208,103 @@ impl Cause {
 mod tests {
     use super::*;
 
+    /// Identifiers once published stay: reports of past classes compare with new ones. A
+    /// new kind is added here too; a renamed or removed one fails this test.
+    const PUBLISHED_KINDS: &[&str] = &[
+        "answer",
+        "count",
+        "none",
+        "none.though_shut_down",
+        "starts.unseen",
+        "trace.missing",
+        "trace.not_dropped",
+        "trace.unexpected",
+        "span.misplaced",
+        "span.renamed",
+        "span.missing",
+        "span.unexpected",
+        "span.kind",
+        "span.service",
+        "span.parent",
+        "span.status",
+        "span.time",
+        "span.links",
+        "event.missing",
+        "event.unexpected",
+        "event.order",
+        "event.moment",
+        "attribute.missing",
+        "attribute.type",
+        "attribute.value",
+        "attribute.unexpected",
+        "attribute.late",
+        "scope",
+        "resource.other",
+        "delivery.held",
+        "delivery.immediate",
+        "env.not_run",
+        "env.failed",
+        "env.sampler_ignored",
+        "env.traced",
+        "env.resource",
+        "env.attribute.value",
+        "env.attribute.missing",
+        "env.attribute.unexpected",
+        "collector.refused",
+        "missing",
+        "unexpected",
+        "kind",
+        "unit",
+        "description",
+        "magnitude",
+        "min_max",
+        "bounds",
+        "point.missing",
+        "point.unexpected",
+        "point.value",
+        "point.count",
+        "in_flight",
+        "record.missing",
+        "record.unexpected",
+        "record.severity",
+        "record.span",
+        "record.event_name",
+        "order",
+        "more",
+    ];
+
+    const PUBLISHED_CAUSES: &[&str] = &[
+        "export.none.no_exporter",
+        "export.none",
+        "key.deprecated",
+        "key.typo",
+        "span.name.raw_path",
+        "span.parent.not_ended",
+        "metric.cardinality",
+        "logs.sdk_internal",
+        "span.status.client_error",
+        "metric.left_in_flight",
+        "position.own_router",
+        "shutdown.nothing_recorded",
+        "shutdown.missing",
+        "shutdown.maybe_missing",
+        "otlp.still_in_memory",
+        "stderr.setup_error",
+        "panic.blocking_client",
+    ];
+
+    #[test]
+    fn published_identifiers_are_never_renamed() {
+        for id in PUBLISHED_KINDS {
+            assert!(Kind::from_id(id).is_some(), "the kind `{id}` was published: keep it");
+        }
+        for id in PUBLISHED_CAUSES {
+            assert!(CauseKind::from_id(id).is_some(), "the cause kind `{id}` was published: keep it");
+        }
+        assert_eq!(Kind::ALL.len(), PUBLISHED_KINDS.len(), "a new kind: add it to PUBLISHED_KINDS");
+        assert_eq!(CauseKind::ALL.len(), PUBLISHED_CAUSES.len(), "a new cause kind: add it to PUBLISHED_CAUSES");
+    }
+
     #[test]
     fn every_identifier_is_unique_and_reads_back() {
         let mut seen = std::collections::BTreeSet::new();

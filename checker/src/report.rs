@@ -285,6 +285,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_report_gives_each_difference_and_cause_its_kind() {
+        let track = crate::track::Track::from_text(
+            "snapshots = \"s\"\nharness = []\n[[exercise]]\nid = \"resource\"\ndir = \"01-resource\"\nname = \"Resource\"\nedit = \"src/main.rs\"\n",
+            std::path::Path::new("/lab"),
+        )
+        .unwrap();
+        let mut verdict = Verdict::new(Status::Fail, "differs:");
+        verdict.differences.push(Difference {
+            signal: Signal::Metrics,
+            kind: crate::kind::Kind::Unit,
+            text: "metric `x` has unit `ms`; expected `s`".into(),
+        });
+        verdict.likely_causes.push(crate::kind::Cause::new(CauseKind::DeprecatedKey, "an old key"));
+        let json = serde_json::to_value(JsonExercise::new(&track.exercises[0], &verdict)).unwrap();
+        assert_eq!(
+            json["differences"][0],
+            serde_json::json!({"signal": "metrics", "kind": "metrics.unit", "text": "metric `x` has unit `ms`; expected `s`"})
+        );
+        assert_eq!(json["likely_causes"][0], serde_json::json!({"kind": "key.deprecated", "text": "an old key"}));
+    }
+
+    #[test]
     fn a_panic_names_the_file_of_the_exercise_it_happened_in() {
         let dir = "02-tracer-provider";
         let panic = "thread 'main' panicked at 02-tracer-provider/src/telemetry.rs:21:10:\nno resource";

@@ -91,6 +91,20 @@ fn the_page_shows_the_class_s_figures_in_a_browser() {
     assert!(stdout.contains(&format!("written to {}", page.display())), "it says where: {stdout}");
     assert!(stderr.contains("broken.json"), "the bad file is named: {stderr}");
 
+    // Every difference's kind is `<signal>.<kind>` and every cause's a kind the checker has.
+    for (student, report) in &reports {
+        for e in report["exercises"].as_array().unwrap() {
+            for d in e["differences"].as_array().into_iter().flatten() {
+                let (signal, kind) = d["kind"].as_str().unwrap().split_once('.').unwrap();
+                assert_eq!(d["signal"].as_str(), Some(signal), "{student}: {d}");
+                assert!(checker::kind::Kind::from_id(kind).is_some(), "{student}: {d}");
+            }
+            for c in e["likely_causes"].as_array().into_iter().flatten() {
+                assert!(checker::kind::CauseKind::from_id(c["kind"].as_str().unwrap()).is_some(), "{student}: {c}");
+            }
+        }
+    }
+
     let url = format!("file://{}", page.display());
     let dom = String::from_utf8(chromium(&["--dump-dom", &url]).stdout).unwrap();
     assert_eq!(cell(&dom, "id=\"students\""), Some(reports.len().to_string().as_str()));
