@@ -15,7 +15,9 @@
 //! stand-in workspace ([`crate::standin`]). Cargo's home and `target/` are cached, keyed on
 //! the toolchain and both lock files, so that a push compiles the lab's own crates and not
 //! the OpenTelemetry stack; a newer push cancels a run still going. The checker's JSON
-//! report is uploaded as an artifact for instructors.
+//! report is uploaded as an artifact for instructors ([`ARTIFACT`]), which
+//! `.github/classroom/download-reports.sh` fetches from every student's repository for
+//! `checker class` ([`crate::class`]).
 //! The checker cannot tell a forged capture from a real one (see the README); what the
 //! graded commit changed outside `exercises/` since the repository was handed out is
 //! listed in the job summary, as a warning, and in the artifact, for the instructor to look

@@ -178,6 +178,12 @@ fn a_page_that_is_not_the_class_view_s_is_never_overwritten() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a class view"));
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "<p>mine</p>");
+    // A folder that is not there is an error that says so, not an empty page.
+    let missing = dir.path().join("no-such-folder");
+    let out = Command::cargo_bin("checker").unwrap().arg("class").arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the folder"), "{out:?}");
+    assert!(!missing.join("class.html").exists());
     // Its own page it rewrites.
     let page = dir.path().join("class.html");
     for _ in 0..2 {
