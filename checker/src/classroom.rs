@@ -15,7 +15,9 @@
 //! stand-in workspace ([`crate::standin`]). Cargo's home and `target/` are cached, keyed on
 //! the toolchain and both lock files, so that a push compiles the lab's own crates and not
 //! the OpenTelemetry stack; a newer push cancels a run still going. The checker's JSON
-//! report is uploaded as an artifact for instructors.
+//! report is uploaded as an artifact for instructors ([`ARTIFACT`]), which
+//! `.github/classroom/download-reports.sh` fetches from every student's repository for
+//! `checker class` ([`crate::class`]).
 //! The checker cannot tell a forged capture from a real one (see the README); what the
 //! graded commit changed outside `exercises/` since the repository was handed out is
 //! listed in the job summary, as a warning, and in the artifact, for the instructor to look
@@ -43,6 +45,10 @@ pub const TOOLCHAIN: &str = "1.95.0";
 /// writes the points onto the check run named after the job.
 pub const WORKFLOW_NAME: &str = "Autograding Tests";
 pub const JOB: &str = "run-autograding-tests";
+
+/// The artifact that holds the checker's JSON report of a run: the instructor's
+/// `.github/classroom/download-reports.sh` fetches it by this name for `checker class`.
+pub const ARTIFACT: &str = "checker-report";
 
 /// The Classroom actions, under the owner Classroom's generated workflows name.
 pub const GRADER: &str = "classroom-resources/autograding-command-grader@v1";
@@ -115,7 +121,7 @@ jobs:
         run: bash {CHANGES_SCRIPT} changes-outside-exercises.txt
       - uses: actions/upload-artifact@v7
         with:
-          name: checker-report
+          name: {ARTIFACT}
           path: |
             checker-report.json
             changes-outside-exercises.txt

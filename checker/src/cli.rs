@@ -105,6 +105,15 @@ enum Command {
     },
     /// For instructors: print the GitHub Classroom autograding workflow for this track.
     Classroom,
+    /// For instructors: one HTML page of a whole class, from a folder of JSON reports (one
+    /// `checker --format json` report per student, named after the student).
+    Class {
+        /// The folder of reports (`*.json`).
+        dir: PathBuf,
+        /// Where to write the page (default: class.html in that folder).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// For instructors: write the lab without its solutions to a new folder (a git
     /// repository to hand out, e.g. as a GitHub Classroom template).
     StudentEdition {
@@ -144,6 +153,10 @@ pub fn main() -> ExitCode {
     }
     crate::groups::end_with_the_checker();
     let cli = Cli::parse();
+    // The class view reads reports only: it needs no lab around it.
+    if let Some(Command::Class { dir, out }) = &cli.command {
+        return crate::class::run(dir, out.as_deref());
+    }
     let root = match cli.root.clone().map(Ok).unwrap_or_else(find_root) {
         Ok(root) => root,
         Err(why) => {
@@ -197,6 +210,7 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Command::StudentEdition { out }) => crate::edition::run(&track, out),
+        Some(Command::Class { dir, out }) => crate::class::run(dir, out.as_deref()),
         Some(Command::Classroom) => {
             print!("{}", crate::classroom::workflow(&track));
             ExitCode::SUCCESS

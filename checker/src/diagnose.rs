@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use opentelemetry_semantic_conventions::{attribute, resource};
 use telemetry_document::{Attributes, Document, ParentLink, Span, Status, Value};
 
+pub use crate::kind::{Cause, CauseKind};
+
 /// Keys the semantic conventions renamed: (old, new, the constant to use). Both strings
 /// come from the conventions crate itself.
 #[allow(deprecated)]
@@ -28,24 +30,25 @@ const RENAMED: &[(&str, &str, &str)] = &[
 
 /// Likely causes of a panic, from its message: panics the SDK's own pieces cause when
 /// used where they cannot work, which a learner cannot tell from the message alone.
-pub fn panic_causes(message: &str) -> Vec<String> {
+pub fn panic_causes(message: &str) -> Vec<Cause> {
     let mut causes = Vec::new();
     if message.contains("Cannot drop a runtime in a context where blocking is not allowed")
         || message.contains("Cannot start a runtime from within a runtime")
     {
-        causes.push(
+        causes.push(Cause::new(
+            CauseKind::BlockingClient,
             "A blocking HTTP client ran on the service's async runtime: the OTLP exporter's default client \
              (reqwest's blocking one) has a runtime of its own. A simple processor exports on the thread that ends \
              the span, inside the service's runtime; the batch processors and the periodic reader export on threads \
              of their own."
                 .to_string(),
-        );
+        ));
     }
     causes
 }
 
 /// One line per likely cause, most useful first, without repeats.
-pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
+pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<Cause> {
     let mut causes = Vec::new();
     still_in_memory(&mut causes, actual);
     globals_not_registered(&mut causes, expected, actual);
@@ -63,33 +66,33 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
     never_shut_down(&mut causes, expected, actual);
     setup_errors(&mut causes, actual);
     let mut seen = BTreeSet::new();
-    causes.retain(|c| seen.insert(c.clone()));
+    causes.retain(|c| seen.insert(c.text.clone()));
     causes
 }
 
 /// What the setup should have registered globally and did not (capture facts).
-fn globals_not_registered(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn globals_not_registered(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     let facts = &actual.capture_facts;
     let crosses = expected.spans().iter().any(|(_, s)| s.parent == Some(telemetry_document::ParentLink::Remote));
     if crosses && facts.propagator_fields.as_ref().is_some_and(Vec::is_empty) {
-        causes.push(
+        causes.push(Cause::new(
+            CauseKind::PropagatorUnset,
             "No propagator is registered: `global::set_text_map_propagator(..)` never ran in the setup, and the \
              default one injects no `traceparent` and extracts nothing, so no trace crosses from one service to the \
-             other."
-                .into(),
-        );
+             other.",
+        ));
     }
     if facts.global_subscriber == Some(false) && actual.logs.len() < expected.logs.len() {
-        causes.push(
+        causes.push(Cause::new(
+            CauseKind::SubscriberThreadOnly,
             "No global `tracing` subscriber is installed: `set_default` installs one for the calling thread only (the \
              setup's), so the records written on the runtime's workers reach no bridge. Install it for every thread \
-             with `tracing::subscriber::set_global_default`."
-                .into(),
-        );
+             with `tracing::subscriber::set_global_default`.",
+        ));
     }
 }
 
-fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn nothing_exported(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     let empty = actual.traces.is_empty() && actual.metrics.is_empty() && actual.logs.is_empty();
     // Over the wire, the collector already says why each signal is missing (`refused`).
     if ["traces", "metrics", "logs"].iter().any(|s| refusal_explains(actual, s)) {
@@ -103,15 +106,19 @@ fn nothing_exported(causes: &mut Vec<String>, expected: &Document, actual: &Docu
     // none of the edge's exporters shut down, no provider (dropped early or not) held one.
     let never_held = actual.capture_facts.shut_down.as_ref().is_some_and(|all| all.values().all(|done| !done));
     causes.push(if never_held {
-        "Nothing at all was exported, and none of the lab's exporters was ever shut down, so no provider in \
+        Cause::new(
+            CauseKind::NothingExportedNoExporter,
+            "Nothing at all was exported, and none of the lab's exporters was ever shut down, so no provider in \
          `Telemetry` holds one: give the provider its exporter from the edge (`.with_simple_exporter(edge.spans)`, \
-         `PeriodicReader::builder(edge.metrics)`, ...)."
-            .into()
+         `PeriodicReader::builder(edge.metrics)`, ...).",
+        )
     } else {
-        "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
+        Cause::new(
+            CauseKind::NothingExported,
+            "Nothing at all was exported. Usually a provider has no exporter, or it was dropped or shut down before \
          the requests ran (keep it in `Telemetry`), or the code uses `global::tracer(..)` while the provider was \
-         never registered with `global::set_tracer_provider`."
-            .into()
+         never registered with `global::set_tracer_provider`.",
+        )
     });
 }
 
@@ -141,21 +148,26 @@ fn all_keys(document: &Document) -> BTreeMap<String, String> {
     keys
 }
 
-fn keys(causes: &mut Vec<String>, expected: &BTreeMap<String, String>, actual: &BTreeMap<String, String>) {
+fn keys(causes: &mut Vec<Cause>, expected: &BTreeMap<String, String>, actual: &BTreeMap<String, String>) {
     for (key, place) in actual {
         if expected.contains_key(key) {
             continue;
         }
         if let Some((_, new, constant)) = RENAMED.iter().find(|(old, _, _)| old == key) {
-            causes.push(format!(
-                "`{key}` (on {place}) is an old, deprecated key: the conventions renamed it `{new}`. \
+            causes.push(Cause::new(
+                CauseKind::DeprecatedKey,
+                format!(
+                    "`{key}` (on {place}) is an old, deprecated key: the conventions renamed it `{new}`. \
                  Use the constant `opentelemetry_semantic_conventions::{constant}`."
+                ),
             ));
         } else if let Some(near) = expected.keys().find(|e| !actual.contains_key(*e) && looks_like(key, e)) {
-            causes.push(format!(
+            causes.push(Cause::new(
+ CauseKind::KeyTypo,
+format!(
                 "`{key}` (on {place}) looks like a hand-typed `{near}`: take keys from \
                  `opentelemetry_semantic_conventions` (or one `const` of your own for `iss.*` keys), never type them twice."
-            ));
+            )));
         }
     }
 }
@@ -182,15 +194,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// `GET /distance/paris` where `GET /distance/{place}` was expected.
-fn span_names(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn span_names(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     let templates: BTreeSet<String> =
         expected.spans().into_iter().map(|(_, s)| s.name.clone()).filter(|n| n.contains('{')).collect();
     for (_, span) in actual.spans() {
         if let Some(template) = templates.iter().find(|t| matches_template(&span.name, t)) {
-            causes.push(format!(
-                "span name `{}` contains the raw path: every place gets a name of its own (high cardinality). \
+            causes.push(Cause::new(
+                CauseKind::RawPathSpanName,
+                format!(
+                    "span name `{}` contains the raw path: every place gets a name of its own (high cardinality). \
                  Name spans after the route template, `{template}`, and put the value in an attribute.",
-                span.name
+                    span.name
+                ),
             ));
         }
     }
@@ -204,17 +219,20 @@ fn matches_template(name: &str, template: &str) -> bool {
         && n.iter().zip(&t).all(|(n, t)| n == t || (t.starts_with('{') && t.ends_with('}') && !n.is_empty()))
 }
 
-fn unended_parents(causes: &mut Vec<String>, actual: &Document) {
-    fn walk(causes: &mut Vec<String>, spans: &[Span]) {
+fn unended_parents(causes: &mut Vec<Cause>, actual: &Document) {
+    fn walk(causes: &mut Vec<Cause>, spans: &[Span]) {
         for span in spans {
             // A server span's parent comes from the request's headers, never from a span of
             // this process: the comparison already says how it got one (the extraction).
             if span.parent == Some(ParentLink::Missing) && span.kind != telemetry_document::SpanKind::Server {
-                causes.push(format!(
-                    "span `{}` names a parent that was never exported: that parent was not ended (a span ends when \
+                causes.push(Cause::new(
+                    CauseKind::ParentNotEnded,
+                    format!(
+                        "span `{}` names a parent that was never exported: that parent was not ended (a span ends when \
                      its last handle is dropped; one kept in a struct or moved into a spawned task lives on), or it \
                      comes from another tracer provider.",
-                    span.name
+                        span.name
+                    ),
                 ));
             }
             walk(causes, &span.children);
@@ -226,7 +244,7 @@ fn unended_parents(causes: &mut Vec<String>, actual: &Document) {
 }
 
 /// An attribute the snapshot does not have whose value changes with every data point.
-fn metric_cardinality(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn metric_cardinality(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     for metric in &actual.metrics {
         let expected_keys: BTreeSet<&String> = expected
             .metrics
@@ -243,12 +261,15 @@ fn metric_cardinality(causes: &mut Vec<String>, expected: &Document, actual: &Do
         for (key, distinct) in values {
             let raw_path = distinct.iter().any(|v| v.trim_matches('"').matches('/').count() >= 2);
             if !expected_keys.contains(key) && (distinct.len() >= 3 || raw_path) {
-                causes.push(format!(
-                    "metric `{}` has an attribute `{key}` with a different value for almost every request \
+                causes.push(Cause::new(
+                    CauseKind::MetricCardinality,
+                    format!(
+                        "metric `{}` has an attribute `{key}` with a different value for almost every request \
                      ({} values): that is high cardinality, one time series per value. Keep metric attributes to a few \
                      values (route template, method, status class), never ids or raw paths.",
-                    metric.name,
-                    distinct.len()
+                        metric.name,
+                        distinct.len()
+                    ),
                 ));
             }
         }
@@ -256,7 +277,7 @@ fn metric_cardinality(causes: &mut Vec<String>, expected: &Document, actual: &Do
 }
 
 /// A server span marked as failed for a 4xx answer, where the snapshot keeps it Unset.
-fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn client_errors_as_failures(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     let status_code = attribute::HTTP_RESPONSE_STATUS_CODE;
     let actual_spans = actual.spans();
     for (path, want) in expected.spans() {
@@ -267,11 +288,14 @@ fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actu
         if let Some((_, got)) = actual_spans.iter().find(|(p, _)| *p == path)
             && got.status != Status::Unset
         {
-            causes.push(format!(
-                "span `{}` answered a 4xx and has status {}: a 4xx is the caller's mistake, not the server's \
+            causes.push(Cause::new(
+                CauseKind::ClientErrorAsFailure,
+                format!(
+                    "span `{}` answered a 4xx and has status {}: a 4xx is the caller's mistake, not the server's \
                  failure, so the HTTP conventions keep a server span's status Unset (and add no `error.type`). \
                  Mark only 5xx answers as errors.",
-                want.name, got.status
+                    want.name, got.status
+                ),
             ));
         }
     }
@@ -280,7 +304,7 @@ fn client_errors_as_failures(causes: &mut Vec<String>, expected: &Document, actu
 /// `http.server.active_requests` above the snapshot's value after a scenario whose caller
 /// gave up on a request: the decrement runs at the end of the handler, which a dropped
 /// future never reaches.
-fn requests_left_in_flight(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn requests_left_in_flight(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     let name = opentelemetry_semantic_conventions::metric::HTTP_SERVER_ACTIVE_REQUESTS;
     let Some(abandoned) = actual.requests.iter().find(|r| r.ends_with("-> no response")) else { return };
     let value = |d: &Document| -> Option<i64> {
@@ -300,27 +324,31 @@ fn requests_left_in_flight(causes: &mut Vec<String>, expected: &Document, actual
         && got > want
     {
         let request = abandoned.trim_end_matches(" -> no response");
-        causes.push(format!(
+        causes.push(Cause::new(
+ CauseKind::LeftInFlight,
+format!(
             "`{name}` stays at {got} after the scenario (expected {want}): the caller gave up on `{request}`, and the \
              handler's future was dropped mid-flight, so code at the end of the handler never ran. Decrement in the \
              `Drop` of a guard created with the increment: `Drop` runs however the request ends."
-        ));
+        )));
     }
 }
 
 /// A request to the position service itself answered 404 where the snapshot has an
 /// answer: the exercise serves a router of its own instead of the lab's.
-fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn position_router_not_the_lab_s(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     const ON_POSITION: &str = " (on the position service) -> ";
     for (want, got) in expected.requests.iter().zip(&actual.requests) {
         if want.contains(ON_POSITION) && got.ends_with("-> 404") && !want.ends_with("-> 404") {
             let request = got.split(ON_POSITION).next().unwrap_or(got);
-            causes.push(format!(
+            causes.push(Cause::new(
+ CauseKind::OwnPositionRouter,
+format!(
                 "`{request}` on the position service answered 404: its router is one of your own, with a hand-written \
                  handler, not the lab's (`lab::service::position::router(orbit)`) wrapped in the layer. A layer \
                  instruments every route of the router it wraps, including routes you did not write (this health \
                  check); keep no hand-written instrumentation beside it."
-            ));
+            )));
         }
     }
 }
@@ -331,7 +359,7 @@ fn position_router_not_the_lab_s(causes: &mut Vec<String>, expected: &Document, 
 /// recorded through it; if it was not, that is the cause; a capture that does not say gets
 /// both, as a condition. Over the wire, the collector's own line says why a signal never
 /// arrived (`refused`), so nothing is added here.
-fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn never_shut_down(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     for (signal, want) in &expected.delivery {
         if *want != telemetry_document::Delivery::AtShutdown || actual.delivery.contains_key(signal) {
             continue;
@@ -355,21 +383,30 @@ fn never_shut_down(causes: &mut Vec<String>, expected: &Document, actual: &Docum
             // The comparison's own line says so for these two (`no metrics were exported,
             // though ...`); once is enough.
             Some(true) if matches!(signal.as_str(), "metrics" | "traces") => continue,
-            Some(true) => format!(
-                "{what} never reached the exporter, though {provider} was shut down on the way out (which exports \
+            Some(true) => Cause::new(
+                CauseKind::ShutDownNothingRecorded,
+                format!(
+                    "{what} never reached the exporter, though {provider} was shut down on the way out (which exports \
                  everything it holds): nothing was recorded through it. Either the code that records them never ran \
                  ({how}), or it records through another provider than the one in `Telemetry` (a `global::` one \
                  never registered, or one built apart)."
+                ),
             ),
-            Some(false) => format!(
-                "{what} never reached the exporter: {provider} was not shut down on the way out, and {provider} \
+            Some(false) => Cause::new(
+                CauseKind::NeverShutDown,
+                format!(
+                    "{what} never reached the exporter: {provider} was not shut down on the way out, and {provider} \
                  holds them until it is shut down (a batch processor, a periodic reader). Shut every provider down, \
                  that one too."
+                ),
             ),
-            None => format!(
-                "{what} never reached the exporter. If your code does record them, {provider} was not shut down on \
+            None => Cause::new(
+                CauseKind::MaybeNeverShutDown,
+                format!(
+                    "{what} never reached the exporter. If your code does record them, {provider} was not shut down on \
                  the way out: {provider} holds them until it is shut down (a batch processor, a periodic reader). \
                  Shut every provider down, that one too."
+                ),
             ),
         });
     }
@@ -390,7 +427,7 @@ fn in_memory(actual: &Document, signal: &str) -> bool {
 
 /// Over the wire, telemetry that still reached the lab's in-memory exporters: the service
 /// kept the edge's exporters instead of building OTLP ones.
-fn still_in_memory(causes: &mut Vec<String>, actual: &Document) {
+fn still_in_memory(causes: &mut Vec<Cause>, actual: &Document) {
     let signals = &actual.capture_facts.in_memory;
     if signals.is_empty() {
         return;
@@ -403,12 +440,15 @@ fn still_in_memory(causes: &mut Vec<String>, actual: &Document) {
             _ => "`edge.spans`",
         })
         .collect();
-    causes.push(format!(
-        "the service still exports its {} to the lab's in-memory exporters ({}), not over OTLP: build the \
+    causes.push(Cause::new(
+        CauseKind::StillInMemory,
+        format!(
+            "the service still exports its {} to the lab's in-memory exporters ({}), not over OTLP: build the \
          exporters yourself (`opentelemetry_otlp::SpanExporter::builder().with_http().build()`, and the same for \
          metrics and logs), which read `OTEL_EXPORTER_OTLP_*`, and give those to the providers.",
-        and_list(signals),
-        exporters.join(", ")
+            and_list(signals),
+            exporters.join(", ")
+        ),
     ));
 }
 
@@ -423,22 +463,25 @@ fn and_list(items: &[String]) -> String {
 
 /// Setup errors the exercise printed while it ran (the bridges, the global subscriber,
 /// the providers' shutdown): they say why something is missing better than its absence.
-fn setup_errors(causes: &mut Vec<String>, actual: &Document) {
+fn setup_errors(causes: &mut Vec<Cause>, actual: &Document) {
     const SIGNS: &[&str] =
         &["not bridged", "attempted to set", "already been set", "already initialized", "may be lost"];
     let lines: Vec<&String> = actual.stderr.iter().filter(|l| SIGNS.iter().any(|s| l.contains(s))).collect();
     if !lines.is_empty() {
         let shown: Vec<String> = lines.iter().map(|l| format!("`{}`", l.trim())).collect();
-        causes.push(format!(
-            "the service printed on stderr while it ran: {}. A bridge or subscriber that cannot be installed sends \
+        causes.push(Cause::new(
+            CauseKind::SetupError,
+            format!(
+                "the service printed on stderr while it ran: {}. A bridge or subscriber that cannot be installed sends \
              nothing: a process has one global `tracing` subscriber and one `log` logger, so install each once \
              (`.init()` also installs a `log` logger when tracing-subscriber's `tracing-log` feature is on).",
-            shown.join(", ")
+                shown.join(", ")
+            ),
         ));
     }
 }
 
-fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
+fn sdk_logs(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
     // The bridges give records an empty scope; where they were written is the target.
     const NOISY: &[&str] = &["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"];
     let is_sdk = |l: &telemetry_document::LogRecord| {
@@ -450,18 +493,29 @@ fn sdk_logs(causes: &mut Vec<String>, expected: &Document, actual: &Document) {
     let leaked = actual.logs.iter().filter(|l| is_sdk(l)).count();
     let expected_sdk = expected.logs.iter().filter(|l| is_sdk(l)).count();
     if leaked > expected_sdk {
-        causes.push(format!(
+        causes.push(Cause::new(
+ CauseKind::SdkLogs,
+format!(
             "{leaked} log record(s) come from the OpenTelemetry SDK or the HTTP stack themselves (targets \
              `opentelemetry*`, `h2`, `hyper`, `tonic`, `tower`, `reqwest`): their internal logs reach your log pipeline. \
              Filter them out of the bridge layer, e.g. `tracing_subscriber::filter::Targets::new()\
              .with_default(Level::INFO).with_target(\"opentelemetry\", LevelFilter::OFF)` (and the same for the others)."
-        ));
+        )));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sentences only: most tests here are about what the learner reads.
+    fn likely_causes(expected: &Document, actual: &Document) -> Vec<String> {
+        super::likely_causes(expected, actual).into_iter().map(|c| c.text).collect()
+    }
+
+    fn kinds(expected: &Document, actual: &Document) -> Vec<CauseKind> {
+        super::likely_causes(expected, actual).into_iter().map(|c| c.kind).collect()
+    }
     use telemetry_document::{Scope, SpanKind, Trace, Value};
 
     fn span(name: &str) -> Span {
@@ -483,6 +537,7 @@ mod tests {
         assert_eq!(causes.len(), 1, "{causes:?}");
         assert!(causes[0].contains("renamed it `deployment.environment.name`"), "{causes:?}");
         assert!(causes[0].contains("resource::DEPLOYMENT_ENVIRONMENT_NAME"), "{causes:?}");
+        assert_eq!(kinds(&expected, &actual), [CauseKind::DeprecatedKey]);
     }
 
     #[test]
@@ -491,6 +546,7 @@ mod tests {
         for typo in ["service_name", "Service.Name", "servce.name"] {
             let causes = likely_causes(&expected, &with_resource(&[(typo, "x")]));
             assert!(causes.iter().any(|c| c.contains("looks like a hand-typed `service.name`")), "{typo}: {causes:?}");
+            assert_eq!(kinds(&expected, &with_resource(&[(typo, "x")])), [CauseKind::KeyTypo], "{typo}");
         }
         assert!(likely_causes(&expected, &with_resource(&[("app.other", "x"), ("service.name", "x")])).is_empty());
     }

@@ -13,7 +13,8 @@
 //! slides, the dev container and the Classroom workflow. It leaves out what only the lab's
 //! maintainers use and what would give the answers away:
 //! - `solutions/` as crates, and the tests and tools built from them (the snapshot test,
-//!   the wrong-solution variants, the OTLP collector test, the lab's own CI in `.ci/`);
+//!   the wrong-solution variants, the class view's test and its fixture class, the OTLP
+//!   collector test, the lab's own CI in `.ci/`);
 //!   the solutions' sources and the track's hints go into one sealed file instead
 //!   ([`crate::seal`]), which `solution N` and `hint` open;
 //! - the workspace's members that no longer exist, so it builds, and its `Cargo.lock`
@@ -42,6 +43,10 @@ pub const LEFT_OUT: &[&str] = &[
     "checker/tests/snapshots.rs",
     "checker/tests/edition.rs",
     "checker/tests/verify.rs",
+    // Made from the solutions and the variants, and opened in Chromium, which a learner's
+    // machine need not have; `class` itself stays, for the instructor.
+    "checker/tests/class.rs",
+    "checker/tests/fixtures/class/",
     "checker/lab/tests/otlp_collector.rs",
     "checker/lab/tests/otlp_by_hand.sh",
     ".ci/",

@@ -313,6 +313,7 @@ fn bounded(mut differences: Vec<Difference>) -> Vec<Difference> {
         let signal = last.signal;
         differences.push(Difference {
             signal,
+            kind: crate::kind::Kind::More,
             text: format!("... and {more} more: it emits far more than expected; fix the first ones, then re-check"),
         });
     }
@@ -386,7 +387,11 @@ mod tests {
     #[test]
     fn a_flood_of_differences_is_bounded_and_says_how_many_more() {
         let many: Vec<Difference> = (0..100)
-            .map(|i| Difference { signal: Signal::Traces, text: format!("span {i} {}", "x".repeat(i * 30)) })
+            .map(|i| Difference {
+                signal: Signal::Traces,
+                kind: crate::kind::Kind::SpanMissing,
+                text: format!("span {i} {}", "x".repeat(i * 30)),
+            })
             .collect();
         let kept = bounded(many);
         assert_eq!(kept.len(), DIFFERENCES + 1);

@@ -11,7 +11,8 @@
 //! - [`grade`]: turns all that into a [`verdict::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
-//!   workflow); [`show`]: a terminal waterfall;
+//!   workflow; [`class`]: a whole class's reports as one page; [`kind`]: the stable
+//!   identifiers of differences and causes that reports carry); [`show`]: a terminal waterfall;
 //!   [`verify`] for maintainers.
 //! - [`watch`]: re-checks on every save; [`reset`]: back to the starter, with a backup;
 //!   [`solution`]: the reference solution, once an exercise passes.
@@ -26,6 +27,7 @@ pub mod bench;
 pub mod cache;
 pub mod capture;
 pub mod cargo;
+pub mod class;
 pub mod classroom;
 pub mod cli;
 pub mod compare;
@@ -35,6 +37,7 @@ pub mod format;
 pub mod grade;
 pub mod groups;
 pub mod integrity;
+pub mod kind;
 pub mod output;
 pub mod report;
 pub mod reset;

@@ -7,6 +7,7 @@ use owo_colors::{OwoColorize, Stream};
 use serde::Serialize;
 
 use crate::compare::{Difference, Signal};
+use crate::kind::CauseKind;
 use crate::track::{Exercise, Side};
 use crate::verdict::{Status, Verdict};
 
@@ -91,7 +92,7 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     if !verdict.likely_causes.is_empty() {
         let _ = writeln!(out, "  {}", bold("Likely cause"));
         for cause in &verdict.likely_causes {
-            let _ = writeln!(out, "    - {cause}");
+            let _ = writeln!(out, "    - {}", cause.text);
         }
     }
     if let Some(details) = &verdict.details {
@@ -201,9 +202,9 @@ pub struct JsonExercise {
     pub message: String,
     pub edit: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub differences: Vec<Difference>,
+    pub differences: Vec<JsonDifference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub likely_causes: Vec<String>,
+    pub likely_causes: Vec<JsonCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
     /// The learner saw the reference solution before the exercise passed
@@ -215,6 +216,28 @@ pub struct JsonExercise {
     pub starter: Option<JsonSide>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solution: Option<JsonSide>,
+}
+
+/// A difference as reports carry it: `kind` is `<signal>.<kind>` ([`crate::kind::Kind`]),
+/// which stays the same when the wording of `text` changes.
+#[derive(Debug, Serialize)]
+pub struct JsonDifference {
+    pub signal: Signal,
+    pub kind: String,
+    pub text: String,
+}
+
+impl From<&Difference> for JsonDifference {
+    fn from(d: &Difference) -> Self {
+        JsonDifference { signal: d.signal, kind: d.kind_id(), text: d.text.clone() }
+    }
+}
+
+/// A likely cause as reports carry it ([`crate::kind::CauseKind`]).
+#[derive(Debug, Serialize)]
+pub struct JsonCause {
+    pub kind: CauseKind,
+    pub text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -232,8 +255,12 @@ impl JsonExercise {
             status: verdict.status,
             message: verdict.message.trim_end_matches(':').to_string(),
             edit: edit_file(exercise, verdict).display().to_string(),
-            differences: verdict.differences.clone(),
-            likely_causes: verdict.likely_causes.clone(),
+            differences: verdict.differences.iter().map(JsonDifference::from).collect(),
+            likely_causes: verdict
+                .likely_causes
+                .iter()
+                .map(|c| JsonCause { kind: c.kind, text: c.text.clone() })
+                .collect(),
             details: verdict.details.clone(),
             gave_up: false,
             starter: None,
@@ -256,6 +283,28 @@ impl JsonReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_gives_each_difference_and_cause_its_kind() {
+        let track = crate::track::Track::from_text(
+            "snapshots = \"s\"\nharness = []\n[[exercise]]\nid = \"resource\"\ndir = \"01-resource\"\nname = \"Resource\"\nedit = \"src/main.rs\"\n",
+            std::path::Path::new("/lab"),
+        )
+        .unwrap();
+        let mut verdict = Verdict::new(Status::Fail, "differs:");
+        verdict.differences.push(Difference {
+            signal: Signal::Metrics,
+            kind: crate::kind::Kind::Unit,
+            text: "metric `x` has unit `ms`; expected `s`".into(),
+        });
+        verdict.likely_causes.push(crate::kind::Cause::new(CauseKind::DeprecatedKey, "an old key"));
+        let json = serde_json::to_value(JsonExercise::new(&track.exercises[0], &verdict)).unwrap();
+        assert_eq!(
+            json["differences"][0],
+            serde_json::json!({"signal": "metrics", "kind": "metrics.unit", "text": "metric `x` has unit `ms`; expected `s`"})
+        );
+        assert_eq!(json["likely_causes"][0], serde_json::json!({"kind": "key.deprecated", "text": "an old key"}));
+    }
 
     #[test]
     fn a_panic_names_the_file_of_the_exercise_it_happened_in() {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use telemetry_document::Document;
 
 use crate::compare::Difference;
+use crate::kind::Cause;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,7 +41,7 @@ pub struct Verdict {
     /// What the telemetry is missing, when it ran but differs.
     pub differences: Vec<Difference>,
     /// Mistakes recognised in what it emitted, with what usually causes them.
-    pub likely_causes: Vec<String>,
+    pub likely_causes: Vec<Cause>,
     /// Compiler errors, the panic message, or the tail of stderr.
     pub details: Option<String>,
     /// The snapshot's YAML against the capture's, as a unified diff (`--verbose`).

@@ -72,7 +72,7 @@ fn learner_reads(verdict: &Verdict) -> String {
     }
     for cause in &verdict.likely_causes {
         text.push('\n');
-        text.push_str(cause);
+        text.push_str(&cause.text);
     }
     if let Some(details) = &verdict.details {
         text.push('\n');

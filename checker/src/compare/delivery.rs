@@ -3,7 +3,7 @@
 
 use telemetry_document::{Delivery, Document, EnvCapture};
 
-use super::{Diffs, Signal};
+use super::{Diffs, Kind, Signal};
 
 /// When each signal left the service, as the snapshot's pipeline sends it: held until
 /// shutdown (a batch processor, the lesson of exercise 13) or exported as it is produced
@@ -25,6 +25,7 @@ pub(super) fn delivery(out: &mut Diffs, expected: &Document, actual: &Document) 
             let how = if *got == Delivery::AtShutdown { "all of them" } else { "some of them" };
             out.add(
                 place,
+                Kind::DeliveryHeld,
                 format!(
                     "{what} reached the exporter only when the service shut down ({how}), not as each was \
                      produced: they were held by a batch processor. This exercise's pipeline exports each one at \
@@ -40,6 +41,7 @@ pub(super) fn delivery(out: &mut Diffs, expected: &Document, actual: &Document) 
         let how = if *got == Delivery::BeforeShutdown { "all of them" } else { "some of them" };
         out.add(
             place,
+            Kind::DeliveryImmediate,
             format!(
                 "{what} were exported while the service ran ({how}, before it shut down); expected them held and \
                  exported in batches: a simple processor exports on the request's own path, one export per item. Use \
@@ -55,12 +57,13 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
     for want in &expected.env_captures {
         let env = want.env.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" and ");
         let Some(got) = actual.env_captures.iter().find(|got| got.env == want.env) else {
-            out.add(Signal::Traces, format!("the service was not run again with {env}"));
+            out.add(Signal::Traces, Kind::EnvNotRun, format!("the service was not run again with {env}"));
             continue;
         };
         if let Some(why) = &got.failed {
             out.add(
                 Signal::Traces,
+                Kind::EnvFailed,
                 format!(
                     "the service, run again with {env}, gave no telemetry: {why}. A telemetry setting, even a wrong \
                      one, must never stop the service: leave the standard variables to the SDK, which warns about a \
@@ -92,6 +95,7 @@ fn traced(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
         let list = missing.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
         out.add(
             t,
+            Kind::EnvSamplerIgnored,
             format!(
                 "run again with {env}, the service left no trace for {list}: its sampler does not honour the \
                  standard variables (with `OTEL_TRACES_SAMPLER` set, the sampler is the operator's, which the SDK \
@@ -108,7 +112,11 @@ fn traced(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
         } else {
             ""
         };
-        out.add(t, format!("run again with {env}, the service traced {list}; expected no trace for them.{why}"));
+        out.add(
+            t,
+            Kind::EnvTraced,
+            format!("run again with {env}, the service traced {list}; expected no trace for them.{why}"),
+        );
     }
 }
 
@@ -121,6 +129,7 @@ fn resource(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
         let said = if want.resource.is_some() { "its resource did not change" } else { "its resource changed" };
         out.add(
             Signal::Resource,
+            Kind::EnvResource,
             format!(
                 "run again with {env}, {said}; expected {}. The operator's variables must win over the code's \
                  defaults: merge the environment's detectors after the code's own attributes.",
@@ -134,6 +143,7 @@ fn resource(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
             Some(v) if v == value => {}
             Some(v) => out.add(
                 Signal::Resource,
+                Kind::EnvAttributeValue,
                 format!(
                     "run again with {env}, resource attribute `{key}` is {v}; expected {value}: the operator's \
                      variables must win over the code's defaults (in `Resource::builder()`, the detector that reads \
@@ -142,12 +152,17 @@ fn resource(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
             ),
             None => out.add(
                 Signal::Resource,
+                Kind::EnvAttributeMissing,
                 format!("run again with {env}, resource attribute `{key}` is missing; expected {value}"),
             ),
         }
     }
     for key in got_resource.keys().filter(|k| !want_resource.contains_key(*k)) {
-        out.add(Signal::Resource, format!("run again with {env}, resource attribute `{key}` is not expected"));
+        out.add(
+            Signal::Resource,
+            Kind::EnvAttributeUnexpected,
+            format!("run again with {env}, resource attribute `{key}` is not expected"),
+        );
     }
 }
 
@@ -163,6 +178,6 @@ pub(super) fn refused(out: &mut Diffs, expected: &Document, actual: &Document) {
             "metrics" => Signal::Metrics,
             _ => Signal::Traces,
         };
-        out.add(place, format!("the collector {why}"));
+        out.add(place, Kind::CollectorRefused, format!("the collector {why}"));
     }
 }

@@ -4,7 +4,7 @@ use similar::{Algorithm, DiffOp, capture_diff_slices};
 use telemetry_document::{LogRecord, Trace};
 
 use super::traces::{Pipeline, Renumber};
-use super::{Diffs, Signal, attributes};
+use super::{Diffs, Kind, Signal, attributes};
 
 fn log_label(record: &LogRecord) -> String {
     let body = record.body.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "(no body)".into());
@@ -33,6 +33,7 @@ pub(super) fn logs(
         };
         out.add(
             l,
+            Kind::Nothing,
             format!(
                 "no log records were exported. Usually the logger provider has no exporter, is not handed to \
                  `Telemetry::with_logger_provider`, or no bridge (appender) forwards tracing/log records to it.{batch}"
@@ -58,12 +59,13 @@ pub(super) fn logs(
             }
             DiffOp::Delete { old_index, old_len, .. } => {
                 for label in &e_labels[old_index..old_index + old_len] {
-                    out.add(l, format!("log record `{label}` is missing"));
+                    out.add(l, Kind::RecordMissing, format!("log record `{label}` is missing"));
                 }
             }
             DiffOp::Insert { new_index, new_len, .. } => {
                 for ai in new_index..new_index + new_len {
-                    out.add(l, unexpected(&a_labels[ai], &actual[ai]));
+                    let (kind, text) = unexpected(&a_labels[ai], &actual[ai]);
+                    out.add(l, kind, text);
                 }
             }
             DiffOp::Replace { old_index, old_len, new_index, new_len } => {
@@ -76,6 +78,7 @@ pub(super) fn logs(
                             let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "no severity".into());
                             out.add(
                                 l,
+                                Kind::RecordSeverity,
                                 format!(
                                     "log record `{}` has severity {}; expected {}",
                                     e_labels[ei],
@@ -85,11 +88,12 @@ pub(super) fn logs(
                             );
                             log_record(out, &e_labels[ei], &expected[ei], &actual[ai], renumber, traces);
                         }
-                        None => out.add(l, format!("log record `{}` is missing", e_labels[ei])),
+                        None => out.add(l, Kind::RecordMissing, format!("log record `{}` is missing", e_labels[ei])),
                     }
                 }
                 for ai in extra {
-                    out.add(l, unexpected(&a_labels[ai], &actual[ai]));
+                    let (kind, text) = unexpected(&a_labels[ai], &actual[ai]);
+                    out.add(l, kind, text);
                 }
             }
         }
@@ -97,13 +101,16 @@ pub(super) fn logs(
 }
 
 /// A record nobody expected; below INFO, the level is what let it in.
-fn unexpected(label: &str, record: &LogRecord) -> String {
+fn unexpected(label: &str, record: &LogRecord) -> (Kind, String) {
     match record.severity.as_deref() {
-        Some("DEBUG" | "TRACE") => format!(
-            "log record `{label}` is not expected: the service keeps INFO and above by default, which keeps the \
+        Some("DEBUG" | "TRACE") => (
+            Kind::RecordBelowLevel,
+            format!(
+                "log record `{label}` is not expected: the service keeps INFO and above by default, which keeps the \
              DEBUG and TRACE chatter of other crates out of its logs (set the filter's default level to INFO)"
+            ),
         ),
-        _ => format!("log record `{label}` is not expected"),
+        _ => (Kind::RecordUnexpected, format!("log record `{label}` is not expected")),
     }
 }
 
@@ -148,13 +155,14 @@ fn log_record(
             (Some(want), Some(got)) => format!("log record `{label}` carries the ids of {got}; expected {want}"),
             (None, None) => unreachable!("equal spans are not reported"),
         };
-        out.add(l, text);
+        out.add(l, Kind::RecordSpan, text);
     } else if a.outside_span
         && !e.outside_span
         && let Some(path) = a.span.as_deref()
     {
         out.add(
             l,
+            Kind::RecordOutsideSpan,
             format!(
                 "log record `{label}` carries the ids of {}, but was written after that span ended (or before it \
                  started): a record belongs to the work its span covers, so keep the span open until the record is \
@@ -164,7 +172,11 @@ fn log_record(
         );
     }
     if e.scope != a.scope {
-        out.add(l, format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope));
+        out.add(
+            l,
+            Kind::Scope,
+            format!("log record `{label}` comes from the logger scope `{}`; expected `{}`", a.scope, e.scope),
+        );
     }
     if e.event_name != a.event_name {
         let say = |n: &Option<String>| match n.as_deref() {
@@ -176,7 +188,11 @@ fn log_record(
             ),
             Some(name) => format!("the event name `{name}`"),
         };
-        out.add(l, format!("log record `{label}` has {}; expected {}", say(&a.event_name), say(&e.event_name)));
+        out.add(
+            l,
+            Kind::RecordEventName,
+            format!("log record `{label}` has {}; expected {}", say(&a.event_name), say(&e.event_name)),
+        );
     }
     attributes(out, l, &format!("log record `{label}`: attribute"), &e.attributes, &a.attributes);
 }

@@ -2,13 +2,14 @@
 
 use telemetry_document::{Attributes, DataPoint, Magnitude, Metric, Value};
 
-use super::{Diffs, Signal, show_attributes};
+use super::{Diffs, Kind, Signal, show_attributes};
 
 pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
     let m = Signal::Metrics;
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             m,
+            Kind::Nothing,
             "no metrics were exported. Usually no instrument recorded anything (an instrument that is created but \
              never used exports nothing), or the meter provider was never shut down on the way out (its reader \
              exports every 60 s, and when shut down), or it has no reader (`PeriodicReader::builder(edge.metrics)`), \
@@ -31,31 +32,40 @@ pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
             } else {
                 String::new()
             };
-            out.add(m, format!("metric `{}` ({}) is missing{why}", e.name, e.kind));
+            out.add(m, Kind::MetricMissing, format!("metric `{}` ({}) is missing{why}", e.name, e.kind));
             continue;
         };
         let name = &e.name;
         if e.kind != a.kind {
-            out.add(m, format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind));
+            out.add(m, Kind::MetricKind, format!("metric `{name}` is a {}; expected a {}", a.kind, e.kind));
         }
         if e.unit != a.unit {
-            out.add(m, format!("metric `{name}` has unit `{}`; expected `{}`", a.unit, e.unit));
+            out.add(m, Kind::Unit, format!("metric `{name}` has unit `{}`; expected `{}`", a.unit, e.unit));
         }
         if e.description != a.description {
-            out.add(m, format!("metric `{name}` has description {:?}; expected {:?}", a.description, e.description));
+            out.add(
+                m,
+                Kind::Description,
+                format!("metric `{name}` has description {:?}; expected {:?}", a.description, e.description),
+            );
         }
         if e.scope != a.scope {
-            out.add(m, format!("metric `{name}` comes from the meter scope `{}`; expected `{}`", a.scope, e.scope));
+            out.add(
+                m,
+                Kind::Scope,
+                format!("metric `{name}` comes from the meter scope `{}`; expected `{}`", a.scope, e.scope),
+            );
         }
         if let (Some(want), Some(got)) = (e.magnitude, a.magnitude)
             && want != got
         {
-            out.add(m, magnitude(name, &e.unit, want, got));
+            out.add(m, Kind::Magnitude, magnitude(name, &e.unit, want, got));
         }
         if e.min_max != a.min_max {
             let has = |min_max: Option<bool>| if min_max == Some(false) { "no min and max" } else { "a min and a max" };
             out.add(
                 m,
+                Kind::MinMax,
                 format!(
                     "metric `{name}`: its points have {}; expected {} (the aggregation's `record_min_max`: keep the \
                      SDK's default unless the exercise says otherwise)",
@@ -68,7 +78,7 @@ pub(super) fn metrics(out: &mut Diffs, expected: &[Metric], actual: &[Metric]) {
     }
     for a in actual {
         if !expected.iter().any(|e| e.name == a.name) {
-            out.add(m, format!("metric `{}` ({}) is not expected", a.name, a.kind));
+            out.add(m, Kind::MetricUnexpected, format!("metric `{}` ({}) is not expected", a.name, a.kind));
         }
     }
 }
@@ -106,6 +116,7 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
                 if got.type_name() != want.type_name() {
                     out.add(
                         m,
+                        Kind::AttributeType,
                         format!(
                             "metric `{name}`: attribute `{key}` has type {} ({got}); expected type {} ({want})",
                             got.type_name(),
@@ -116,7 +127,7 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
             }
             Some(i)
         }) else {
-            out.add(m, format!("metric `{name}` has no data point with {attrs}"));
+            out.add(m, Kind::PointMissing, format!("metric `{name}` has no data point with {attrs}"));
             continue;
         };
         paired[index] = true;
@@ -124,11 +135,16 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
         let show =
             |v: &Option<Value>| v.as_ref().map(|v| format!("{v} ({})", v.type_name())).unwrap_or("nothing".into());
         if e.value != a.value {
-            out.add(m, format!("metric `{name}` {attrs}: value is {}; expected {}", show(&a.value), show(&e.value)));
+            out.add(
+                m,
+                Kind::PointValue,
+                format!("metric `{name}` {attrs}: value is {}; expected {}", show(&a.value), show(&e.value)),
+            );
         }
         if e.count != a.count {
             out.add(
                 m,
+                Kind::PointCount,
                 format!(
                     "metric `{name}` {attrs}: count is {}; expected {}",
                     a.count.unwrap_or(0),
@@ -154,11 +170,15 @@ fn points(out: &mut Diffs, name: &str, expected: &[DataPoint], actual: &[DataPoi
                  not create",
             );
         }
-        out.add(m, text);
+        out.add(m, Kind::Bounds, text);
     }
     for (a, was_paired) in actual.iter().zip(paired) {
         if !was_paired && !expected.iter().any(|e| e.attributes == a.attributes) {
-            out.add(m, format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)));
+            out.add(
+                m,
+                Kind::PointUnexpected,
+                format!("metric `{name}` has an unexpected data point with {}", show_attributes(&a.attributes)),
+            );
         }
     }
 }
@@ -207,6 +227,7 @@ pub(super) fn while_held(out: &mut Diffs, expected: &[Metric], actual: &[Metric]
             };
             out.add(
                 Signal::Metrics,
+                Kind::InFlight,
                 format!(
                     "while a request was in flight (its handler waiting for the position service), metric `{}` \
                      {} was {shown}; expected {want}: the count goes up when a request starts and back down only \

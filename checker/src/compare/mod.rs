@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use telemetry_document::{Attributes, Delivery, Document, Trace};
 
+pub use crate::kind::Kind;
+
 mod delivery;
 mod logs;
 mod metrics;
@@ -32,6 +34,17 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// As in reports: `traces`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Signal::Requests => "requests",
+            Signal::Resource => "resource",
+            Signal::Traces => "traces",
+            Signal::Metrics => "metrics",
+            Signal::Logs => "logs",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Signal::Requests => "Responses",
@@ -46,7 +59,16 @@ impl Signal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Difference {
     pub signal: Signal,
+    /// What sort of difference it is, whatever its wording ([`crate::kind`]).
+    pub kind: Kind,
     pub text: String,
+}
+
+impl Difference {
+    /// The stable identifier of its kind in reports: `traces.span.missing`.
+    pub fn kind_id(&self) -> String {
+        format!("{}.{}", self.signal.word(), self.kind.id())
+    }
 }
 
 /// Every difference, in signal order. Empty exactly when the documents are equal.
@@ -73,6 +95,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     if none_though_shut_down("traces", actual.traces.is_empty() && !expected.traces.is_empty()) {
         out.add(
             Signal::Traces,
+            Kind::NothingThoughShutDown,
             "no spans were exported, though the tracer provider was shut down on the way out (which exports \
              everything it holds). Usually the spans come from a tracer of another provider, or they were never ended.",
         );
@@ -84,6 +107,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
     if none_though_shut_down("metrics", actual.metrics.is_empty() && !expected.metrics.is_empty()) {
         out.add(
             Signal::Metrics,
+            Kind::NothingThoughShutDown,
             "no metrics were exported, though the meter provider was shut down on the way out (its reader exports \
              what it holds then). Usually no instrument recorded anything (an instrument that is created but never \
              used exports nothing), or the instruments come from another provider than the one read by \
@@ -103,6 +127,7 @@ pub fn differences(expected: &Document, actual: &Document) -> Vec<Difference> {
         // A difference the rules above do not describe (for instance, order only).
         diffs.push(Difference {
             signal: Signal::Traces,
+            kind: Kind::Order,
             text: "the telemetry differs from the expected in order only; see the raw diff (--verbose)".into(),
         });
     }
@@ -207,7 +232,7 @@ fn name_traces(diff: Difference) -> Difference {
         }
         format!("{inline} (in the traces of {})", labels.join(" and "))
     };
-    Difference { signal: diff.signal, text }
+    Difference { text, ..diff }
 }
 
 /// One line for a difference that repeats in several traces: "span `GET /x`: attribute
@@ -252,7 +277,7 @@ fn group_by_trace(diffs: Vec<Difference>) -> Vec<Difference> {
         .map(|(first, general, numbers)| match general {
             Some(general) if numbers.len() > 1 => {
                 let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
-                Difference { signal: first.signal, text: format!("{general} (in traces {})", list.join(", ")) }
+                Difference { text: format!("{general} (in traces {})", list.join(", ")), ..first }
             }
             _ => first,
         })
@@ -277,8 +302,8 @@ fn single_trace_ref(text: &str) -> Option<(u32, String)> {
 struct Diffs(Vec<Difference>);
 
 impl Diffs {
-    fn add(&mut self, signal: Signal, text: impl Into<String>) {
-        self.0.push(Difference { signal, text: text.into() });
+    fn add(&mut self, signal: Signal, kind: Kind, text: impl Into<String>) {
+        self.0.push(Difference { signal, kind, text: text.into() });
     }
 }
 
@@ -293,11 +318,15 @@ fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
             } else {
                 "Instrumentation must never change what the caller receives."
             };
-            out.add(Signal::Requests, format!("`{request}` answered {got}; expected {want}. {why}"));
+            out.add(Signal::Requests, Kind::Answer, format!("`{request}` answered {got}; expected {want}. {why}"));
         }
     }
     if expected.len() != actual.len() {
-        out.add(Signal::Requests, format!("the scenario made {} requests; expected {}", actual.len(), expected.len()));
+        out.add(
+            Signal::Requests,
+            Kind::RequestCount,
+            format!("the scenario made {} requests; expected {}", actual.len(), expected.len()),
+        );
     }
 }
 
@@ -305,24 +334,29 @@ fn requests(out: &mut Diffs, expected: &[String], actual: &[String]) {
 fn attributes(out: &mut Diffs, signal: Signal, what: &str, expected: &Attributes, actual: &Attributes) {
     for (key, want) in expected {
         match actual.get(key) {
-            None => {
-                out.add(signal, format!("{what} `{key}` is missing (expected {want}, of type {})", want.type_name()))
-            }
+            None => out.add(
+                signal,
+                Kind::AttributeMissing,
+                format!("{what} `{key}` is missing (expected {want}, of type {})", want.type_name()),
+            ),
             Some(got) if got.type_name() != want.type_name() => out.add(
                 signal,
+                Kind::AttributeType,
                 format!(
                     "{what} `{key}` has type {} ({got}); expected type {} ({want})",
                     got.type_name(),
                     want.type_name()
                 ),
             ),
-            Some(got) if got != want => out.add(signal, format!("{what} `{key}` is {got}; expected {want}")),
+            Some(got) if got != want => {
+                out.add(signal, Kind::AttributeValue, format!("{what} `{key}` is {got}; expected {want}"))
+            }
             Some(_) => {}
         }
     }
     for (key, got) in actual {
         if !expected.contains_key(key) {
-            out.add(signal, format!("{what} `{key}` = {got} is not expected"));
+            out.add(signal, Kind::AttributeUnexpected, format!("{what} `{key}` = {got} is not expected"));
         }
     }
 }

@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use telemetry_document::{Attributes, Document};
 
-use super::{Diffs, Signal, attributes};
+use super::{Diffs, Kind, Signal, attributes};
 
 pub(super) fn resource(out: &mut Diffs, expected: &Attributes, actual: &Attributes) {
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             Signal::Resource,
+            Kind::Nothing,
             "no resource reached the exporter: give the provider your resource (`.with_resource(...)`) and an exporter",
         );
         return;
@@ -43,6 +44,7 @@ pub(super) fn resources(out: &mut Diffs, expected: &Document, actual: &Document)
             };
             out.add(
                 Signal::Resource,
+                Kind::OtherResource,
                 format!(
                     "the {signal} were exported with another resource than expected: every provider stamps its own \
                      resource on what it exports, so give {provider} the service's resource too (`.with_resource(...)`)."

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use telemetry_document::{ParentLink, Span, TimeFact, Trace};
 
-use super::{Diffs, Signal, attributes, trace_label};
+use super::{Diffs, Kind, Signal, attributes, trace_label};
 
 /// What the exercise's own pipeline has that can drop or hold whole traces, as its
 /// snapshot shows: only those are offered as causes of missing traces.
@@ -103,6 +103,7 @@ pub(super) fn traces(
     if actual.is_empty() && !expected.is_empty() {
         out.add(
             Signal::Traces,
+            Kind::Nothing,
             "no spans were exported. Usually the tracer provider has no exporter (`.with_simple_exporter(edge.spans)`), \
              or a batch processor was never flushed (the service must shut its providers down on the way out), or \
              the spans come from a tracer of another provider, or they were never ended.",
@@ -115,6 +116,7 @@ pub(super) fn traces(
     if pipeline.starts_unseen && at_creation_expected() {
         out.add(
             Signal::Traces,
+            Kind::StartsUnseen,
             "the tracer provider is built without the given `.with_span_processor(edge.starts)`, so the checker cannot \
              see which attributes each span had when it started (the conventions want some there at creation). Put the \
              given line back on `SdkTracerProvider::builder()`.",
@@ -292,6 +294,7 @@ fn trace_count(
         };
         out.add(
             Signal::Traces,
+            Kind::TraceMissing,
             format!("{got} traces were exported; expected {want}: no trace for {}. {cause}", which(expected, missing)),
         );
     }
@@ -302,6 +305,7 @@ fn trace_count(
         // Spans whose caller dropped the trace, kept by a service that decided alone.
         out.add(
             Signal::Traces,
+            Kind::TraceNotDropped,
             format!(
                 "{got} traces were exported; expected {want}: traces that should have been dropped were kept: {}. \
                  Their spans' remote parent was not sampled, yet a service kept them: the sampler must follow the \
@@ -323,7 +327,8 @@ fn trace_count(
                 which(actual, extra)
             )
         };
-        out.add(Signal::Traces, text);
+        let kind = if pipeline.sampler { Kind::TraceNotDropped } else { Kind::TraceUnexpected };
+        out.add(Signal::Traces, kind, text);
     }
 }
 
@@ -346,7 +351,7 @@ fn report_unpaired(
             .or_else(|| extra.iter().position(|x| x.span.name == m.span.name));
         if let Some(pos) = same_name {
             let x = extra.remove(pos);
-            out.add(Signal::Traces, misplaced(&m, &x));
+            out.add(Signal::Traces, Kind::SpanMisplaced, misplaced(&m, &x));
             // Elsewhere in the tree, its place in time relative to the expected parent
             // says nothing new: the misplacement is the mistake.
             let mut expected = m.span.clone();
@@ -358,15 +363,16 @@ fn report_unpaired(
             let x = extra.remove(pos);
             out.add(
                 Signal::Traces,
+                Kind::SpanRenamed,
                 format!("span `{}` is named `{}`; expected `{}`", x.full, x.span.name, m.span.name),
             );
             span(out, &m.full, m.span, x.span, renumber, pipeline);
         } else {
-            out.add(Signal::Traces, format!("span `{}` ({}) is missing", m.full, m.span.kind));
+            out.add(Signal::Traces, Kind::SpanMissing, format!("span `{}` ({}) is missing", m.full, m.span.kind));
         }
     }
     for x in extra {
-        out.add(Signal::Traces, format!("span `{}` ({}) is not expected", x.full, x.span.kind));
+        out.add(Signal::Traces, Kind::SpanUnexpected, format!("span `{}` ({}) is not expected", x.full, x.span.kind));
     }
 }
 
@@ -396,10 +402,14 @@ fn misplaced(expected: &Placed, actual: &Placed) -> String {
 fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pipeline: Pipeline) {
     let t = Signal::Traces;
     if e.kind != a.kind {
-        out.add(t, format!("span `{path}` has kind {}; expected {}", a.kind, e.kind));
+        out.add(t, Kind::SpanKind, format!("span `{path}` has kind {}; expected {}", a.kind, e.kind));
     }
     if e.scope != a.scope {
-        out.add(t, format!("span `{path}` comes from the tracer scope `{}`; expected `{}`", a.scope, e.scope));
+        out.add(
+            t,
+            Kind::Scope,
+            format!("span `{path}` comes from the tracer scope `{}`; expected `{}`", a.scope, e.scope),
+        );
     }
     if e.service != a.service {
         let say = |s: &Option<String>| match s {
@@ -408,6 +418,7 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         };
         out.add(
             t,
+            Kind::SpanService,
             format!(
                 "span `{path}` was exported by {}; expected {}. Each service needs its own tracer provider with its own \
                  resource and exporter.",
@@ -435,10 +446,10 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         } else {
             ""
         };
-        out.add(t, format!("span `{path}` has {}; expected {}{why}", say(&a.parent), say(&e.parent)));
+        out.add(t, Kind::SpanParent, format!("span `{path}` has {}; expected {}{why}", say(&a.parent), say(&e.parent)));
     }
     if e.status != a.status {
-        out.add(t, format!("span `{path}` has status {}; expected {}", a.status, e.status));
+        out.add(t, Kind::SpanStatus, format!("span `{path}` has status {}; expected {}", a.status, e.status));
     }
     attributes(out, t, &format!("span `{path}`: attribute"), &e.attributes, &a.attributes);
     // Only attributes the span has, given too late (a missing one is said above).
@@ -452,6 +463,7 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         let (which, were) = if late.len() == 1 { ("attribute", "was") } else { ("attributes", "were") };
         out.add(
             t,
+            Kind::AttributeLate,
             format!(
                 "span `{path}`: {which} {} {were} set after the span started; the semantic conventions want them at \
                  creation, because a sampler decides as the span starts and sees only what it was created with: give \
@@ -465,13 +477,17 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
     let e_events: Vec<&str> = e.events.iter().map(|ev| ev.name.as_str()).collect();
     if a_events != e_events {
         for name in e_events.iter().filter(|n| !a_events.contains(n)) {
-            out.add(t, format!("span `{path}` has no event `{name}`"));
+            out.add(t, Kind::EventMissing, format!("span `{path}` has no event `{name}`"));
         }
         for name in a_events.iter().filter(|n| !e_events.contains(n)) {
-            out.add(t, format!("span `{path}`: event `{name}` is not expected"));
+            out.add(t, Kind::EventUnexpected, format!("span `{path}`: event `{name}` is not expected"));
         }
         if e_events.iter().all(|n| a_events.contains(n)) && a_events.iter().all(|n| e_events.contains(n)) {
-            out.add(t, format!("span `{path}` has its events in the order {a_events:?}; expected {e_events:?}"));
+            out.add(
+                t,
+                Kind::EventOrder,
+                format!("span `{path}` has its events in the order {a_events:?}; expected {e_events:?}"),
+            );
         }
     }
     for ev in &e.events {
@@ -481,6 +497,7 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         {
             out.add(
                 t,
+                Kind::EventMoment,
                 format!(
                     "span `{path}`, event `{}` was recorded {when}; expected {want}: an event marks the moment it \
                      describes, so record it right where that happens in the code",
@@ -499,10 +516,10 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
         }
     }
     for fact in e.time.iter().filter(|f| !a.time.contains(f)) {
-        out.add(t, time_fact_missing(path, e, *fact));
+        out.add(t, Kind::SpanTime, time_fact_missing(path, e, *fact));
     }
     if e.links != a.links.iter().map(|l| renumber.path(l)).collect::<Vec<_>>() {
-        out.add(t, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
+        out.add(t, Kind::SpanLinks, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
     }
 }
 
