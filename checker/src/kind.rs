@@ -87,6 +87,8 @@ kinds! {
         /// current at a moment) that does not hold.
         SpanTime => "span.time",
         SpanLinks => "span.links",
+        /// Links added after the span started, where no sampler saw them.
+        LinksLate => "span.links.late",
         EventMissing => "event.missing",
         EventUnexpected => "event.unexpected",
         EventOrder => "event.order",
@@ -237,6 +239,7 @@ mod tests {
         "span.status",
         "span.time",
         "span.links",
+        "span.links.late",
         "event.missing",
         "event.unexpected",
         "event.order",

@@ -322,6 +322,10 @@ pub struct Span {
     pub at_creation: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// It has links, and had every one of them when it started (`with_links` on the
+    /// builder), where a sampler sees them; false too when its start was not seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub links_at_creation: bool,
     /// Links, as paths of the spans they point at (see [`SpanPath`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
@@ -349,6 +353,7 @@ impl Span {
             attributes: Attributes::new(),
             at_creation: vec![],
             events: vec![],
+            links_at_creation: false,
             links: vec![],
             children: vec![],
             time: vec![],
@@ -636,6 +641,7 @@ mod tests {
             attributes: attributes.clone(),
             at_creation: vec!["app.place".into()],
             events: vec![Event { name: "exception".into(), attributes: attributes.clone(), at: None }],
+            links_at_creation: false,
             links: vec![],
             children: vec![],
             time: vec![TimeFact::WithinParent],
@@ -657,6 +663,7 @@ mod tests {
                 attributes: Attributes::new(),
                 at_creation: vec![],
                 events: vec![],
+                links_at_creation: false,
                 links: vec![],
                 children: vec![],
                 time: vec![],

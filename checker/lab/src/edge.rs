@@ -266,27 +266,37 @@ impl MemorySpans {
     }
 }
 
-/// A span processor that notes the attribute keys each span carried when it started: the
-/// SDK calls `on_start` once the span is built from its builder (and its sampler agreed),
-/// before the code that started it gets it back, so what is there is exactly what the
-/// builder was given. Keyed by the span's ids, which the checker's sequences make the same
-/// on every run; nothing here reads a clock or depends on which thread starts the span.
+/// A span processor that notes what each span carried when it started, its attribute keys
+/// and its links: the SDK calls `on_start` once the span is built from its builder (and its
+/// sampler agreed), before the code that started it gets it back, so what is there is
+/// exactly what the builder was given. Keyed by the span's ids, which the checker's
+/// sequences make the same on every run; nothing here reads a clock or depends on which
+/// thread starts the span.
 ///
 /// `Edge::from_env` gives one that notes nothing (`Default`): a real run keeps no record.
 #[derive(Debug, Clone, Default)]
-pub struct SpanStarts(Option<Arc<Mutex<KeysAtStart>>>);
+pub struct SpanStarts(Option<Arc<Mutex<Noted>>>);
 
-/// By span (trace id, span id): the attribute keys it had when it started.
-type KeysAtStart = HashMap<(TraceId, SpanId), Vec<String>>;
+/// By span (trace id, span id): what it had when it started.
+type Noted = HashMap<(TraceId, SpanId), AtStart>;
+
+/// What a span had when it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AtStart {
+    /// Its attributes' keys.
+    pub keys: Vec<String>,
+    /// How many links it had.
+    pub links: usize,
+}
 
 impl SpanStarts {
     fn noting() -> SpanStarts {
         SpanStarts(Some(Arc::default()))
     }
 
-    /// The keys a span had at its start, or `None` when its start was not noted (a provider
-    /// without this processor, such as the position service's).
-    pub fn keys_at_start(&self, trace: TraceId, span: SpanId) -> Option<Vec<String>> {
+    /// What a span had at its start, or `None` when its start was not noted (a provider
+    /// without this processor).
+    pub fn at_start(&self, trace: TraceId, span: SpanId) -> Option<AtStart> {
         self.0.as_ref()?.lock().ok()?.get(&(trace, span)).cloned()
     }
 
@@ -301,8 +311,9 @@ impl SpanProcessor for SpanStarts {
         let Some(noted) = &self.0 else { return };
         let Some(data) = span.exported_data() else { return };
         let keys = data.attributes.iter().map(|kv| kv.key.to_string()).collect();
+        let at_start = AtStart { keys, links: data.links.len() };
         if let Ok(mut noted) = noted.lock() {
-            noted.insert((data.span_context.trace_id(), data.span_context.span_id()), keys);
+            noted.insert((data.span_context.trace_id(), data.span_context.span_id()), at_start);
         }
     }
 

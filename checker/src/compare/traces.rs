@@ -518,6 +518,16 @@ fn span(out: &mut Diffs, path: &str, e: &Span, a: &Span, renumber: &Renumber, pi
     for fact in e.time.iter().filter(|f| !a.time.contains(f)) {
         out.add(t, Kind::SpanTime, time_fact_missing(path, e, *fact));
     }
+    if e.links_at_creation && !a.links_at_creation && !a.links.is_empty() && !pipeline.starts_unseen {
+        out.add(
+            t,
+            Kind::LinksLate,
+            format!(
+                "span `{path}`: its links were added after it started; give them to the builder \
+                 (`.with_links(..)`), where a sampler sees them: a sampler decides as the span starts"
+            ),
+        );
+    }
     if e.links != a.links.iter().map(|l| renumber.path(l)).collect::<Vec<_>>() {
         out.add(t, Kind::SpanLinks, format!("span `{path}` links to {:?}; expected {:?}", a.links, e.links));
     }

@@ -154,7 +154,7 @@ pub fn capture<S: Service>(scenario: &Scenario) -> Document {
         document.capture_facts.starts_unseen = !main_spans.is_empty()
             && !main_spans
                 .iter()
-                .any(|s| captured.starts.keys_at_start(s.span_context.trace_id(), s.span_context.span_id()).is_some());
+                .any(|s| captured.starts.at_start(s.span_context.trace_id(), s.span_context.span_id()).is_some());
         document
     };
     runtime.shutdown_background();

@@ -445,6 +445,11 @@ fn span(
         },
         attributes: attributes(&d.attributes),
         at_creation: at_creation(d, time.starts),
+        links_at_creation: !d.links.is_empty()
+            && time
+                .starts
+                .at_start(d.span_context.trace_id(), d.span_context.span_id())
+                .is_some_and(|at_start| at_start.links >= d.links.len()),
         events: d
             .events
             .iter()
@@ -473,11 +478,11 @@ fn span(
 
 /// Of the attributes the conventions want on `d` at creation, those it had when it started.
 fn at_creation(d: &SpanData, starts: &SpanStarts) -> Vec<String> {
-    let Some(keys) = starts.keys_at_start(d.span_context.trace_id(), d.span_context.span_id()) else {
+    let Some(at_start) = starts.at_start(d.span_context.trace_id(), d.span_context.span_id()) else {
         return vec![];
     };
     let relevant = sampling_relevant(&d.span_kind, &d.attributes);
-    let mut given: Vec<String> = keys.into_iter().filter(|k| relevant.contains(&k.as_str())).collect();
+    let mut given: Vec<String> = at_start.keys.into_iter().filter(|k| relevant.contains(&k.as_str())).collect();
     given.sort();
     given.dedup();
     given
