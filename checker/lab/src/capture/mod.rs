@@ -122,7 +122,7 @@ fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
 /// normalised (timings included; snapshots drop them).
 pub fn capture<S: Service>(scenario: &Scenario) -> Document {
     let id = marks::new_capture();
-    let runtime = capture_runtime(id);
+    let runtime = scenario_runtime(id);
     let document = {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
@@ -224,9 +224,31 @@ fn in_memory_facts(memory: &crate::edge::Captured, shut_down: BTreeMap<String, b
     CaptureFacts { shut_down: Some(shut_down), in_memory }
 }
 
-/// The runtime a capture drives the service on, the same in memory and over the wire.
-/// Its threads, and the scenario run with [`drive`], belong to capture `id` (what the lab's
-/// code sees happen is told apart per capture: see `service::marks`).
+/// The runtime an in-memory capture drives the service on: one thread for the scenario and
+/// every task the service spawns (the position service's, a background job's, a queue's
+/// worker), so that which of them runs when is decided by where each waits, never by how
+/// the machine's threads happen to be scheduled. On two workers a task nobody waits for
+/// (a job sent fire-and-forget) raced the handler that sent it, and a span's place in time
+/// (`within_parent`) came out either way from one run to the next. Here the handler runs on
+/// until it waits, and the job after it: the same on every run. Only `spawn_blocking`'s
+/// closures run elsewhere (tokio's blocking pool), and their caller waits for them.
+///
+/// The blocking pool's threads, and the scenario run with [`drive`] on this thread, belong to
+/// capture `id` (what the lab's code sees happen is told apart per capture: see
+/// `service::marks`).
+fn scenario_runtime(id: u64) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_start(move || marks::on_capture_thread(id))
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// The runtime a capture over the wire drives the service on. Two workers, not
+/// [`scenario_runtime`]'s one thread: the service's own exporters (tonic's gRPC client,
+/// an async HTTP client) and the capture's receiver need a runtime that runs while the
+/// service shuts down, outside the scenario. Its threads, and the scenario, belong to
+/// capture `id`.
 fn capture_runtime(id: u64) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -244,5 +266,10 @@ fn drive<S: Service>(
     telemetry: &crate::Telemetry,
     held: Option<&dyn Fn()>,
 ) -> Run {
-    runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry, held)))
+    // The tasks the service spawns run on this thread when the runtime is a current-thread
+    // one: they belong to the capture too, for as long as it drives them.
+    let before = marks::enter_capture_thread(id);
+    let run = runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry, held)));
+    marks::leave_capture_thread(before);
+    run
 }
