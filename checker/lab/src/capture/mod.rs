@@ -167,7 +167,11 @@ pub fn capture_over_the_wire<S: Service>(
     listener: std::net::TcpListener,
 ) -> Document {
     let id = marks::new_capture();
+    // Two runtimes: the receiver and whatever the service's own exporters spawn when they
+    // are built (tonic's channel) run on `runtime`'s workers, also while the service shuts
+    // down; the scenario and the tasks the service spawns run on one thread, as in memory.
     let runtime = capture_runtime(id);
+    let scenario_runtime = scenario_runtime(id);
     let (telemetry, run, memory) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
@@ -179,7 +183,7 @@ pub fn capture_over_the_wire<S: Service>(
         let telemetry = S::telemetry(edge);
         // No look at the metrics while a request is held: a flush would be an export of its
         // own on the wire.
-        let run = drive::<S>(&runtime, id, scenario, &telemetry, None);
+        let run = drive::<S>(&scenario_runtime, id, scenario, &telemetry, None);
         (telemetry, run, memory)
     };
     let before = receiver.received().arrived();
@@ -207,6 +211,7 @@ pub fn capture_over_the_wire<S: Service>(
             );
         }
     }
+    scenario_runtime.shutdown_background();
     runtime.shutdown_background();
     document
 }
@@ -244,11 +249,10 @@ fn scenario_runtime(id: u64) -> tokio::runtime::Runtime {
         .expect("a tokio runtime starts")
 }
 
-/// The runtime a capture over the wire drives the service on. Two workers, not
-/// [`scenario_runtime`]'s one thread: the service's own exporters (tonic's gRPC client,
-/// an async HTTP client) and the capture's receiver need a runtime that runs while the
-/// service shuts down, outside the scenario. Its threads, and the scenario, belong to
-/// capture `id`.
+/// The runtime beside [`scenario_runtime`] in a capture over the wire: the capture's
+/// receiver and what the service's own exporters spawn when they are built (tonic's gRPC
+/// channel) need workers that run while the service shuts down, outside the scenario. Its
+/// threads belong to capture `id`.
 fn capture_runtime(id: u64) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
