@@ -6,6 +6,13 @@
 //! snapshot: it must fail, what the learner reads must contain every `expect` text, and
 //! none of its `refute` texts (a cause the capture rules out).
 //!
+//! A catch that depends on scheduling is no catch: a variant with `runs = N` (default 1) is
+//! built once, then captured and graded N times, each run in a process of its own, and
+//! every run must fail with the very same learner-readable text; when two runs read
+//! differently, the test fails and shows both. Variants whose catch could hinge on thread
+//! timing (a task the handler does not wait for, a guard, a batch processor, a queue) carry
+//! it: `LAB_VARIANTS=context-across-tasks` with load beside the test is how to try them.
+//!
 //! `LAB_VARIANTS` runs only some of them: a comma-separated list whose items each name an
 //! exercise (`queue`, `17`, `17-queue`: that exercise's variants) or, failing that, a piece
 //! of a variant's `mistake` text. A list that selects nothing fails, so a typo cannot pass.
@@ -36,6 +43,13 @@ struct Variant {
     expect: Vec<String>,
     #[serde(default)]
     refute: Vec<String>,
+    /// How many times the variant is captured and graded (each must read the same).
+    #[serde(default = "one_run")]
+    runs: usize,
+}
+
+fn one_run() -> usize {
+    1
 }
 
 fn root() -> PathBuf {
@@ -136,18 +150,51 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
             running.push(scope.spawn(move || {
                 let limits =
                     capture::Limits { timeout: Duration::from_secs(60), memory_mib: capture::DEFAULT_MEMORY_MIB };
-                let ran = built.map(|()| capture::run(&own, &exercise.scenario, limits));
+                // One build, `runs` captures of it, one after the other.
+                let verdicts: Vec<Verdict> = (0..v.runs.max(1))
+                    .map(|_| {
+                        let ran = built.clone().map(|()| capture::run(&own, &exercise.scenario, limits));
+                        grade::verdict(track, exercise, ran)
+                    })
+                    .collect();
                 drop(dir);
-                (v, label, grade::verdict(track, exercise, ran))
+                (v, label, verdicts)
             }));
         }
         running.into_iter().map(|r| r.join().expect("a capture thread panicked")).collect::<Vec<_>>()
     });
-    for (v, label, verdict) in graded {
-        let reads = learner_reads(&verdict);
-        println!("--- {label}: {}\n{reads}\n", verdict.status.word());
-        if verdict.passed() {
-            problems.push(format!("{label}: the mistake passes the checker"));
+    for (v, label, verdicts) in graded {
+        let verdict = &verdicts[0];
+        let reads = learner_reads(verdict);
+        let runs = match verdicts.len() {
+            1 => String::new(),
+            n => format!(" ({n} runs)"),
+        };
+        println!("--- {label}{runs}: {}\n{reads}\n", verdict.status.word());
+        for (i, other) in verdicts.iter().enumerate() {
+            if other.passed() {
+                problems.push(format!("{label}: the mistake passes the checker (run {} of {})", i + 1, verdicts.len()));
+            }
+        }
+        // Every run reads as the first: the catch does not hinge on scheduling. The first run
+        // that reads otherwise is shown beside it, with how many did.
+        let differ: Vec<(usize, String)> = verdicts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, other)| (i, learner_reads(other)))
+            .filter(|(_, theirs)| *theirs != reads)
+            .collect();
+        if let Some((i, theirs)) = differ.first() {
+            problems.push(format!(
+                "{label}: {} of {} runs read differently from run 1 ({}); run {} ({}):\n--- run 1:\n{reads}\n--- run {}:\n{theirs}",
+                differ.len(),
+                verdicts.len(),
+                verdict.status.word(),
+                i + 1,
+                verdicts[*i].status.word(),
+                i + 1,
+            ));
         }
         for expected in &v.expect {
             if !reads.contains(expected.as_str()) {

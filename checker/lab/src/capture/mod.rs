@@ -122,7 +122,7 @@ fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
 /// normalised (timings included; snapshots drop them).
 pub fn capture<S: Service>(scenario: &Scenario) -> Document {
     let id = marks::new_capture();
-    let runtime = capture_runtime(id);
+    let runtime = scenario_runtime(id);
     let document = {
         let _inside = runtime.enter();
         let (edge, captured) = Edge::capture();
@@ -175,7 +175,11 @@ pub fn capture_over_the_wire<S: Service>(
     listener: std::net::TcpListener,
 ) -> Document {
     let id = marks::new_capture();
+    // Two runtimes: the receiver and whatever the service's own exporters spawn when they
+    // are built (tonic's channel) run on `runtime`'s workers, also while the service shuts
+    // down; the scenario and the tasks the service spawns run on one thread, as in memory.
     let runtime = capture_runtime(id);
+    let scenario_runtime = scenario_runtime(id);
     let (telemetry, run, memory, globals) = {
         let _inside = runtime.enter();
         if let Err(e) = receiver.serve(listener) {
@@ -188,7 +192,7 @@ pub fn capture_over_the_wire<S: Service>(
         let globals = globals();
         // No look at the metrics while a request is held: a flush would be an export of its
         // own on the wire.
-        let run = drive::<S>(&runtime, id, scenario, &telemetry, None);
+        let run = drive::<S>(&scenario_runtime, id, scenario, &telemetry, None);
         (telemetry, run, memory, globals)
     };
     let before = receiver.received().arrived();
@@ -218,6 +222,7 @@ pub fn capture_over_the_wire<S: Service>(
             );
         }
     }
+    scenario_runtime.shutdown_background();
     runtime.shutdown_background();
     document
 }
@@ -242,9 +247,30 @@ fn in_memory_facts(memory: &crate::edge::Captured, shut_down: BTreeMap<String, b
     CaptureFacts { shut_down: Some(shut_down), in_memory, ..CaptureFacts::default() }
 }
 
-/// The runtime a capture drives the service on, the same in memory and over the wire.
-/// Its threads, and the scenario run with [`drive`], belong to capture `id` (what the lab's
-/// code sees happen is told apart per capture: see `service::marks`).
+/// The runtime an in-memory capture drives the service on: one thread for the scenario and
+/// every task the service spawns (the position service's, a background job's, a queue's
+/// worker), so that which of them runs when is decided by where each waits, never by how
+/// the machine's threads happen to be scheduled. On two workers a task nobody waits for
+/// (a job sent fire-and-forget) raced the handler that sent it, and a span's place in time
+/// (`within_parent`) came out either way from one run to the next. Here the handler runs on
+/// until it waits, and the job after it: the same on every run. Only `spawn_blocking`'s
+/// closures run elsewhere (tokio's blocking pool), and their caller waits for them.
+///
+/// The blocking pool's threads, and the scenario run with [`drive`] on this thread, belong to
+/// capture `id` (what the lab's code sees happen is told apart per capture: see
+/// `service::marks`).
+fn scenario_runtime(id: u64) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_start(move || marks::on_capture_thread(id))
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// The runtime beside [`scenario_runtime`] in a capture over the wire: the capture's
+/// receiver and what the service's own exporters spawn when they are built (tonic's gRPC
+/// channel) need workers that run while the service shuts down, outside the scenario. Its
+/// threads belong to capture `id`.
 fn capture_runtime(id: u64) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -262,5 +288,10 @@ fn drive<S: Service>(
     telemetry: &crate::Telemetry,
     held: Option<&dyn Fn()>,
 ) -> Run {
-    runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry, held)))
+    // The tasks the service spawns run on this thread when the runtime is a current-thread
+    // one: they belong to the capture too, for as long as it drives them.
+    let before = marks::enter_capture_thread(id);
+    let run = runtime.block_on(marks::scoped(id, scenario.run::<S>(telemetry, held)));
+    marks::leave_capture_thread(before);
+    run
 }

@@ -69,6 +69,18 @@ pub(crate) fn on_capture_thread(id: u64) {
     CAPTURE_THREAD.with(|c| c.set(Some(id)));
 }
 
+/// The calling thread belongs to capture `id` until [`leave_capture_thread`] gives it
+/// back what this returns (a current-thread runtime's tasks run on the thread that drives
+/// it).
+pub(crate) fn enter_capture_thread(id: u64) -> Option<u64> {
+    CAPTURE_THREAD.with(|c| c.replace(Some(id)))
+}
+
+/// The calling thread belongs again to what [`enter_capture_thread`] returned.
+pub(crate) fn leave_capture_thread(before: Option<u64>) {
+    CAPTURE_THREAD.with(|c| c.set(before));
+}
+
 /// Runs `future` (a scenario) as capture `id`.
 pub(crate) async fn scoped<F: Future>(id: u64, future: F) -> F::Output {
     CAPTURE.scope(id, future).await
