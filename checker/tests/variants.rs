@@ -13,6 +13,10 @@
 //! timing (a task the handler does not wait for, a guard, a batch processor, a queue) carry
 //! it: `LAB_VARIANTS=context-across-tasks` with load beside the test is how to try them.
 //!
+//! The other way round, each `[[alternative]]` is a solution written another correct way
+//! (a `tracing` span instead of the SDK's, `in_span` instead of a builder): it must pass, so
+//! that no fact the checker adds fails a learner for a choice the README leaves open.
+//!
 //! `LAB_VARIANTS` runs only some of them: a comma-separated list whose items each name an
 //! exercise (`queue`, `17`, `17-queue`: that exercise's variants) or, failing that, a piece
 //! of a variant's `mistake` text. A list that selects nothing fails, so a typo cannot pass.
@@ -31,6 +35,18 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Variants {
     variant: Vec<Variant>,
+    #[serde(default)]
+    alternative: Vec<Alternative>,
+}
+
+/// A correct solution written another way: it must pass.
+#[derive(Deserialize)]
+struct Alternative {
+    exercise: String,
+    way: String,
+    file: String,
+    replace: String,
+    with: String,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +62,9 @@ struct Variant {
     /// How many times the variant is captured and graded (each must read the same).
     #[serde(default = "one_run")]
     runs: usize,
+    /// An `[[alternative]]`: it must pass.
+    #[serde(skip)]
+    correct: bool,
 }
 
 fn one_run() -> usize {
@@ -112,7 +131,19 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
         toml::from_str(&std::fs::read_to_string(root.join("checker/tests/variants.toml")).unwrap())
             .expect("variants.toml parses");
     let filter = std::env::var("LAB_VARIANTS").ok();
-    let chosen: Vec<&Variant> = variants.variant.iter().filter(|v| selected(&track, filter.as_deref(), v)).collect();
+    let alternatives = variants.alternative.into_iter().map(|a| Variant {
+        exercise: a.exercise,
+        mistake: a.way,
+        file: a.file,
+        replace: a.replace,
+        with: a.with,
+        expect: vec![],
+        refute: vec![],
+        runs: 1,
+        correct: true,
+    });
+    let all: Vec<Variant> = variants.variant.into_iter().chain(alternatives).collect();
+    let chosen: Vec<&Variant> = all.iter().filter(|v| selected(&track, filter.as_deref(), v)).collect();
     assert!(!chosen.is_empty(), "LAB_VARIANTS={filter:?} selects no variant");
     let mut problems = Vec::new();
     // One variant builds while the one before it is captured and graded: the builds use
@@ -171,6 +202,12 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
             n => format!(" ({n} runs)"),
         };
         println!("--- {label}{runs}: {}\n{reads}\n", verdict.status.word());
+        if v.correct {
+            if !verdict.passed() {
+                problems.push(format!("{label}: this correct way fails the checker; the learner reads:\n{reads}"));
+            }
+            continue;
+        }
         for (i, other) in verdicts.iter().enumerate() {
             if other.passed() {
                 problems.push(format!("{label}: the mistake passes the checker (run {} of {})", i + 1, verdicts.len()));

@@ -714,3 +714,11 @@ fn a_log_record_written_after_its_span_ended_is_told_so() {
     let text = one(&expected, &logs_doc(vec![late]));
     assert!(text.contains("was written after that span ended"), "{text}");
 }
+
+#[test]
+fn facts_the_solution_does_not_need_are_no_difference() {
+    let mut more = created_with_method_and_path();
+    more.time.push(TimeFact::CurrentAtQuery);
+    more.at_creation.push("url.scheme".into());
+    assert!(texts(&traces(vec![created_with_method_and_path()]), &traces(vec![more])).is_empty());
+}

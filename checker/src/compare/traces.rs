@@ -539,7 +539,8 @@ fn time_fact_missing(path: &str, span: &Span, fact: TimeFact) -> String {
         TimeFact::WithinParent => format!(
             "span `{path}` does not lie within its parent: it started before its parent or ended after it. A parent \
              ends after its children: end it last (a span ends when its last handle is dropped, so keep the parent \
-             alive while its children run)."
+             alive while its children run; work handed to a task of its own must be awaited, or its acknowledgement \
+             waited for, before the parent's work is done)."
         ),
         TimeFact::CoversCall if span.kind == telemetry_document::SpanKind::Client => format!(
             "span `{path}` ended before the call it describes returned (or started after it was sent): start the \

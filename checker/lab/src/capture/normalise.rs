@@ -309,12 +309,11 @@ impl<'a> TimeContext<'a> {
         {
             facts.push(TimeFact::CoversSend);
         }
-        // A producer span and the acknowledgement of its message, which its sender awaits.
-        if d.span_kind == opentelemetry::trace::SpanKind::Producer
-            && let Some(ack) =
-                self.marks(made).into_iter().find(|m| m.moment == Moment::Ack && m.started >= d.start_time)
-            && d.end_time <= ack.started
-        {
+        // A producer span and the acknowledgement of its message, which its sender awaits. A
+        // sender that never waited (fire and forget) got none: its span cannot have covered
+        // the wait, and what it lost instead is said by the job's missing trace.
+        let ack = self.marks(made).into_iter().find(|m| m.moment == Moment::Ack && m.started >= d.start_time);
+        if d.span_kind == opentelemetry::trace::SpanKind::Producer && ack.is_none_or(|ack| d.end_time <= ack.started) {
             facts.push(TimeFact::EndsBeforeAck);
         }
         // Which of the request's moments ran while this span was the current one.
