@@ -231,7 +231,9 @@ pub const BAGGAGE: Scenario = Scenario {
 ///
 /// Then a job that fails: the sightings store refuses the sighting of one more success, so
 /// its process span must say so (status error, `error.type`), while the request, which
-/// only waits for the acknowledgement, still answers 200.
+/// only waits for the acknowledgement, still answers 200. That request comes with an
+/// unsampled `traceparent`, so that it takes no trace id of the sequence: the failed job's
+/// trace is the next one, which the ratio sampler keeps.
 pub const QUEUE: Scenario = Scenario {
     name: "queue",
     steps: &[
@@ -245,7 +247,7 @@ pub const QUEUE: Scenario = Scenario {
         Step::Get("/distance/paris"),
         Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
         Step::Fault(Fault::SightingsStoreDown, true),
-        Step::Get("/distance/tokyo"),
+        Step::GetWithParent("/distance/tokyo", Parent::UnsampledRatioKeeps),
         Step::Fault(Fault::SightingsStoreDown, false),
     ],
     env_captures: &[],
