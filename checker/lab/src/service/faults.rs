@@ -42,7 +42,7 @@ pub(crate) fn set(fault: Fault, on: bool) {
 pub fn on(fault: Fault) -> bool {
     let capture = marks::current_capture();
     let faults = ON.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    faults.iter().any(|entry| *entry == (capture, fault))
+    faults.contains(&(capture, fault))
 }
 
 #[cfg(test)]
