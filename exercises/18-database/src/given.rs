@@ -25,6 +25,7 @@ use opentelemetry_semantic_conventions::attribute::{
     URL_SCHEME,
 };
 use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
+use rusqlite::hooks::{AuthContext, Authorization};
 
 use crate::app::AppState;
 
@@ -176,11 +177,11 @@ impl Database {
         if refuse {
             // Setting an authorizer cannot fail on an open connection; a failure would only
             // mean the query runs unrefused.
-            let _ = connection.authorizer(Some(|_: rusqlite::hooks::AuthContext<'_>| rusqlite::hooks::Authorization::Deny));
+            let _ = connection.authorizer(Some(|_: AuthContext<'_>| Authorization::Deny));
         }
         let result = lab::service::query::timed(|| query(&connection));
         if refuse {
-            let _ = connection.authorizer(None::<fn(rusqlite::hooks::AuthContext<'_>) -> rusqlite::hooks::Authorization>);
+            let _ = connection.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
         }
         result
     }
