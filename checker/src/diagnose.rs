@@ -61,6 +61,7 @@ pub fn likely_causes(expected: &Document, actual: &Document) -> Vec<Cause> {
     metric_cardinality(&mut causes, expected, actual);
     sdk_logs(&mut causes, expected, actual);
     client_errors_as_failures(&mut causes, expected, actual);
+    error_class_by_type(&mut causes, expected, actual);
     requests_left_in_flight(&mut causes, expected, actual);
     position_router_not_the_lab_s(&mut causes, expected, actual);
     never_shut_down(&mut causes, expected, actual);
@@ -295,6 +296,33 @@ fn client_errors_as_failures(causes: &mut Vec<Cause>, expected: &Document, actua
                  failure, so the HTTP conventions keep a server span's status Unset (and add no `error.type`). \
                  Mark only 5xx answers as errors.",
                     want.name, got.status
+                ),
+            ));
+        }
+    }
+}
+
+/// A failed database call whose `error.type` is a Rust type path (`rusqlite::error::Error`,
+/// what `std::any::type_name_of_val` gives) where the expected span has the database's
+/// result code: the type of the client's error enum is one value for every failure.
+fn error_class_by_type(causes: &mut Vec<Cause>, expected: &Document, actual: &Document) {
+    let actual_spans = actual.spans();
+    for (path, want) in expected.spans() {
+        if !want.attributes.contains_key(attribute::DB_RESPONSE_STATUS_CODE) {
+            continue;
+        }
+        let Some((_, got)) = actual_spans.iter().find(|(p, _)| *p == path) else { continue };
+        if let Some(Value::String(class)) = got.attributes.get(attribute::ERROR_TYPE)
+            && class.contains("::")
+        {
+            causes.push(Cause::new(
+                CauseKind::ErrorClassByType,
+                format!(
+                    "span `{path}` classifies its failed query as `{class}`, the type of every error the client \
+                     returns: one value for a refused query, a busy database or a broken constraint alike. The SQL \
+                     conventions want the database's own code: SQLite's extended result code as a string in \
+                     `db.response.status_code` (`err.sqlite_extended_error_code()`), and the same value in \
+                     `error.type`."
                 ),
             ));
         }
@@ -538,6 +566,27 @@ mod tests {
         assert!(causes[0].contains("renamed it `deployment.environment.name`"), "{causes:?}");
         assert!(causes[0].contains("resource::DEPLOYMENT_ENVIRONMENT_NAME"), "{causes:?}");
         assert_eq!(kinds(&expected, &actual), [CauseKind::DeprecatedKey]);
+    }
+
+    #[test]
+    fn a_query_failure_classified_by_the_error_s_type_is_named() {
+        let failed = |attributes: &[(&str, &str)]| {
+            let mut query = Span::new("SELECT places", SpanKind::Client);
+            query.attributes = attributes.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+            let mut server = span("GET /distance/{place}");
+            server.children.push(query);
+            Document { traces: vec![Trace { request: None, spans: vec![server] }], ..Document::default() }
+        };
+        let expected = failed(&[("db.response.status_code", "23"), ("error.type", "23")]);
+        let by_type = failed(&[("error.type", "rusqlite::error::Error")]);
+        let causes = likely_causes(&expected, &by_type);
+        assert!(
+            causes.iter().any(|c| c.contains("classifies its failed query as `rusqlite::error::Error`")),
+            "{causes:?}"
+        );
+        assert_eq!(kinds(&expected, &by_type), [CauseKind::ErrorClassByType]);
+        // A code of another value is a plain difference, not this mistake.
+        assert!(likely_causes(&expected, &failed(&[("error.type", "1")])).is_empty());
     }
 
     #[test]

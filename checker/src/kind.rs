@@ -178,6 +178,9 @@ kinds! {
         SdkLogs => "logs.sdk_internal",
         /// A 4xx server span marked as an error.
         ClientErrorAsFailure => "span.status.client_error",
+        /// A failed database call classified by the type of the client's error, one value
+        /// for every failure, instead of the database's result code.
+        ErrorClassByType => "error.type.by_type",
         /// An up-down counter left up by a request its caller abandoned.
         LeftInFlight => "metric.left_in_flight",
         /// The position service serves a router of its own instead of the lab's.
@@ -296,6 +299,7 @@ mod tests {
         "metric.cardinality",
         "logs.sdk_internal",
         "span.status.client_error",
+        "error.type.by_type",
         "metric.left_in_flight",
         "position.own_router",
         "shutdown.nothing_recorded",

@@ -1,7 +1,8 @@
 //! The queue between the distance service and its worker: a `tokio::sync::mpsc` channel
 //! presented as a queue with a name, messages with headers, and a worker task that takes
-//! them one at a time. No telemetry here: it is the part a messaging library would be.
-//! You do not need to edit this file: exercise 17 is in `jobs.rs`.
+//! them one at a time; and the sightings store the worker writes to. No telemetry here: it
+//! is the part a messaging library (and the store's client) would be. You do not need to
+//! edit this file: exercise 17 is in `jobs.rs`.
 //!
 //! Why a channel and not a queue crate: the lesson is the instrumentation around a queue
 //! (producer and consumer spans, the context in the headers, a link), which is the same for
@@ -27,6 +28,38 @@ pub const SIGHTINGS_QUEUE: &str = "iss.sightings";
 pub struct Sighting {
     pub place: &'static str,
     pub distance_km: f64,
+}
+
+/// The sightings store refused a sighting: the job failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreUnavailable;
+
+impl StoreUnavailable {
+    /// A short, low-cardinality name for the kind of error (for `error.type`), as
+    /// `AppError::kind` is for the service's.
+    pub fn kind(&self) -> &'static str {
+        "store_unavailable"
+    }
+}
+
+impl std::fmt::Display for StoreUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sightings store unavailable")
+    }
+}
+
+impl std::error::Error for StoreUnavailable {}
+
+/// Writes `sighting` to the sightings store: the job's work, which can fail as any write
+/// to another system can. The store is the lab's stand-in (the `iss.sighting.recorded` log
+/// record is all it keeps): in a real run it never refuses; under the checker the scenario
+/// takes it down for one job (`lab::service::faults`).
+pub fn record(sighting: &Sighting) -> Result<(), StoreUnavailable> {
+    let _ = sighting;
+    if lab::service::faults::on(lab::service::faults::Fault::SightingsStoreDown) {
+        return Err(StoreUnavailable);
+    }
+    Ok(())
 }
 
 /// A message: the job, with the headers a broker carries beside it (where trace context

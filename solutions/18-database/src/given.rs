@@ -25,6 +25,7 @@ use opentelemetry_semantic_conventions::attribute::{
     URL_SCHEME,
 };
 use opentelemetry_semantic_conventions::metric::{HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION};
+use rusqlite::hooks::{AuthContext, Authorization};
 
 use crate::app::AppState;
 
@@ -165,9 +166,24 @@ impl Database {
     /// rolls back what a statement left half done), so a poisoned lock is used as it is.
     /// `lab::service::query::timed` runs it as it is; under the checker it also tells the
     /// harness when the query ran, to check that the query's span covers it.
+    ///
+    /// Under the checker, while the scenario has the database refuse queries, an authorizer
+    /// denies every statement: SQLite itself then fails the query with its result code
+    /// `SQLITE_AUTH` (23, "not authorized"), as a database server answers a revoked grant.
+    /// In a real run no query is refused.
     pub(crate) fn run<T>(&self, query: impl FnOnce(&rusqlite::Connection) -> T) -> T {
-        let connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
-        lab::service::query::timed(|| query(&connection))
+        let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let refuse = lab::service::faults::on(lab::service::faults::Fault::DatabaseRefuses);
+        if refuse {
+            // Setting an authorizer cannot fail on an open connection; a failure would only
+            // mean the query runs unrefused.
+            let _ = connection.authorizer(Some(|_: AuthContext<'_>| Authorization::Deny));
+        }
+        let result = lab::service::query::timed(|| query(&connection));
+        if refuse {
+            let _ = connection.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+        }
+        result
     }
 
     /// How many places the table holds.

@@ -3,16 +3,16 @@
 //! queue itself is in `queue.rs`; this file is its instrumentation, per the messaging
 //! conventions of semconv 1.42.
 
-use opentelemetry::trace::{Link, SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
-    MESSAGING_DESTINATION_NAME, MESSAGING_MESSAGE_ID, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE,
+    ERROR_TYPE, MESSAGING_DESTINATION_NAME, MESSAGING_MESSAGE_ID, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE,
     MESSAGING_SYSTEM,
 };
 
 use crate::given::{ISS_DISTANCE_KM, ISS_PLACE};
-use crate::queue::{MESSAGING_SYSTEM_NAME, Message, Queue, Sighting};
+use crate::queue::{MESSAGING_SYSTEM_NAME, Message, Queue, Sighting, record};
 
 /// The attributes both ends share: what system, which queue, which operation, which message.
 /// The operation is `send` or `process`, both its name and its type here (a queue with
@@ -50,7 +50,8 @@ pub(crate) async fn publish(tracer: &SdkTracer, queue: &Queue, sighting: Sightin
 }
 
 /// The consumer: the worker records one sighting, in a span `process iss.sightings` of kind
-/// consumer that starts a trace of its own and links the message's creation context.
+/// consumer that starts a trace of its own and links the message's creation context, and
+/// that says so when the job failed.
 pub(crate) fn process(tracer: &SdkTracer, queue: &'static str, message: Message) {
     // The creation context, read back from the headers.
     let creation = global::get_text_map_propagator(|propagator| propagator.extract(&message.headers));
@@ -70,10 +71,20 @@ pub(crate) fn process(tracer: &SdkTracer, queue: &'static str, message: Message)
     // Current while the job runs: the log record carries the process span's ids.
     let _current = cx.clone().attach();
     let sighting = &message.sighting;
-    tracing::info!(
-        name: "iss.sighting.recorded",
-        { { ISS_PLACE } = sighting.place, { ISS_DISTANCE_KM } = sighting.distance_km },
-        "sighting recorded"
-    );
+    match record(sighting) {
+        Ok(()) => tracing::info!(
+            name: "iss.sighting.recorded",
+            { { ISS_PLACE } = sighting.place, { ISS_DISTANCE_KM } = sighting.distance_km },
+            "sighting recorded"
+        ),
+        Err(err) => {
+            // A job that failed, marked as exercise 7 marks a failure: the conventions'
+            // `error.type` (conditionally required "if and only if the messaging operation
+            // has failed") and the span's status, with the error's text.
+            cx.span().set_status(Status::error(err.to_string()));
+            cx.span().set_attribute(KeyValue::new(ERROR_TYPE, err.kind()));
+            tracing::warn!(name: "iss.sighting.refused", { { ISS_PLACE } = sighting.place }, "sighting not recorded: {err}");
+        }
+    }
     cx.span().end();
 }

@@ -15,6 +15,7 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState};
 use tower::ServiceExt;
 
+use crate::service::faults::{self, Fault};
 use crate::service::marks::{self, Mark, Moment};
 use crate::service::{Orbit, PositionClient};
 use crate::{Service, Telemetry};
@@ -42,6 +43,11 @@ pub enum Step {
     /// value, `key=value` pairs separated by commas), as from an instrumented caller that
     /// tells which client it serves.
     GetWithBaggage(&'static str, Parent, &'static str),
+    /// Turn a failure of a system the service depends on on or off (the database refusing
+    /// queries, the sightings store refusing jobs): what the given code does then is in
+    /// [`faults`](crate::service::faults). A request made while one is on says so in its
+    /// label.
+    Fault(Fault, bool),
 }
 
 /// An incoming trace context, chosen against the ratio sampler the track teaches (0.5).
@@ -222,6 +228,12 @@ pub const BAGGAGE: Scenario = Scenario {
 /// the queue alone. No second run: the sampler variables are exercise 13's lesson, and a job
 /// trace (a root, kept by a ratio of 1) would make a missing job look like a sampler that
 /// ignores them.
+///
+/// Then a job that fails: the sightings store refuses the sighting of one more success, so
+/// its process span must say so (status error, `error.type`), while the request, which
+/// only waits for the acknowledgement, still answers 200. That request comes with an
+/// unsampled `traceparent`, so that it takes no trace id of the sequence: the failed job's
+/// trace is the next one, which the ratio sampler keeps.
 pub const QUEUE: Scenario = Scenario {
     name: "queue",
     steps: &[
@@ -234,8 +246,46 @@ pub const QUEUE: Scenario = Scenario {
         Step::GetAbandoned("/distance/lima"),
         Step::Get("/distance/paris"),
         Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
+        Step::Fault(Fault::SightingsStoreDown, true),
+        Step::GetWithParent("/distance/tokyo", Parent::UnsampledRatioKeeps),
+        Step::Fault(Fault::SightingsStoreDown, false),
     ],
     env_captures: &[],
+};
+
+/// The queue scenario's requests before its failing job: exercise 19's (see [`PIPELINE`]).
+const PIPELINE_STEPS: &[Step] = &[
+    Step::Get("/distance/atlantis"),
+    Step::PositionDown(true),
+    Step::Get("/distance/tokyo"),
+    Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
+    Step::PositionDown(false),
+    Step::Get("/places"),
+    Step::GetAbandoned("/distance/lima"),
+    Step::Get("/distance/paris"),
+    Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
+];
+
+/// Exercise 18 (a database): the shipping scenario with its sampler variables, then one
+/// more request while the database refuses every query, so that the query's span and the
+/// duration histogram have a failure to record, with SQLite's own result code.
+pub const DATABASE: Scenario = Scenario {
+    name: "database",
+    steps: &[
+        Step::Get("/distance/paris"),
+        Step::Get("/distance/atlantis"),
+        Step::PositionDown(true),
+        Step::Get("/distance/tokyo"),
+        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
+        Step::PositionDown(false),
+        Step::Get("/places"),
+        Step::GetAbandoned("/distance/lima"),
+        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
+        Step::Fault(Fault::DatabaseRefuses, true),
+        Step::Get("/distance/paris"),
+        Step::Fault(Fault::DatabaseRefuses, false),
+    ],
+    env_captures: SAMPLER_VARIABLES,
 };
 
 /// The `baggage` header of [`BAGGAGE`]'s last request: the client the caller serves, and
@@ -243,11 +293,12 @@ pub const QUEUE: Scenario = Scenario {
 pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-launch";
 
 /// Exercise 19 (the real pipeline: the service builds its own OTLP exporters): the queue
-/// scenario's requests, captured over the wire (see [`Scenario::over_the_wire`]).
-pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: QUEUE.steps, env_captures: &[] };
+/// scenario's requests without its failing job (that lesson is exercise 17's), captured over
+/// the wire (see [`Scenario::over_the_wire`]).
+pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: PIPELINE_STEPS, env_captures: &[] };
 
 pub const ALL: &[Scenario] =
-    &[DISTANCE, RESOURCE, SATURATION, PROPAGATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, PIPELINE];
+    &[DISTANCE, RESOURCE, SATURATION, PROPAGATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, DATABASE, PIPELINE];
 
 pub fn named(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name == name)
@@ -311,10 +362,17 @@ impl Scenario {
         let (position, switch) = PositionClient::in_process(position_router.clone());
         let distance: Router = S::distance(telemetry, position);
         let mut requests = Vec::new();
+        let mut failing: Vec<Fault> = Vec::new();
         for step in self.steps {
-            let (path, label, parent) = match *step {
+            let (path, mut label, parent) = match *step {
                 Step::PositionDown(down) => {
                     switch.set_down(down);
+                    continue;
+                }
+                Step::Fault(fault, on) => {
+                    faults::set(fault, on);
+                    failing.retain(|f| *f != fault);
+                    failing.extend(on.then_some(fault));
                     continue;
                 }
                 Step::Get(path) => (path, format!("GET {path}"), None),
@@ -328,6 +386,12 @@ impl Scenario {
                     (path, format!("GET {path} (on the position service, without traceparent, inside a span)"), None)
                 }
             };
+            for fault in &failing {
+                label.push_str(match fault {
+                    Fault::DatabaseRefuses => " (while the database refuses queries)",
+                    Fault::SightingsStoreDown => " (while the sightings store is down)",
+                });
+            }
             let mut request = Request::get(path);
             if let Some(parent) = parent {
                 request = request.header("traceparent", parent.traceparent());

@@ -86,7 +86,7 @@ pub(crate) async fn scoped<F: Future>(id: u64, future: F) -> F::Output {
     CAPTURE.scope(id, future).await
 }
 
-fn current_capture() -> Option<u64> {
+pub(crate) fn current_capture() -> Option<u64> {
     CAPTURE.try_with(|id| *id).ok().or_else(|| CAPTURE_THREAD.with(|c| c.get()))
 }
 

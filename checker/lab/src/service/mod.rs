@@ -10,6 +10,7 @@
 //! show: an unknown place is a 404, an unreachable position service a 502 ([`AppError`]).
 
 mod error;
+pub mod faults;
 pub mod marks;
 pub mod places;
 pub mod position;
