@@ -72,6 +72,11 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             );
             continue;
         }
+        // Over the wire: what its collector refused or never received says why telemetry is
+        // missing there (the transport, the token), before which requests were traced.
+        if env_refused(out, want, got, &env) {
+            continue;
+        }
         // A run under the operator's variables is about what they change: while the capture
         // without them already differs there (other traces, another resource), that is what
         // to fix first, and its differences are listed already.
@@ -83,6 +88,37 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             resource(out, want, got, &env);
         }
     }
+}
+
+/// What the collector of a run over the wire under the operator's variables refused or
+/// never received, against the snapshot's; whether anything differed.
+fn env_refused(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) -> bool {
+    let place = |what: &str| match what {
+        "logs" => Signal::Logs,
+        "metrics" => Signal::Metrics,
+        _ => Signal::Traces,
+    };
+    let mut differed = false;
+    for (what, why) in &got.refused {
+        if want.refused.get(what) != Some(why) {
+            out.add(place(what), Kind::EnvRefused, format!("run again with {env}, the collector {why}"));
+            differed = true;
+        }
+    }
+    for (what, why) in &want.refused {
+        if !got.refused.contains_key(what) {
+            out.add(
+                place(what),
+                Kind::EnvRefused,
+                format!(
+                    "run again with {env}, {what} reached the collector; expected none there (the reference's \
+                     collector {why})"
+                ),
+            );
+            differed = true;
+        }
+    }
+    differed
 }
 
 /// Which requests a run under the sampler variables traced.

@@ -422,6 +422,7 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
         traced: vec!["GET /a -> 200".into()],
         resource: None,
         failed: None,
+        refused: Default::default(),
     }];
     let mut actual = expected.clone();
     actual.resources.insert(
@@ -616,6 +617,7 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         traced: traced.iter().map(|t| t.to_string()).collect(),
         resource: Some([("service.name".to_string(), Value::String(name.into()))].into_iter().collect()),
         failed: None,
+        refused: Default::default(),
     };
     let expected = Document {
         env_captures: vec![
