@@ -198,13 +198,18 @@ pub struct Receiver {
 impl Receiver {
     /// Binds the port now (so the endpoint is known before the service's exporters are
     /// built); [`Receiver::serve`] answers on it once a runtime runs.
+    /// The transport it expects is the one `OTEL_EXPORTER_OTLP_PROTOCOL` names ([`Protocol::from_env`]).
     pub fn bind() -> std::io::Result<(Receiver, std::net::TcpListener)> {
+        Receiver::bind_for(Protocol::from_env())
+    }
+
+    /// [`Receiver::bind`], expecting `protocol`.
+    pub fn bind_for(protocol: Protocol) -> std::io::Result<(Receiver, std::net::TcpListener)> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         // Not a secret, only a value no exporter sends unless it was told to.
         let token = format!("lab-{}", std::process::id());
-        let protocol = Protocol::from_env();
         let received = Received { protocol, ..Received::default() };
         Ok((Receiver { endpoint, token, protocol, received: Arc::new(Mutex::new(received)) }, listener))
     }
