@@ -61,13 +61,20 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             continue;
         };
         if let Some(why) = &got.failed {
+            // The exporters' variables: a few bad values are a build error, not a warning.
+            let exporter = if want.env.iter().any(|e| e.starts_with("OTEL_EXPORTER_")) {
+                "; and an exporter that cannot be built (its `build()` returned an error) is said on stderr, and the \
+                 service starts without it, never with a panic"
+            } else {
+                ""
+            };
             out.add(
                 Signal::Traces,
                 Kind::EnvFailed,
                 format!(
                     "the service, run again with {env}, gave no telemetry: {why}. A telemetry setting, even a wrong \
                      one, must never stop the service: leave the standard variables to the SDK, which warns about a \
-                     bad value and falls back to its default"
+                     bad value and falls back to its default{exporter}"
                 ),
             );
             continue;

@@ -160,7 +160,11 @@ impl Received {
             if count == 0 && !refused.contains_key(signal) {
                 let to = match self.protocol {
                     Protocol::HttpProtobuf => format!("/v1/{signal}"),
-                    Protocol::Grpc => format!("its gRPC service for {signal} (`{PROTOCOL_VARIABLE}=grpc`)"),
+                    // The likeliest cause there: a builder that fixed HTTP refuses `grpc`.
+                    Protocol::Grpc => format!(
+                        "its gRPC service for {signal} (`{PROTOCOL_VARIABLE}=grpc`: an exporter built `.with_http()` \
+                         refuses that protocol when it builds; `builder().build()` follows the variable)"
+                    ),
                 };
                 refused.insert(
                     signal.to_string(),
