@@ -11,7 +11,8 @@
 //! (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`). It expects the transport the variable names
 //! ([`Protocol`]): an export over the other one is refused, and the refusal says that the
 //! code, not the operator, chose the transport. A JSON body is refused with 415, another
-//! compression too, a body over [`BODY_LIMIT`] with 413 (gRPC: `RESOURCE_EXHAUSTED`).
+//! compression too, a body over [`BODY_LIMIT`] with 413 (over gRPC tonic refuses it before
+//! the service sees it, so it shows as that signal never received).
 //! Every request must carry the operator's header ([`TOKEN_HEADER`], gRPC metadata on
 //! gRPC), as a collector with authentication requires: an exporter that drops the headers
 //! of `OTEL_EXPORTER_OTLP_HEADERS` is refused with 401 (gRPC: `UNAUTHENTICATED`). Every
