@@ -161,7 +161,8 @@ fn gzip_is_taken_other_compressions_and_an_oversized_body_are_named() {
     let (runtime, receiver) = serving(Protocol::HttpProtobuf);
     let (token, endpoint) = (receiver.token.clone(), receiver.endpoint.clone());
     let zstd = std::thread::spawn(move || {
-        let headers = [("content-type", "application/x-protobuf"), (TOKEN_HEADER, &token), ("content-encoding", "zstd")];
+        let headers =
+            [("content-type", "application/x-protobuf"), (TOKEN_HEADER, &token), ("content-encoding", "zstd")];
         post(&endpoint, "/v1/traces", &headers, b"")
     });
     assert_eq!(zstd.join().unwrap(), 415);

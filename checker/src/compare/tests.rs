@@ -646,6 +646,40 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
 }
 
 #[test]
+fn a_run_over_the_wire_under_the_operator_s_protocol_says_what_its_collector_refused() {
+    let traced = vec!["GET /a -> 200".to_string()];
+    let grpc = |traced: Vec<String>, refused: &[(&str, &str)]| telemetry_document::EnvCapture {
+        env: vec!["OTEL_EXPORTER_OTLP_PROTOCOL=grpc".into()],
+        traced,
+        refused: refused.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    };
+    let expected = Document { env_captures: vec![grpc(traced.clone(), &[])], ..Document::default() };
+    // The transport fixed in code: nothing arrived there, which the collector says, and no
+    // sampler is blamed for the missing traces.
+    let actual = Document {
+        env_captures: vec![grpc(vec![], &[("traces", "received no export of traces: nothing was sent")])],
+        ..Document::default()
+    };
+    let t = texts(&expected, &actual);
+    assert_eq!(
+        t,
+        vec![
+            "run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, the collector received no export of traces: nothing \
+             was sent"
+        ],
+        "{t:?}"
+    );
+    // The other way round: a signal arrived where the reference's did not.
+    let t = texts(&actual, &expected);
+    assert!(
+        t.iter().any(|l| l.starts_with("run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, traces reached the collector")),
+        "{t:?}"
+    );
+    assert!(t.iter().all(|l| !l.contains("sampler")), "{t:?}");
+}
+
+#[test]
 fn nothing_of_a_signal_whose_pipeline_was_shut_down_never_blames_shutdown() {
     // Exercise 8's starter: the meter provider is given and shut down; nothing records.
     let expected = metrics_doc(vec![metric("http.server.requests", MetricKind::Counter, "{request}", vec![])]);
