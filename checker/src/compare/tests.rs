@@ -673,7 +673,8 @@ fn a_run_over_the_wire_under_the_operator_s_protocol_says_what_its_collector_ref
     // The other way round: a signal arrived where the reference's did not.
     let t = texts(&actual, &expected);
     assert!(
-        t.iter().any(|l| l.starts_with("run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, traces reached the collector")),
+        t.iter()
+            .any(|l| l.starts_with("run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, traces reached the collector")),
         "{t:?}"
     );
     assert!(t.iter().all(|l| !l.contains("sampler")), "{t:?}");
