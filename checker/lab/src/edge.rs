@@ -601,11 +601,44 @@ impl Drop for OtlpRuntime {
 
 /// OTLP/HTTP's client: hyper, on the OTLP runtime. The crate's default, blocking reqwest,
 /// runs its I/O on a thread of its own where its internal logs cannot be suppressed, and
-/// panics when called inside a tokio runtime; neither has TLS here, so nothing is lost.
+/// panics when called inside a tokio runtime. Both speak TLS to an `https` endpoint.
 #[derive(Debug, Clone)]
 struct HyperHttp {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: HyperClient,
     timeout: Duration,
+}
+
+/// The edge's HTTP client: `http` and `https` (rustls, the system's certificates), or
+/// `http` only on a system without certificates, which is said once.
+#[derive(Debug, Clone)]
+enum HyperClient {
+    Tls(Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>),
+    Plain(Client<HttpConnector, Full<Bytes>>),
+}
+
+impl HyperClient {
+    fn new() -> HyperClient {
+        let builder = Client::builder(TokioExecutor::new());
+        match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+            Ok(tls) => HyperClient::Tls(builder.build(tls.https_or_http().enable_http1().build())),
+            Err(e) => {
+                eprintln!("telemetry: no CA certificates on this system ({e}): an https collector cannot be reached");
+                HyperClient::Plain(builder.build_http())
+            }
+        }
+    }
+
+    /// One request, and its response with the whole body.
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let request = request.map(Full::new);
+        let response = match self {
+            HyperClient::Tls(client) => client.request(request).await?,
+            HyperClient::Plain(client) => client.request(request).await?,
+        };
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Response::from_parts(parts, body))
+    }
 }
 
 impl HyperHttp {
@@ -616,7 +649,7 @@ impl HyperHttp {
             .ok()
             .and_then(|ms| ms.parse().ok())
             .map_or(opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT, Duration::from_millis);
-        HyperHttp { client: Client::builder(TokioExecutor::new()).build_http(), timeout }
+        HyperHttp { client: HyperClient::new(), timeout }
     }
 }
 
@@ -631,13 +664,7 @@ impl HttpClient for HyperHttp {
         Self: 'f,
     {
         Box::pin(async move {
-            let exchange = async {
-                let response = self.client.request(request.map(Full::new)).await?;
-                let (parts, body) = response.into_parts();
-                let body = body.collect().await?.to_bytes();
-                Ok::<_, HttpError>(Response::from_parts(parts, body))
-            };
-            match tokio::time::timeout(self.timeout, exchange).await {
+            match tokio::time::timeout(self.timeout, self.client.exchange(request)).await {
                 Ok(result) => result,
                 Err(_) => Err(format!("no response within {:?}", self.timeout).into()),
             }
