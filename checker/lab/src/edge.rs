@@ -175,12 +175,28 @@ impl Edge {
         // Built inside the OTLP runtime: tonic's channel spawns its connection task there.
         let _inside = runtime.handle().enter();
         let (spans, position_spans, metrics, logs) = match protocol {
-            OtlpProtocol::Grpc => (
-                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
-                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
-                MetricExporter::builder().with_tonic().build().map_err(|e| failed("metric", e))?,
-                LogExporter::builder().with_tonic().build().map_err(|e| failed("log", e))?,
-            ),
+            OtlpProtocol::Grpc => {
+                use opentelemetry_otlp::WithTonicConfig as _;
+                use opentelemetry_otlp::tonic_types::transport::ClientTlsConfig;
+                // An `https` collector: the system's certificates, which 0.33's default gRPC
+                // TLS client does not load (it would trust no certificate at all).
+                let https = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|e| e.starts_with("https://"));
+                let tls = || https.then(|| ClientTlsConfig::new().with_native_roots());
+                macro_rules! tonic {
+                    ($builder:expr) => {
+                        match tls() {
+                            Some(tls) => $builder.with_tonic().with_tls_config(tls).build(),
+                            None => $builder.with_tonic().build(),
+                        }
+                    };
+                }
+                (
+                    tonic!(SpanExporter::builder()).map_err(|e| failed("span", e))?,
+                    tonic!(SpanExporter::builder()).map_err(|e| failed("span", e))?,
+                    tonic!(MetricExporter::builder()).map_err(|e| failed("metric", e))?,
+                    tonic!(LogExporter::builder()).map_err(|e| failed("log", e))?,
+                )
+            }
             OtlpProtocol::HttpProtobuf => {
                 let http = HyperHttp::new();
                 (
