@@ -472,7 +472,7 @@ fn still_in_memory(causes: &mut Vec<Cause>, actual: &Document) {
         CauseKind::StillInMemory,
         format!(
             "the service still exports its {} to the lab's in-memory exporters ({}), not over OTLP: build the \
-         exporters yourself (`opentelemetry_otlp::SpanExporter::builder().with_http().build()`, and the same for \
+         exporters yourself (`opentelemetry_otlp::SpanExporter::builder().build()`, and the same for \
          metrics and logs), which read `OTEL_EXPORTER_OTLP_*`, and give those to the providers.",
             and_list(signals),
             exporters.join(", ")
@@ -731,8 +731,8 @@ mod tests {
         expected.traces = vec![Trace { request: None, spans: vec![span("GET /x")] }];
         for refusal in [
             "refused an export of metrics with 401: it did not carry the header",
-            "refused an export of metrics with 415: its body was compressed (`content-encoding: gzip`)",
-            "received OTLP/gRPC (`/opentelemetry.proto.collector.metrics.v1.MetricsService/Export`)",
+            "refused an export of metrics with 415: its body was compressed with `zstd`",
+            "refused an export of metrics that came over grpc while `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`",
             "received no export of metrics: nothing was sent to /v1/metrics",
         ] {
             let actual = Document {

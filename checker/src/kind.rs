@@ -121,6 +121,9 @@ kinds! {
         EnvAttributeValue => "env.attribute.value",
         EnvAttributeMissing => "env.attribute.missing",
         EnvAttributeUnexpected => "env.attribute.unexpected",
+        /// Over the wire under the operator's variables (exercise 19's transport), the collector
+        /// refused a signal or never received it, or received one it should not have.
+        EnvRefused => "env.refused",
         /// Over the wire, the collector refused the signal or never received it.
         CollectorRefused => "collector.refused",
         MetricMissing => "missing",
@@ -264,6 +267,7 @@ mod tests {
         "env.attribute.value",
         "env.attribute.missing",
         "env.attribute.unexpected",
+        "env.refused",
         "collector.refused",
         "missing",
         "unexpected",

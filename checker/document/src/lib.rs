@@ -128,7 +128,7 @@ pub enum Delivery {
 }
 
 /// Another capture of the scenario, with environment variables set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnvCapture {
     /// `KEY=value`, as set.
     pub env: Vec<String>,
@@ -141,6 +141,10 @@ pub struct EnvCapture {
     /// Why the second capture gave nothing, when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// A capture over the wire: what its collector refused or never received there (see
+    /// [`Document::refused`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused: BTreeMap<String, String>,
 }
 
 /// Attributes sorted by key.
@@ -698,6 +702,7 @@ mod tests {
                 traced: vec!["GET /x -> 200".into()],
                 resource: Some(Attributes::new()),
                 failed: None,
+                refused: BTreeMap::from([("logs".to_string(), "received no export of logs".to_string())]),
             }],
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],

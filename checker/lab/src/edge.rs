@@ -152,21 +152,34 @@ impl Edge {
 
     /// Stdout exporters, or OTLP ones when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (HTTP/protobuf
     /// unless `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`). Works inside or outside a tokio runtime.
+    ///
+    /// OTLP exporters that cannot be built (an invalid endpoint) are said on stderr, and the
+    /// edge writes to stdout instead: a telemetry setting never stops the service (and from
+    /// exercise 19 on, the service builds exporters of its own, which say their own errors).
     pub fn from_env() -> Result<Edge, String> {
+        let Some(protocol) = otlp_protocol() else { return Ok(Edge::stdout()) };
+        Ok(Edge::otlp(protocol).unwrap_or_else(|e| {
+            eprintln!("lab: {e}; the edge's exporters write to stdout instead");
+            Edge::stdout()
+        }))
+    }
+
+    fn stdout() -> Edge {
+        Edge {
+            position_ids: Ids::Random(RandomIdGenerator::default()),
+            starts: SpanStarts::default(),
+            position_starts: SpanStarts::default(),
+            spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
+            position_spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
+            metrics: MetricSink::Stdout(opentelemetry_stdout::MetricExporter::default()),
+            logs: LogSink::Stdout(opentelemetry_stdout::LogExporter::default()),
+            ids: Ids::Random(RandomIdGenerator::default()),
+        }
+    }
+
+    fn otlp(protocol: OtlpProtocol) -> Result<Edge, String> {
         let ids = Ids::Random(RandomIdGenerator::default());
         let position_ids = Ids::Random(RandomIdGenerator::default());
-        let Some(protocol) = otlp_protocol() else {
-            return Ok(Edge {
-                position_ids,
-                starts: SpanStarts::default(),
-                position_starts: SpanStarts::default(),
-                spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
-                position_spans: SpanSink::Stdout(opentelemetry_stdout::SpanExporter::default()),
-                metrics: MetricSink::Stdout(opentelemetry_stdout::MetricExporter::default()),
-                logs: LogSink::Stdout(opentelemetry_stdout::LogExporter::default()),
-                ids,
-            });
-        };
         use opentelemetry_otlp::{LogExporter, MetricExporter, SpanExporter, WithHttpConfig as _};
         let failed = |what: &str, e: opentelemetry_otlp::ExporterBuildError| {
             format!("cannot build the OTLP {what} exporter: {e}")
@@ -175,12 +188,28 @@ impl Edge {
         // Built inside the OTLP runtime: tonic's channel spawns its connection task there.
         let _inside = runtime.handle().enter();
         let (spans, position_spans, metrics, logs) = match protocol {
-            OtlpProtocol::Grpc => (
-                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
-                SpanExporter::builder().with_tonic().build().map_err(|e| failed("span", e))?,
-                MetricExporter::builder().with_tonic().build().map_err(|e| failed("metric", e))?,
-                LogExporter::builder().with_tonic().build().map_err(|e| failed("log", e))?,
-            ),
+            OtlpProtocol::Grpc => {
+                use opentelemetry_otlp::WithTonicConfig as _;
+                use opentelemetry_otlp::tonic_types::transport::ClientTlsConfig;
+                // An `https` collector: the system's certificates, which 0.33's default gRPC
+                // TLS client does not load (it would trust no certificate at all).
+                let https = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|e| e.starts_with("https://"));
+                let tls = || https.then(|| ClientTlsConfig::new().with_native_roots());
+                macro_rules! tonic {
+                    ($builder:expr) => {
+                        match tls() {
+                            Some(tls) => $builder.with_tonic().with_tls_config(tls).build(),
+                            None => $builder.with_tonic().build(),
+                        }
+                    };
+                }
+                (
+                    tonic!(SpanExporter::builder()).map_err(|e| failed("span", e))?,
+                    tonic!(SpanExporter::builder()).map_err(|e| failed("span", e))?,
+                    tonic!(MetricExporter::builder()).map_err(|e| failed("metric", e))?,
+                    tonic!(LogExporter::builder()).map_err(|e| failed("log", e))?,
+                )
+            }
             OtlpProtocol::HttpProtobuf => {
                 let http = HyperHttp::new();
                 (
@@ -601,11 +630,44 @@ impl Drop for OtlpRuntime {
 
 /// OTLP/HTTP's client: hyper, on the OTLP runtime. The crate's default, blocking reqwest,
 /// runs its I/O on a thread of its own where its internal logs cannot be suppressed, and
-/// panics when called inside a tokio runtime; neither has TLS here, so nothing is lost.
+/// panics when called inside a tokio runtime. Both speak TLS to an `https` endpoint.
 #[derive(Debug, Clone)]
 struct HyperHttp {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: HyperClient,
     timeout: Duration,
+}
+
+/// The edge's HTTP client: `http` and `https` (rustls, the system's certificates), or
+/// `http` only on a system without certificates, which is said once.
+#[derive(Debug, Clone)]
+enum HyperClient {
+    Tls(Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>),
+    Plain(Client<HttpConnector, Full<Bytes>>),
+}
+
+impl HyperClient {
+    fn new() -> HyperClient {
+        let builder = Client::builder(TokioExecutor::new());
+        match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+            Ok(tls) => HyperClient::Tls(builder.build(tls.https_or_http().enable_http1().build())),
+            Err(e) => {
+                eprintln!("telemetry: no CA certificates on this system ({e}): an https collector cannot be reached");
+                HyperClient::Plain(builder.build_http())
+            }
+        }
+    }
+
+    /// One request, and its response with the whole body.
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let request = request.map(Full::new);
+        let response = match self {
+            HyperClient::Tls(client) => client.request(request).await?,
+            HyperClient::Plain(client) => client.request(request).await?,
+        };
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Response::from_parts(parts, body))
+    }
 }
 
 impl HyperHttp {
@@ -616,7 +678,7 @@ impl HyperHttp {
             .ok()
             .and_then(|ms| ms.parse().ok())
             .map_or(opentelemetry_otlp::OTEL_EXPORTER_OTLP_TIMEOUT_DEFAULT, Duration::from_millis);
-        HyperHttp { client: Client::builder(TokioExecutor::new()).build_http(), timeout }
+        HyperHttp { client: HyperClient::new(), timeout }
     }
 }
 
@@ -631,13 +693,7 @@ impl HttpClient for HyperHttp {
         Self: 'f,
     {
         Box::pin(async move {
-            let exchange = async {
-                let response = self.client.request(request.map(Full::new)).await?;
-                let (parts, body) = response.into_parts();
-                let body = body.collect().await?.to_bytes();
-                Ok::<_, HttpError>(Response::from_parts(parts, body))
-            };
-            match tokio::time::timeout(self.timeout, exchange).await {
+            match tokio::time::timeout(self.timeout, self.client.exchange(request)).await {
                 Ok(result) => result,
                 Err(_) => Err(format!("no response within {:?}", self.timeout).into()),
             }

@@ -61,15 +61,27 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             continue;
         };
         if let Some(why) = &got.failed {
+            // The exporters' variables: a few bad values are a build error, not a warning.
+            let exporter = if want.env.iter().any(|e| e.starts_with("OTEL_EXPORTER_")) {
+                "; and an exporter that cannot be built (its `build()` returned an error) is said on stderr, and the \
+                 service starts without it, never with a panic"
+            } else {
+                ""
+            };
             out.add(
                 Signal::Traces,
                 Kind::EnvFailed,
                 format!(
                     "the service, run again with {env}, gave no telemetry: {why}. A telemetry setting, even a wrong \
                      one, must never stop the service: leave the standard variables to the SDK, which warns about a \
-                     bad value and falls back to its default"
+                     bad value and falls back to its default{exporter}"
                 ),
             );
+            continue;
+        }
+        // Over the wire: what its collector refused or never received says why telemetry is
+        // missing there (the transport, the token), before which requests were traced.
+        if env_refused(out, want, got, &actual.refused, &env) {
             continue;
         }
         // A run under the operator's variables is about what they change: while the capture
@@ -83,6 +95,47 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             resource(out, want, got, &env);
         }
     }
+}
+
+/// What the collector of a run over the wire under the operator's variables refused or
+/// never received, against the snapshot's; whether anything differed. A refusal the run
+/// without the variables already had (`first`) is said once, there: it is not what the
+/// variables changed.
+fn env_refused(
+    out: &mut Diffs,
+    want: &EnvCapture,
+    got: &EnvCapture,
+    first: &std::collections::BTreeMap<String, String>,
+    env: &str,
+) -> bool {
+    let place = |what: &str| match what {
+        "logs" => Signal::Logs,
+        "metrics" => Signal::Metrics,
+        _ => Signal::Traces,
+    };
+    let mut differed = false;
+    for (what, why) in &got.refused {
+        if want.refused.get(what) != Some(why) {
+            if first.get(what) != Some(why) {
+                out.add(place(what), Kind::EnvRefused, format!("run again with {env}, the collector {why}"));
+            }
+            differed = true;
+        }
+    }
+    for (what, why) in &want.refused {
+        if !got.refused.contains_key(what) {
+            out.add(
+                place(what),
+                Kind::EnvRefused,
+                format!(
+                    "run again with {env}, {what} reached the collector; expected none there (the reference's \
+                     collector {why})"
+                ),
+            );
+            differed = true;
+        }
+    }
+    differed
 }
 
 /// Which requests a run under the sampler variables traced.

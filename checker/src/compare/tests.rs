@@ -422,6 +422,7 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
         traced: vec!["GET /a -> 200".into()],
         resource: None,
         failed: None,
+        refused: Default::default(),
     }];
     let mut actual = expected.clone();
     actual.resources.insert(
@@ -616,6 +617,7 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         traced: traced.iter().map(|t| t.to_string()).collect(),
         resource: Some([("service.name".to_string(), Value::String(name.into()))].into_iter().collect()),
         failed: None,
+        refused: Default::default(),
     };
     let expected = Document {
         env_captures: vec![
@@ -641,6 +643,41 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         t.iter().any(|l| l.contains("traced `GET /b -> 404`") && l.contains("The argument alone changes nothing")),
         "{t:?}"
     );
+}
+
+#[test]
+fn a_run_over_the_wire_under_the_operator_s_protocol_says_what_its_collector_refused() {
+    let traced = vec!["GET /a -> 200".to_string()];
+    let grpc = |traced: Vec<String>, refused: &[(&str, &str)]| telemetry_document::EnvCapture {
+        env: vec!["OTEL_EXPORTER_OTLP_PROTOCOL=grpc".into()],
+        traced,
+        refused: refused.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    };
+    let expected = Document { env_captures: vec![grpc(traced.clone(), &[])], ..Document::default() };
+    // The transport fixed in code: nothing arrived there, which the collector says, and no
+    // sampler is blamed for the missing traces.
+    let actual = Document {
+        env_captures: vec![grpc(vec![], &[("traces", "received no export of traces: nothing was sent")])],
+        ..Document::default()
+    };
+    let t = texts(&expected, &actual);
+    assert_eq!(
+        t,
+        vec![
+            "run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, the collector received no export of traces: nothing \
+             was sent"
+        ],
+        "{t:?}"
+    );
+    // The other way round: a signal arrived where the reference's did not.
+    let t = texts(&actual, &expected);
+    assert!(
+        t.iter()
+            .any(|l| l.starts_with("run again with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, traces reached the collector")),
+        "{t:?}"
+    );
+    assert!(t.iter().all(|l| !l.contains("sampler")), "{t:?}");
 }
 
 #[test]

@@ -93,9 +93,11 @@ pub fn init(edge: Edge) -> Telemetry {
     // (`edge.spans`, ...): in memory under the checker, and built by the lab for a real run.
     // A real service builds OTLP exporters itself, four here (the distance service's spans,
     // the position service's, metrics, log records), from the standard variables the
-    // operator sets (`OTEL_EXPORTER_OTLP_ENDPOINT`, `_HEADERS`, `_TIMEOUT`): read them with
-    // the builders, never in code. Under the checker, only what reaches the collector
-    // those variables name is graded. README: "1. The exporters".
+    // operator sets (`OTEL_EXPORTER_OTLP_ENDPOINT`, `_HEADERS`, `_TIMEOUT`, and `_PROTOCOL`,
+    // which chooses HTTP or gRPC): read them with the builders, never in code. One that
+    // cannot be built is said on stderr, and the service starts without it. Under the
+    // checker, only what reaches the collector those variables name is graded, over both
+    // protocols. README: "1. The exporters".
     let (spans, position_spans, metrics, logs) = (edge.spans, edge.position_spans, edge.metrics, edge.logs);
     let tracer_provider = SdkTracerProvider::builder()
         .with_resource(resource())

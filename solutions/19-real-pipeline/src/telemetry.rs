@@ -88,58 +88,86 @@ fn sampler() -> Box<dyn ShouldSample> {
     Box::new(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(DEFAULT_SAMPLING_RATIO))))
 }
 
-/// Exporters that send OTLP to wherever the operator says. Built with nothing in code: the
-/// builders read the standard variables themselves when they build, and code that sets a
-/// value (`with_endpoint`, `with_headers`, `with_protocol`, `with_timeout`) takes it away
-/// from the operator.
-/// - `OTEL_EXPORTER_OTLP_ENDPOINT`: the collector's base URL; each exporter appends its
-///   signal's path (`/v1/traces`, `/v1/metrics`, `/v1/logs`). The per-signal variables
-///   (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, ...) are full URLs and win over it.
+/// Exporters that send OTLP to wherever, and however, the operator says. Built with nothing
+/// in code: the builders read the standard variables themselves when they build, and code
+/// that sets a value (`with_endpoint`, `with_headers`, `with_protocol`, `with_timeout`, or a
+/// transport, `.with_http()` / `.with_tonic()`) takes it away from the operator.
+/// - `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the default) or `grpc`; `builder().build()`
+///   picks the transport from it (a `.with_http()` builder refuses `grpc`).
+/// - `OTEL_EXPORTER_OTLP_ENDPOINT`: the collector's base URL; over HTTP each exporter appends
+///   its signal's path (`/v1/traces`, `/v1/metrics`, `/v1/logs`). The per-signal variables
+///   (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, ...) are full URLs and win over it. An `https`
+///   URL gets TLS.
 /// - `OTEL_EXPORTER_OTLP_HEADERS`: `key=value,...` sent with every export (a collector's
-///   token); `OTEL_EXPORTER_OTLP_TIMEOUT`: milliseconds per export (10 s by default).
-/// - `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` is what `.with_http()` speaks here.
-fn exporters() -> Result<(SpanExporter, SpanExporter, MetricExporter, LogExporter), ExporterBuildError> {
-    Ok((
-        SpanExporter::builder().with_http().build()?,
-        // The position service's own: a provider owns its exporter, and stands for another
-        // process here.
-        SpanExporter::builder().with_http().build()?,
-        MetricExporter::builder().with_http().build()?,
-        LogExporter::builder().with_http().build()?,
-    ))
+///   token); `OTEL_EXPORTER_OTLP_TIMEOUT`: milliseconds per export (10 s by default);
+///   `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip`.
+///
+/// Each one that cannot be built (a value this build cannot honour) is said on stderr, and
+/// the service starts without it: telemetry configuration never stops a service.
+struct Exporters {
+    spans: Option<SpanExporter>,
+    /// The position service's own: a provider owns its exporter, and stands for another
+    /// process here.
+    position_spans: Option<SpanExporter>,
+    metrics: Option<MetricExporter>,
+    logs: Option<LogExporter>,
+}
+
+impl Exporters {
+    fn from_env() -> Exporters {
+        Exporters {
+            spans: built("span", SpanExporter::builder().build()),
+            position_spans: built("position service span", SpanExporter::builder().build()),
+            metrics: built("metric", MetricExporter::builder().build()),
+            logs: built("log", LogExporter::builder().build()),
+        }
+    }
+}
+
+/// The exporter, or `None` and a line on stderr that says which telemetry will not be sent.
+fn built<E>(signal: &str, exporter: Result<E, ExporterBuildError>) -> Option<E> {
+    exporter.inspect_err(|e| eprintln!("telemetry: no {signal} exporter, these are not sent: {e}")).ok()
 }
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it, exporting OTLP.
 pub fn init(edge: Edge) -> Telemetry {
-    // A service that cannot build its exporters cannot report anything: say why, and stop.
-    let (spans, position_spans, metrics, logs) = exporters().unwrap_or_else(|e| panic!("OTLP exporters: {e}"));
-    let tracer_provider = SdkTracerProvider::builder()
+    let exporters = Exporters::from_env();
+    let mut tracer_provider = SdkTracerProvider::builder()
         .with_resource(resource())
         // Given: under the checker, ids come from a fixed sequence (stable snapshots, and a
         // fixed set of traces the ratio sampler keeps).
         .with_id_generator(edge.ids)
         // Given: under the checker, notes what each span carries as it starts (all a sampler sees).
         .with_span_processor(edge.starts)
-        .with_sampler(sampler())
+        .with_sampler(sampler());
+    if let Some(spans) = exporters.spans {
         // A batch processor: its own thread does the network I/O, so no request waits for
         // the collector, and the blocking HTTP client never runs on a tokio worker.
-        .with_batch_exporter(spans)
-        .build();
+        tracer_provider = tracer_provider.with_batch_exporter(spans);
+    }
+    let tracer_provider = tracer_provider.build();
     // The periodic reader collects every 60 s (`OTEL_METRIC_EXPORT_INTERVAL`) and at
     // shutdown, on a thread of its own too.
-    let meter_provider = SdkMeterProvider::builder()
-        .with_resource(resource())
-        .with_reader(PeriodicReader::builder(metrics).build())
-        .build();
-    let logger_provider = SdkLoggerProvider::builder().with_resource(resource()).with_batch_exporter(logs).build();
+    let mut meter_provider = SdkMeterProvider::builder().with_resource(resource());
+    if let Some(metrics) = exporters.metrics {
+        meter_provider = meter_provider.with_reader(PeriodicReader::builder(metrics).build());
+    }
+    let meter_provider = meter_provider.build();
+    let mut logger_provider = SdkLoggerProvider::builder().with_resource(resource());
+    if let Some(logs) = exporters.logs {
+        logger_provider = logger_provider.with_batch_exporter(logs);
+    }
+    let logger_provider = logger_provider.build();
     install_subscriber(&tracer_provider, &logger_provider);
-    let position_tracer_provider = SdkTracerProvider::builder()
+    let mut position_tracer_provider = SdkTracerProvider::builder()
         .with_resource(service_resource(POSITION_SERVICE))
         .with_id_generator(edge.position_ids)
         .with_span_processor(edge.position_starts)
-        .with_sampler(sampler())
-        .with_batch_exporter(position_spans)
-        .build();
+        .with_sampler(sampler());
+    if let Some(position_spans) = exporters.position_spans {
+        position_tracer_provider = position_tracer_provider.with_batch_exporter(position_spans);
+    }
+    let position_tracer_provider = position_tracer_provider.build();
     // What library instrumentation reads: it never sees our `Telemetry`, only the globals.
     // Until they are set, `global::tracer(...)` and `global::meter(...)` are no-ops.
     global::set_tracer_provider(tracer_provider.clone());

@@ -90,32 +90,46 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
 /// operator's variables when it builds its pipeline.
 fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
     let env: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let failed = |why: String| EnvCapture { env: env.clone(), traced: vec![], resource: None, failed: Some(why) };
+    let failed = |why: String| EnvCapture { env: env.clone(), failed: Some(why), ..EnvCapture::default() };
     let second_out = out.with_extension("second");
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return failed(format!("cannot find the exercise's executable: {e}")),
     };
-    let status = std::process::Command::new(exe)
+    // Its stderr is read for a panic only (a service that stops on a telemetry setting).
+    let output = std::process::Command::new(exe)
         .env(CAPTURE_OUT, &second_out)
         .env(SECOND_CAPTURE, "1")
         .envs(vars.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+        .stderr(std::process::Stdio::piped())
+        .output();
     let read = std::fs::read_to_string(&second_out);
     let _ = std::fs::remove_file(&second_out);
-    match (status, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
+    match (output, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
         (Ok(_), Ok(second)) => EnvCapture {
             env,
             traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(),
             resource: Some(second.resource),
             failed: None,
+            refused: second.refused,
         },
-        (Ok(status), Err(_)) => failed(format!("the second run ended without its telemetry ({status})")),
+        (Ok(output), Err(_)) => match panic_message(&String::from_utf8_lossy(&output.stderr)) {
+            Some(panic) => failed(format!("it panicked: {panic}")),
+            None => failed(format!("the second run ended without its telemetry ({})", output.status)),
+        },
         (Err(e), _) => failed(format!("cannot start the second run: {e}")),
     }
+}
+
+/// The message of the first panic on a run's stderr (the line after `panicked at ...:`),
+/// without the file and line, which name the learner's code and would change with it.
+fn panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines().skip_while(|l| !(l.starts_with("thread '") && l.contains("panicked at ")));
+    lines.next()?;
+    let message: String = lines.next()?.chars().take(300).collect();
+    Some(format!("`{message}`"))
 }
 
 /// Runs `S` through `scenario` with in-memory exporters and returns what it emitted,

@@ -1,21 +1,25 @@
-//! The collector of a capture over the wire: an OTLP/HTTP receiver on loopback
-//! (127.0.0.1, a port the system picks) inside the capture's own process, to which the
-//! harness points the service's own OTLP exporters through the standard variables
-//! (exercise 19). What it keeps is what went over the wire: the decoded
-//! `Export{Trace,Metrics,Logs}ServiceRequest`s, in the order they arrived, and why it
-//! refused the requests it refused.
+//! The collector of a capture over the wire: an OTLP receiver on loopback (127.0.0.1, a
+//! port the system picks) inside the capture's own process, to which the harness points
+//! the service's own OTLP exporters through the standard variables (exercise 19). What it
+//! keeps is what went over the wire: the decoded `Export{Trace,Metrics,Logs}ServiceRequest`s,
+//! in the order they arrived, and why it refused the requests it refused.
 //!
-//! It speaks OTLP/HTTP with uncompressed protobuf bodies only (`http/protobuf`, the
-//! protocol the harness asks for): a JSON body is refused with 415, a gzip one too, and a
-//! body over [`BODY_LIMIT`] with 413. It also answers HTTP/2 without TLS, so that a gRPC
-//! exporter (HTTP/2 on `/opentelemetry.proto.collector...`, `content-type:
-//! application/grpc`) is recognised and named, then refused with 404, which its exporter
-//! reports as an error. Every request must carry the operator's header
-//! ([`TOKEN_HEADER`]), as a collector with authentication requires: an exporter that
-//! drops the headers of `OTEL_EXPORTER_OTLP_HEADERS` is refused with 401. Every refusal
-//! is recorded with its reason.
+//! It speaks both OTLP transports on the one port, as the operator's
+//! `OTEL_EXPORTER_OTLP_PROTOCOL` may choose either: OTLP/HTTP with protobuf bodies
+//! (`http/protobuf`, HTTP/1.1 on `/v1/{signal}`) and OTLP/gRPC (HTTP/2 without TLS, the
+//! collector services of opentelemetry-proto, served by tonic), each uncompressed or gzip
+//! (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`). It expects the transport the variable names
+//! ([`Protocol`]): an export over the other one is refused, and the refusal says that the
+//! code, not the operator, chose the transport. A JSON body is refused with 415, another
+//! compression too, a body over [`BODY_LIMIT`] with 413 (over gRPC tonic refuses it before
+//! the service sees it, so it shows as that signal never received).
+//! Every request must carry the operator's header ([`TOKEN_HEADER`], gRPC metadata on
+//! gRPC), as a collector with authentication requires: an exporter that drops the headers
+//! of `OTEL_EXPORTER_OTLP_HEADERS` is refused with 401 (gRPC: `UNAUTHENTICATED`). Every
+//! refusal is recorded with its reason.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -24,10 +28,16 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::routing::post;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use prost::Message;
+use tonic::codec::CompressionEncoding;
 
 use crate::edge::POSITION_IDS_START;
 
@@ -38,9 +48,66 @@ pub const TOKEN_HEADER: &str = "lab-collector-token";
 /// refusal can name it): every solution's exports are a few KB.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The environment variable with which the operator chooses the transport.
+pub const PROTOCOL_VARIABLE: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+
+/// The OTLP transports the receiver speaks (OTLP/HTTP with JSON bodies it refuses).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/HTTP with protobuf bodies: the specification's default, and the harness's.
+    #[default]
+    HttpProtobuf,
+    /// OTLP/gRPC.
+    Grpc,
+}
+
+impl Protocol {
+    /// The value of [`PROTOCOL_VARIABLE`] that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::Grpc => "grpc",
+        }
+    }
+
+    /// The transport a capture expects: `grpc` when its process was started with
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` (a second capture under the operator's variables;
+    /// the checker clears every `OTEL_*` variable of its own environment), else
+    /// `http/protobuf`.
+    pub fn from_env() -> Protocol {
+        match std::env::var(PROTOCOL_VARIABLE) {
+            Ok(value) if value.trim().eq_ignore_ascii_case("grpc") => Protocol::Grpc,
+            _ => Protocol::HttpProtobuf,
+        }
+    }
+
+    /// Why an export that came over `self` is refused when `expected` was asked for.
+    fn refusal(self, expected: Protocol, signal: &str) -> String {
+        let (builder, twin) = match signal {
+            "metrics" => ("MetricExporter", "the span and log twins"),
+            "logs" => ("LogExporter", "the span and metric twins"),
+            _ => ("SpanExporter", "the metric and log twins"),
+        };
+        let fixed = match self {
+            Protocol::HttpProtobuf => "`.with_http()`",
+            Protocol::Grpc => "`.with_tonic()`",
+        };
+        format!(
+            "refused an export of {signal} that came over {} while `{PROTOCOL_VARIABLE}={}` asked for {}: the \
+             operator chooses the transport, and the code chose it instead ({fixed}, or `.with_protocol(..)`). \
+             Build the exporter with `{builder}::builder().build()` ({twin} alike), which follows the variable",
+            self.name(),
+            expected.name(),
+            expected.name(),
+        )
+    }
+}
+
 /// Everything the receiver was sent.
 #[derive(Debug, Clone, Default)]
 pub struct Received {
+    /// The transport the receiver expects (the operator's variable).
+    pub protocol: Protocol,
     pub traces: Vec<ExportTraceServiceRequest>,
     pub metrics: Vec<ExportMetricsServiceRequest>,
     pub logs: Vec<ExportLogsServiceRequest>,
@@ -92,13 +159,21 @@ impl Received {
             [("traces", self.traces.len()), ("metrics", self.metrics.len()), ("logs", self.logs.len())]
         {
             if count == 0 && !refused.contains_key(signal) {
+                let to = match self.protocol {
+                    Protocol::HttpProtobuf => format!("/v1/{signal}"),
+                    // The likeliest cause there: a builder that fixed HTTP refuses `grpc`.
+                    Protocol::Grpc => format!(
+                        "its gRPC service for {signal} (`{PROTOCOL_VARIABLE}=grpc`: an exporter built `.with_http()` \
+                         refuses that protocol when it builds; `builder().build()` follows the variable)"
+                    ),
+                };
                 refused.insert(
                     signal.to_string(),
                     format!(
-                        "received no export of {signal}: nothing was sent to /v1/{signal} at the address \
+                        "received no export of {signal}: nothing was sent to {to} at the address \
                          OTEL_EXPORTER_OTLP_ENDPOINT names (an endpoint written in the code sends elsewhere, a \
-                         collector that cannot be reached receives nothing, and a provider never shut down never \
-                         sends its last batch)"
+                         collector that cannot be reached receives nothing, an exporter that failed to build sends \
+                         nothing, and a provider never shut down never sends its last batch)"
                     ),
                 );
             }
@@ -120,26 +195,35 @@ pub struct Receiver {
     /// `http://127.0.0.1:<port>`: the base endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`).
     pub endpoint: String,
     pub token: String,
+    /// The transport it expects: the one the operator's variable names.
+    pub protocol: Protocol,
     received: Arc<Mutex<Received>>,
 }
 
 impl Receiver {
     /// Binds the port now (so the endpoint is known before the service's exporters are
     /// built); [`Receiver::serve`] answers on it once a runtime runs.
+    /// The transport it expects is the one `OTEL_EXPORTER_OTLP_PROTOCOL` names ([`Protocol::from_env`]).
     pub fn bind() -> std::io::Result<(Receiver, std::net::TcpListener)> {
+        Receiver::bind_for(Protocol::from_env())
+    }
+
+    /// [`Receiver::bind`], expecting `protocol`.
+    pub fn bind_for(protocol: Protocol) -> std::io::Result<(Receiver, std::net::TcpListener)> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         // Not a secret, only a value no exporter sends unless it was told to.
         let token = format!("lab-{}", std::process::id());
-        Ok((Receiver { endpoint, token, received: Arc::default() }, listener))
+        let received = Received { protocol, ..Received::default() };
+        Ok((Receiver { endpoint, token, protocol, received: Arc::new(Mutex::new(received)) }, listener))
     }
 
     /// The variables an operator sets to point a service's exporters at this receiver.
     pub fn env(&self) -> [(&'static str, String); 3] {
         [
             ("OTEL_EXPORTER_OTLP_ENDPOINT", self.endpoint.clone()),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".to_string()),
+            (PROTOCOL_VARIABLE, self.protocol.name().to_string()),
             ("OTEL_EXPORTER_OTLP_HEADERS", format!("{TOKEN_HEADER}={}", self.token)),
         ]
     }
@@ -147,10 +231,31 @@ impl Receiver {
     /// Serves `listener` on the current tokio runtime until the process ends.
     pub fn serve(&self, listener: std::net::TcpListener) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::from_std(listener)?;
+        // tonic's generated services, on the paths of their methods (HTTP/2 requests: axum
+        // serves both HTTP versions on one port), each taking gzip as well.
+        let grpc = Grpc(self.clone());
         let router = Router::new()
             .route("/v1/traces", post(traces))
             .route("/v1/metrics", post(metrics))
             .route("/v1/logs", post(logs))
+            .route_service(
+                "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                TraceServiceServer::new(grpc.clone())
+                    .accept_compressed(CompressionEncoding::Gzip)
+                    .max_decoding_message_size(BODY_LIMIT),
+            )
+            .route_service(
+                "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+                MetricsServiceServer::new(grpc.clone())
+                    .accept_compressed(CompressionEncoding::Gzip)
+                    .max_decoding_message_size(BODY_LIMIT),
+            )
+            .route_service(
+                "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+                LogsServiceServer::new(grpc)
+                    .accept_compressed(CompressionEncoding::Gzip)
+                    .max_decoding_message_size(BODY_LIMIT),
+            )
             .fallback(elsewhere)
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(self.clone());
@@ -176,7 +281,9 @@ impl Receiver {
     ) -> (StatusCode, [(header::HeaderName, &'static str); 1], Vec<u8>) {
         let protobuf = [(header::CONTENT_TYPE, "application/x-protobuf")];
         let encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity");
-        let verdict = if headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) != Some(self.token.as_str()) {
+        let verdict = if self.protocol != Protocol::HttpProtobuf {
+            Err((StatusCode::NOT_FOUND, Protocol::HttpProtobuf.refusal(self.protocol, signal)))
+        } else if headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) != Some(self.token.as_str()) {
             Err((
                 StatusCode::UNAUTHORIZED,
                 format!(
@@ -184,13 +291,12 @@ impl Receiver {
                      that OTEL_EXPORTER_OTLP_HEADERS gives"
                 ),
             ))
-        } else if !encoding.eq_ignore_ascii_case("identity") {
+        } else if !encoding.eq_ignore_ascii_case("identity") && !encoding.eq_ignore_ascii_case("gzip") {
             Err((
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!(
-                    "refused an export of {signal} with 415: its body was compressed (`content-encoding: \
-                     {encoding}`); this collector takes uncompressed http/protobuf, so leave the exporter's \
-                     compression off (`.with_compression(..)`, OTEL_EXPORTER_OTLP_COMPRESSION)"
+                    "refused an export of {signal} with 415: its body was compressed with `{encoding}`; this \
+                     collector takes http/protobuf uncompressed or gzip (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)"
                 ),
             ))
         } else if headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) != Some("application/x-protobuf") {
@@ -201,8 +307,13 @@ impl Receiver {
             ))
         } else {
             match body {
-                Ok(body) => M::decode(body.as_ref()).map_err(|e| {
-                    (StatusCode::BAD_REQUEST, format!("refused an export of {signal} with 400: not OTLP protobuf: {e}"))
+                Ok(body) => gunzip(body, encoding, signal).and_then(|body| {
+                    M::decode(body.as_ref()).map_err(|e| {
+                        (
+                            StatusCode::BAD_REQUEST,
+                            format!("refused an export of {signal} with 400: not OTLP protobuf: {e}"),
+                        )
+                    })
                 }),
                 Err(BytesRejection::FailedToBufferBody(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err((
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -254,26 +365,10 @@ async fn logs(State(r): State<Receiver>, headers: HeaderMap, body: Result<Bytes,
 }
 
 /// Any other path: `/v1/traces/v1/traces` (a signal path appended by hand to an endpoint
-/// the exporter completes itself), a gRPC method, a typo.
-async fn elsewhere(State(r): State<Receiver>, headers: HeaderMap, uri: Uri) -> StatusCode {
+/// the exporter completes itself), another gRPC method, a typo.
+async fn elsewhere(State(r): State<Receiver>, uri: Uri) -> StatusCode {
     if let Ok(mut received) = r.received.lock() {
         let path = uri.path().to_string();
-        let grpc = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("application/grpc"));
-        if grpc {
-            // Said under the signal's name: the collector then says once why that
-            // signal never arrived, not also that nothing was sent.
-            let signal = grpc_signal(&path).unwrap_or(&path);
-            let why = format!(
-                "received OTLP/gRPC (`{path}`); this exercise is graded with http/protobuf, which \
-                 `OTEL_EXPORTER_OTLP_PROTOCOL` names: build the exporter with `.with_http()`, not `.with_tonic()` \
-                 (or read the protocol from the variable)"
-            );
-            received.reject(signal, why);
-            return StatusCode::NOT_FOUND;
-        }
         let why = format!(
             "refused an export to `{path}` with 404: it takes /v1/traces, /v1/metrics and /v1/logs, at the \
              address OTEL_EXPORTER_OTLP_ENDPOINT names"
@@ -283,10 +378,98 @@ async fn elsewhere(State(r): State<Receiver>, headers: HeaderMap, uri: Uri) -> S
     StatusCode::NOT_FOUND
 }
 
-/// The signal of an OTLP/gRPC method (`/opentelemetry.proto.collector.trace.v1.TraceService/Export`).
-fn grpc_signal(path: &str) -> Option<&'static str> {
-    [("TraceService", "traces"), ("MetricsService", "metrics"), ("LogsService", "logs")]
-        .into_iter()
-        .find(|(service, _)| path.contains(service))
-        .map(|(_, signal)| signal)
+/// A gzip body decompressed (`content-encoding: gzip`, what `gzip-http` sends), read up to
+/// [`BODY_LIMIT`] so that a small body cannot unpack into an unbounded one.
+fn gunzip(body: Bytes, encoding: &str, signal: &str) -> Result<Bytes, (StatusCode, String)> {
+    if !encoding.eq_ignore_ascii_case("gzip") {
+        return Ok(body);
+    }
+    let mut unpacked = Vec::new();
+    let read = flate2::read::GzDecoder::new(body.as_ref()).take(BODY_LIMIT as u64 + 1).read_to_end(&mut unpacked);
+    match read {
+        Err(e) => Err((StatusCode::BAD_REQUEST, format!("refused an export of {signal} with 400: not gzip: {e}"))),
+        Ok(n) if n > BODY_LIMIT => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "refused an export of {signal} with 413: unpacked, its body is over this collector's limit of {} MiB",
+                BODY_LIMIT / (1024 * 1024)
+            ),
+        )),
+        Ok(_) => Ok(Bytes::from(unpacked)),
+    }
+}
+
+/// The receiver's OTLP/gRPC side: tonic's generated collector services.
+#[derive(Debug, Clone)]
+struct Grpc(Receiver);
+
+impl Grpc {
+    /// Checks the transport and the token, and keeps the message or the reason it was refused.
+    fn accept<M>(
+        &self,
+        signal: &str,
+        request: tonic::Request<M>,
+        keep: impl FnOnce(&mut Received, M),
+    ) -> Result<(), tonic::Status> {
+        let receiver = &self.0;
+        let token = request.metadata().get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+        let verdict = if receiver.protocol != Protocol::Grpc {
+            let why = Protocol::Grpc.refusal(receiver.protocol, signal);
+            Err((tonic::Status::unimplemented(why.clone()), why))
+        } else if token != Some(receiver.token.as_str()) {
+            let why = format!(
+                "refused an export of {signal} with UNAUTHENTICATED: it did not carry the metadata `{TOKEN_HEADER}` \
+                 that OTEL_EXPORTER_OTLP_HEADERS gives"
+            );
+            Err((tonic::Status::unauthenticated(why.clone()), why))
+        } else {
+            Ok(request.into_inner())
+        };
+        let Ok(mut received) = receiver.received.lock() else {
+            return Err(tonic::Status::internal("the receiver failed"));
+        };
+        match verdict {
+            Ok(message) => {
+                keep(&mut received, message);
+                Ok(())
+            }
+            Err((status, why)) => {
+                received.reject(signal, why);
+                Err(status)
+            }
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        self.accept("traces", request, |into, m| into.traces.push(m))?;
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        self.accept("metrics", request, |into, m| into.metrics.push(m))?;
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        self.accept("logs", request, |into, m| into.logs.push(m))?;
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+    }
 }

@@ -294,8 +294,18 @@ pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-la
 
 /// Exercise 19 (the real pipeline: the service builds its own OTLP exporters): the queue
 /// scenario's requests without its failing job (that lesson is exercise 17's), captured over
-/// the wire (see [`Scenario::over_the_wire`]).
-pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: PIPELINE_STEPS, env_captures: &[] };
+/// the wire (see [`Scenario::over_the_wire`]) with OTLP/HTTP, then again with each of the
+/// operator's [`PIPELINE_VARIABLES`].
+pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: PIPELINE_STEPS, env_captures: PIPELINE_VARIABLES };
+
+/// Exercise 19's runs under the operator's variables, each over the wire to a collector of
+/// its own: OTLP/gRPC, which the variable alone must choose (the collector expects it and
+/// refuses OTLP/HTTP there); and a traces endpoint that is no URL, on which the span
+/// exporters fail to build (an operator's typo: one of the few values that is an error in
+/// 0.33, not warned about and ignored): the service must start and serve without them, and
+/// still send its metrics and logs.
+const PIPELINE_VARIABLES: &[&[(&str, &str)]] =
+    &[&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")], &[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not a url")]];
 
 pub const ALL: &[Scenario] =
     &[DISTANCE, RESOURCE, SATURATION, PROPAGATION, MIDDLEWARE, SHIPPING, BAGGAGE, QUEUE, DATABASE, PIPELINE];
