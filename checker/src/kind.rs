@@ -121,6 +121,8 @@ kinds! {
         EnvAttributeValue => "env.attribute.value",
         EnvAttributeMissing => "env.attribute.missing",
         EnvAttributeUnexpected => "env.attribute.unexpected",
+        /// Under a bad `OTEL_*` value, the SDK's warning about it never reached stderr.
+        EnvSdkSilenced => "env.sdk_silenced",
         /// Over the wire, the collector refused the signal or never received it.
         CollectorRefused => "collector.refused",
         MetricMissing => "missing",
@@ -264,6 +266,7 @@ mod tests {
         "env.attribute.value",
         "env.attribute.missing",
         "env.attribute.unexpected",
+        "env.sdk_silenced",
         "collector.refused",
         "missing",
         "unexpected",

@@ -141,6 +141,23 @@ pub struct EnvCapture {
     /// Why the second capture gave nothing, when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// Whether the service's stderr there carried a warning of the OpenTelemetry SDK itself
+    /// (see [`SDK_WARNINGS`]): a service that keeps the SDK's diagnostics visible shows the
+    /// SDK's complaint about a bad `OTEL_*` value, which the SDK otherwise swallows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sdk_warned: bool,
+}
+
+/// What marks a warning of the OpenTelemetry SDK 0.33 on stderr, whatever the format of the
+/// layer that printed it: the event name the SDK gives its complaint about an invalid
+/// `OTEL_TRACES_SAMPLER_ARG`, and the words of its message
+/// (`opentelemetry_sdk-0.33.1/src/trace/config.rs`).
+pub const SDK_WARNINGS: &[&str] =
+    &["TracerProvider.Config.InvalidSamplerArgument", "OTEL_TRACES_SAMPLER_ARG environment variable is missing or invalid"];
+
+/// Whether one of `lines` (a service's stderr) carries a warning of the SDK.
+pub fn sdk_warned<'a>(mut lines: impl Iterator<Item = &'a str>) -> bool {
+    lines.any(|line| SDK_WARNINGS.iter().any(|mark| line.contains(mark)))
 }
 
 /// Attributes sorted by key.
@@ -698,6 +715,7 @@ mod tests {
                 traced: vec!["GET /x -> 200".into()],
                 resource: Some(Attributes::new()),
                 failed: None,
+                sdk_warned: true,
             }],
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],

@@ -1,5 +1,5 @@
 //! When telemetry left the service (batching), and what a second run with the standard
-//! sampler variables kept.
+//! sampler variables kept and said on stderr.
 
 use telemetry_document::{Delivery, Document, EnvCapture};
 
@@ -72,6 +72,7 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             );
             continue;
         }
+        sdk_warned(out, want, got, &env);
         // A run under the operator's variables is about what they change: while the capture
         // without them already differs there (other traces, another resource), that is what
         // to fix first, and its differences are listed already.
@@ -82,6 +83,24 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
         if expected.resource == actual.resource {
             resource(out, want, got, &env);
         }
+    }
+}
+
+/// Whether the SDK's warning about a bad value reached the service's stderr. Only a warning
+/// the snapshot has is required; one more is no difference (the service may warn of its own).
+fn sdk_warned(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
+    if want.sdk_warned && !got.sdk_warned {
+        out.add(
+            Signal::Traces,
+            Kind::EnvSdkSilenced,
+            format!(
+                "run again with {env}, the SDK's warnings never reached stderr: the SDK warns about a bad value \
+                 (and about an export that failed) through `tracing`, under the `opentelemetry` targets, which \
+                 the log bridge's filter keeps off. Keep a diagnostics layer beside the bridge: a \
+                 `tracing_subscriber::fmt` layer on stderr, filtered to the `opentelemetry` targets at WARN, in \
+                 place while the providers are built (exercise 10, \"The SDK's own warnings\")."
+            ),
+        );
     }
 }
 

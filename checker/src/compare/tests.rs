@@ -422,6 +422,7 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
         traced: vec!["GET /a -> 200".into()],
         resource: None,
         failed: None,
+        sdk_warned: false,
     }];
     let mut actual = expected.clone();
     actual.resources.insert(
@@ -616,6 +617,7 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         traced: traced.iter().map(|t| t.to_string()).collect(),
         resource: Some([("service.name".to_string(), Value::String(name.into()))].into_iter().collect()),
         failed: None,
+        sdk_warned: false,
     };
     let expected = Document {
         env_captures: vec![
@@ -641,6 +643,32 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         t.iter().any(|l| l.contains("traced `GET /b -> 404`") && l.contains("The argument alone changes nothing")),
         "{t:?}"
     );
+}
+
+#[test]
+fn the_sdk_s_warning_must_reach_stderr_under_a_bad_value() {
+    let run = |warned: bool| telemetry_document::EnvCapture {
+        env: vec!["OTEL_TRACES_SAMPLER_ARG=half".into()],
+        traced: vec!["GET /a -> 200".into()],
+        resource: None,
+        failed: None,
+        sdk_warned: warned,
+    };
+    let expected = Document { env_captures: vec![run(true)], ..Document::default() };
+    let silenced = Document { env_captures: vec![run(false)], ..Document::default() };
+    let t = texts(&expected, &silenced);
+    assert!(
+        t.iter().any(|l| l.contains("`OTEL_TRACES_SAMPLER_ARG=half`, the SDK's warnings never reached stderr")
+            && l.contains("Keep a diagnostics layer beside the bridge")),
+        "{t:?}"
+    );
+    assert!(texts(&expected, &expected).is_empty());
+    // A warning the snapshot does not have is no difference: the service may say more.
+    assert!(texts(&silenced, &expected).is_empty());
+    // What the harness reads on stderr: the SDK's event, whatever the layer's format.
+    let line = r#"2026-12-05T07:00:00Z  WARN opentelemetry_sdk: name="TracerProvider.Config.InvalidSamplerArgument""#;
+    assert!(telemetry_document::sdk_warned([line].into_iter()));
+    assert!(!telemetry_document::sdk_warned(["telemetry: the last spans may be lost"].into_iter()));
 }
 
 #[test]

@@ -90,30 +90,33 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
 /// operator's variables when it builds its pipeline.
 fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
     let env: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let failed = |why: String| EnvCapture { env: env.clone(), traced: vec![], resource: None, failed: Some(why) };
+    let failed =
+        |why: String| EnvCapture { env: env.clone(), traced: vec![], resource: None, failed: Some(why), sdk_warned: false };
     let second_out = out.with_extension("second");
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return failed(format!("cannot find the exercise's executable: {e}")),
     };
-    let status = std::process::Command::new(exe)
+    // Its stderr is kept: whether the SDK's own warnings reach it is graded.
+    let output = std::process::Command::new(exe)
         .env(CAPTURE_OUT, &second_out)
         .env(SECOND_CAPTURE, "1")
         .envs(vars.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+        .stderr(std::process::Stdio::piped())
+        .output();
     let read = std::fs::read_to_string(&second_out);
     let _ = std::fs::remove_file(&second_out);
-    match (status, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
-        (Ok(_), Ok(second)) => EnvCapture {
+    match (output, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
+        (Ok(output), Ok(second)) => EnvCapture {
             env,
             traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(),
             resource: Some(second.resource),
             failed: None,
+            sdk_warned: telemetry_document::sdk_warned(String::from_utf8_lossy(&output.stderr).lines()),
         },
-        (Ok(status), Err(_)) => failed(format!("the second run ended without its telemetry ({status})")),
+        (Ok(output), Err(_)) => failed(format!("the second run ended without its telemetry ({})", output.status)),
         (Err(e), _) => failed(format!("cannot start the second run: {e}")),
     }
 }
