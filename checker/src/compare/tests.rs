@@ -665,6 +665,10 @@ fn the_sdk_s_warning_must_reach_stderr_under_a_bad_value() {
     assert!(texts(&expected, &expected).is_empty());
     // A warning the snapshot does not have is no difference: the service may say more.
     assert!(texts(&silenced, &expected).is_empty());
+    // A run that traced otherwise never let the SDK read the value: that message, not this one.
+    let mut ignored = silenced.clone();
+    ignored.env_captures[0].traced.push("GET /b -> 200".into());
+    assert!(!texts(&expected, &ignored).iter().any(|l| l.contains("never reached stderr")));
     // What the harness reads on stderr: the SDK's event, whatever the layer's format.
     let line = r#"2026-12-05T07:00:00Z  WARN opentelemetry_sdk: name="TracerProvider.Config.InvalidSamplerArgument""#;
     assert!(telemetry_document::sdk_warned([line].into_iter()));
