@@ -152,8 +152,10 @@ pub struct EnvCapture {
 /// layer that printed it: the event name the SDK gives its complaint about an invalid
 /// `OTEL_TRACES_SAMPLER_ARG`, and the words of its message
 /// (`opentelemetry_sdk-0.33.1/src/trace/config.rs`).
-pub const SDK_WARNINGS: &[&str] =
-    &["TracerProvider.Config.InvalidSamplerArgument", "OTEL_TRACES_SAMPLER_ARG environment variable is missing or invalid"];
+pub const SDK_WARNINGS: &[&str] = &[
+    "TracerProvider.Config.InvalidSamplerArgument",
+    "OTEL_TRACES_SAMPLER_ARG environment variable is missing or invalid",
+];
 
 /// Whether one of `lines` (a service's stderr) carries a warning of the SDK.
 pub fn sdk_warned<'a>(mut lines: impl Iterator<Item = &'a str>) -> bool {

@@ -101,7 +101,9 @@ fn sdk_warned(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
                  (and about an export that failed) through `tracing`, under the `opentelemetry` targets, which \
                  the log bridge's filter keeps off. Keep a diagnostics layer beside the bridge: a \
                  `tracing_subscriber::fmt` layer on stderr, filtered to the `opentelemetry` targets at WARN, in \
-                 place while the providers are built (exercise 10, \"The SDK's own warnings\")."
+                 place while the providers are built (exercise 10, \"Off the bridge, not out of sight\"). A sampler \
+                 read from the variables by hand never lets the SDK read the value, so the SDK never warns: leave \
+                 them to the SDK."
             ),
         );
     }

@@ -10,8 +10,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
-use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
 /// The distance service's name: its resource's `service.name` and its instrumentation scope.
@@ -88,7 +88,9 @@ pub(crate) fn bridge_logs(logger_provider: &SdkLoggerProvider) {
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics())) {
+    if let Err(e) =
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics()))
+    {
         eprintln!("tracing records are not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum

@@ -16,8 +16,8 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{Config, Sampler, SdkTracer, SdkTracerProvider, ShouldSample};
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
-use tracing_subscriber::filter::{FilterExt as _, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{FilterExt as _, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
 /// The distance service's name: its resource's `service.name` and its instrumentation scope.
@@ -216,7 +216,9 @@ fn install_subscriber(tracer_provider: &SdkTracerProvider, logger_provider: &Sdk
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(spans).with(logs).with(diagnostics())) {
+    if let Err(e) = tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(spans).with(logs).with(diagnostics()),
+    ) {
         eprintln!("tracing is not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum

@@ -131,7 +131,9 @@ fn bridge_logs(logger_provider: &SdkLoggerProvider) {
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics)) {
+    if let Err(e) =
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics))
+    {
         eprintln!("tracing records are not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum

@@ -90,8 +90,13 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
 /// operator's variables when it builds its pipeline.
 fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
     let env: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let failed =
-        |why: String| EnvCapture { env: env.clone(), traced: vec![], resource: None, failed: Some(why), sdk_warned: false };
+    let failed = |why: String| EnvCapture {
+        env: env.clone(),
+        traced: vec![],
+        resource: None,
+        failed: Some(why),
+        sdk_warned: false,
+    };
     let second_out = out.with_extension("second");
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
