@@ -124,6 +124,8 @@ kinds! {
         /// Over the wire under the operator's variables (exercise 19's transport), the collector
         /// refused a signal or never received it, or received one it should not have.
         EnvRefused => "env.refused",
+        /// Under a bad `OTEL_*` value, the SDK's warning about it never reached stderr.
+        EnvSdkSilenced => "env.sdk_silenced",
         /// Over the wire, the collector refused the signal or never received it.
         CollectorRefused => "collector.refused",
         MetricMissing => "missing",
@@ -268,6 +270,7 @@ mod tests {
         "env.attribute.missing",
         "env.attribute.unexpected",
         "env.refused",
+        "env.sdk_silenced",
         "collector.refused",
         "missing",
         "unexpected",

@@ -145,6 +145,25 @@ pub struct EnvCapture {
     /// [`Document::refused`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refused: BTreeMap<String, String>,
+    /// Whether the service's stderr there carried a warning of the OpenTelemetry SDK itself
+    /// (see [`SDK_WARNINGS`]): a service that keeps the SDK's diagnostics visible shows the
+    /// SDK's complaint about a bad `OTEL_*` value, which the SDK otherwise swallows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sdk_warned: bool,
+}
+
+/// What marks a warning of the OpenTelemetry SDK 0.33 on stderr, whatever the format of the
+/// layer that printed it: the event name the SDK gives its complaint about an invalid
+/// `OTEL_TRACES_SAMPLER_ARG`, and the words of its message
+/// (`opentelemetry_sdk-0.33.1/src/trace/config.rs`).
+pub const SDK_WARNINGS: &[&str] = &[
+    "TracerProvider.Config.InvalidSamplerArgument",
+    "OTEL_TRACES_SAMPLER_ARG environment variable is missing or invalid",
+];
+
+/// Whether one of `lines` (a service's stderr) carries a warning of the SDK.
+pub fn sdk_warned<'a>(mut lines: impl Iterator<Item = &'a str>) -> bool {
+    lines.any(|line| SDK_WARNINGS.iter().any(|mark| line.contains(mark)))
 }
 
 /// Attributes sorted by key.
@@ -703,6 +722,7 @@ mod tests {
                 resource: Some(Attributes::new()),
                 failed: None,
                 refused: BTreeMap::from([("logs".to_string(), "received no export of logs".to_string())]),
+                sdk_warned: true,
             }],
             refused: BTreeMap::from([("/".to_string(), "refused an export to `/` with 404".to_string())]),
             stderr: vec![],

@@ -1,5 +1,5 @@
 //! When telemetry left the service (batching), and what a second run with the standard
-//! sampler variables kept.
+//! sampler variables kept and said on stderr.
 
 use telemetry_document::{Delivery, Document, EnvCapture};
 
@@ -79,6 +79,7 @@ pub(super) fn env_captures(out: &mut Diffs, expected: &Document, actual: &Docume
             );
             continue;
         }
+        sdk_warned(out, want, got, &env);
         // Over the wire: what its collector refused or never received says why telemetry is
         // missing there (the transport, the token), before which requests were traced.
         if env_refused(out, want, got, &actual.refused, &env) {
@@ -136,6 +137,29 @@ fn env_refused(
         }
     }
     differed
+}
+
+/// Whether the SDK's warning about a bad value reached the service's stderr. Only a warning
+/// the snapshot has is required; one more is no difference (the service may warn of its own).
+/// Said only where the run traced what the SDK's fallback traces: otherwise the SDK did not
+/// read the value (a sampler that ignores the variables, or parses them itself), and the
+/// traced requests' message says so.
+fn sdk_warned(out: &mut Diffs, want: &EnvCapture, got: &EnvCapture, env: &str) {
+    if want.sdk_warned && !got.sdk_warned && want.traced == got.traced {
+        out.add(
+            Signal::Traces,
+            Kind::EnvSdkSilenced,
+            format!(
+                "run again with {env}, the SDK's warnings never reached stderr: the SDK warns about a bad value \
+                 (and about an export that failed) through `tracing`, under the `opentelemetry` targets, which \
+                 the log bridge's filter keeps off. Keep a diagnostics layer beside the bridge: a \
+                 `tracing_subscriber::fmt` layer on stderr, filtered to the `opentelemetry` targets at WARN, in \
+                 place while the providers are built (exercise 10, \"Off the bridge, not out of sight\"). A sampler \
+                 read from the variables by hand never lets the SDK read the value, so the SDK never warns: leave \
+                 them to the SDK."
+            ),
+        );
+    }
 }
 
 /// Which requests a run under the sampler variables traced.

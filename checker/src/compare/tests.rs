@@ -423,6 +423,7 @@ fn pipeline_facts_resources_delivery_and_the_second_run() {
         resource: None,
         failed: None,
         refused: Default::default(),
+        sdk_warned: false,
     }];
     let mut actual = expected.clone();
     actual.resources.insert(
@@ -618,6 +619,7 @@ fn the_operator_s_variables_in_a_run_of_their_own() {
         resource: Some([("service.name".to_string(), Value::String(name.into()))].into_iter().collect()),
         failed: None,
         refused: Default::default(),
+        sdk_warned: false,
     };
     let expected = Document {
         env_captures: vec![
@@ -678,6 +680,37 @@ fn a_run_over_the_wire_under_the_operator_s_protocol_says_what_its_collector_ref
         "{t:?}"
     );
     assert!(t.iter().all(|l| !l.contains("sampler")), "{t:?}");
+}
+
+#[test]
+fn the_sdk_s_warning_must_reach_stderr_under_a_bad_value() {
+    let run = |warned: bool| telemetry_document::EnvCapture {
+        env: vec!["OTEL_TRACES_SAMPLER_ARG=half".into()],
+        traced: vec!["GET /a -> 200".into()],
+        resource: None,
+        failed: None,
+        refused: Default::default(),
+        sdk_warned: warned,
+    };
+    let expected = Document { env_captures: vec![run(true)], ..Document::default() };
+    let silenced = Document { env_captures: vec![run(false)], ..Document::default() };
+    let t = texts(&expected, &silenced);
+    assert!(
+        t.iter().any(|l| l.contains("`OTEL_TRACES_SAMPLER_ARG=half`, the SDK's warnings never reached stderr")
+            && l.contains("Keep a diagnostics layer beside the bridge")),
+        "{t:?}"
+    );
+    assert!(texts(&expected, &expected).is_empty());
+    // A warning the snapshot does not have is no difference: the service may say more.
+    assert!(texts(&silenced, &expected).is_empty());
+    // A run that traced otherwise never let the SDK read the value: that message, not this one.
+    let mut ignored = silenced.clone();
+    ignored.env_captures[0].traced.push("GET /b -> 200".into());
+    assert!(!texts(&expected, &ignored).iter().any(|l| l.contains("never reached stderr")));
+    // What the harness reads on stderr: the SDK's event, whatever the layer's format.
+    let line = r#"2026-12-05T07:00:00Z  WARN opentelemetry_sdk: name="TracerProvider.Config.InvalidSamplerArgument""#;
+    assert!(telemetry_document::sdk_warned([line].into_iter()));
+    assert!(!telemetry_document::sdk_warned(["telemetry: the last spans may be lost"].into_iter()));
 }
 
 #[test]

@@ -33,8 +33,9 @@ pub fn init(edge: Edge) -> Telemetry {
     // with `tracing` and `log`, but so far those records go nowhere. Three pieces, each in
     // a README section: a logger provider beside the other two, handed to `Telemetry`
     // ("1. A logger provider"); a bridge for `tracing` records, with a filter that keeps
-    // the telemetry stack's own logs out ("2. The tracing bridge, and its filter"); and a
-    // bridge for `log` records ("3. The `log` bridge").
+    // the telemetry stack's own logs out, and beside it a layer that keeps the SDK's
+    // warnings visible on stderr ("2. The tracing bridge, and its filter"); and a bridge
+    // for `log` records ("3. The `log` bridge").
     Telemetry::new(tracer_provider).with_meter_provider(meter_provider)
 }
 

@@ -119,10 +119,21 @@ fn bridge_logs(logger_provider: &SdkLoggerProvider) {
         ["opentelemetry", "h2", "hyper", "tonic", "tower", "reqwest"].map(|target| (target, LevelFilter::OFF)),
     );
     let tracing_bridge = OpenTelemetryTracingBridge::new(logger_provider).with_filter(filter);
+    // Off the bridge, but not out of sight: the SDK's own warnings (an `OTEL_*` value it
+    // cannot use, an export that failed, a full queue) are `tracing` events under its crates'
+    // names (`opentelemetry_sdk`, `opentelemetry-otlp`, ...; `Targets` matches by prefix).
+    // `shutdown()` does not report a failed span or log export: this is the only place it
+    // shows. A layer of their own prints them on stderr, apart from the bridge, so telemetry
+    // about telemetry never loops back into the pipeline.
+    let diagnostics = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(Targets::new().with_target("opentelemetry", LevelFilter::WARN));
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge)) {
+    if let Err(e) =
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics))
+    {
         eprintln!("tracing records are not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum

@@ -12,7 +12,9 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
-use crate::given::{DISTANCE_SERVICE, POSITION_SERVICE, bridge_logs, resource, service_resource};
+use tracing_subscriber::prelude::*;
+
+use crate::given::{DISTANCE_SERVICE, POSITION_SERVICE, bridge_logs, diagnostics, resource, service_resource};
 
 // TODO (1 of 2): ship it. Three changes to the pipelines below:
 // 1. A sampler for both tracer providers: a share of 0.5 of the new traces kept, decided
@@ -27,6 +29,10 @@ use crate::given::{DISTANCE_SERVICE, POSITION_SERVICE, bridge_logs, resource, se
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.
 pub fn init(edge: Edge) -> Telemetry {
+    // Given: the SDK reads the `OTEL_*` variables while the providers are built, before the
+    // global subscriber exists; meanwhile its warnings about them reach stderr through a
+    // subscriber for this thread alone, until the end of `init`.
+    let _building = tracing::subscriber::set_default(tracing_subscriber::registry().with(diagnostics()));
     let tracer_provider = SdkTracerProvider::builder()
         .with_resource(resource())
         // Given: under the checker, ids come from a fixed sequence (stable snapshots).

@@ -16,20 +16,20 @@ use axum::routing::get;
 use axum::{Json, Router};
 use lab::service::{AppError, Coordinates, DistanceReply, Places, Position, distance_km};
 use lab::{PositionClient, Telemetry};
-use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
+use opentelemetry_sdk::trace::SdkTracer;
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, EXCEPTION_TYPE, GEO_COUNTRY_ISO_CODE, GEO_LOCATION_LAT, GEO_LOCATION_LON, HTTP_REQUEST_METHOD,
     HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
     URL_PATH, URL_SCHEME,
 };
 
-use crate::queue::{Queue, SIGHTINGS_QUEUE, Sighting};
 use crate::given::{
     DISTANCE_ROUTE, Failed, HTTP_SERVER_REQUEST_EXCEPTION, HttpMethod, ISS_DISTANCE_KM, ISS_PLACE, ISS_PLACE_KNOWN,
     ISS_PLACES_COUNT, PLACES_ROUTE, RequestMetrics, list_places,
 };
+use crate::queue::{Queue, SIGHTINGS_QUEUE, Sighting};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;

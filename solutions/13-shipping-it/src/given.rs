@@ -10,6 +10,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
@@ -56,6 +57,21 @@ pub(crate) fn service_name_from_env() -> Option<KeyValue> {
         .map(|name| KeyValue::new(SERVICE_NAME, name))
 }
 
+/// The SDK's own warnings (an `OTEL_*` value it cannot use, an export that failed, a full
+/// queue), on stderr. They are `tracing` events under its crates' names (`opentelemetry_sdk`,
+/// `opentelemetry-otlp`, ...; `Targets` matches by prefix), which the bridge's filter keeps
+/// off; and `shutdown()` does not report a failed span or log export: this is the only place
+/// it shows. A layer of their own, apart from the bridge, so telemetry about telemetry never
+/// loops back into the pipeline.
+pub(crate) fn diagnostics<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(Targets::new().with_target("opentelemetry", LevelFilter::WARN))
+}
+
 /// Sends the service's log records, written the Rust way with `tracing` and `log`, to the
 /// logger provider: the bridges (appenders) turn each one into an OpenTelemetry log record.
 ///
@@ -72,7 +88,9 @@ pub(crate) fn bridge_logs(logger_provider: &SdkLoggerProvider) {
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge)) {
+    if let Err(e) =
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(tracing_bridge).with(diagnostics()))
+    {
         eprintln!("tracing records are not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum

@@ -12,7 +12,9 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{Config, Sampler, SdkTracer, SdkTracerProvider, ShouldSample};
 
-use crate::given::{DISTANCE_SERVICE, POSITION_SERVICE, bridge_logs, resource, service_resource};
+use tracing_subscriber::prelude::*;
+
+use crate::given::{DISTANCE_SERVICE, POSITION_SERVICE, bridge_logs, diagnostics, resource, service_resource};
 
 /// The standard variable that names the sampler (`always_on`, `parentbased_traceidratio`,
 /// ...). Its argument, `OTEL_TRACES_SAMPLER_ARG`, is read according to it, never alone.
@@ -41,6 +43,10 @@ fn sampler() -> Box<dyn ShouldSample> {
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.
 pub fn init(edge: Edge) -> Telemetry {
+    // Given: the SDK reads the `OTEL_*` variables while the providers are built, before the
+    // global subscriber exists; meanwhile its warnings about them reach stderr through a
+    // subscriber for this thread alone, until the end of `init`.
+    let _building = tracing::subscriber::set_default(tracing_subscriber::registry().with(diagnostics()));
     let tracer_provider = SdkTracerProvider::builder()
         .with_resource(resource())
         // Given: under the checker, ids come from a fixed sequence (stable snapshots, and a
@@ -102,8 +108,9 @@ pub fn shutdown(telemetry: &Telemetry) {
         ("metrics", telemetry.meter_provider().shutdown()),
         ("log records", telemetry.logger_provider().shutdown()),
     ];
-    // Say what could not be delivered (a collector that is down, an export that timed
-    // out): data lost quietly is worse than data lost.
+    // Say what `shutdown()` reports: in 0.33, a timeout, and a failed last export of metrics.
+    // A span or log export that failed (a collector that is down) is not in its result: the
+    // SDK only logs it, which the diagnostics layer keeps visible on stderr.
     for (signal, result) in providers {
         if let Err(e) = result {
             eprintln!("telemetry: the last {signal} may be lost: {e}");

@@ -96,7 +96,8 @@ fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
         Ok(exe) => exe,
         Err(e) => return failed(format!("cannot find the exercise's executable: {e}")),
     };
-    // Its stderr is read for a panic only (a service that stops on a telemetry setting).
+    // Its stderr is kept: for a panic (a service that stops on a telemetry setting), and for
+    // whether the SDK's own warnings reach it, which is graded.
     let output = std::process::Command::new(exe)
         .env(CAPTURE_OUT, &second_out)
         .env(SECOND_CAPTURE, "1")
@@ -108,12 +109,13 @@ fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
     let read = std::fs::read_to_string(&second_out);
     let _ = std::fs::remove_file(&second_out);
     match (output, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
-        (Ok(_), Ok(second)) => EnvCapture {
+        (Ok(output), Ok(second)) => EnvCapture {
             env,
             traced: second.traces.iter().filter_map(|t| t.request.clone()).collect(),
             resource: Some(second.resource),
             failed: None,
             refused: second.refused,
+            sdk_warned: telemetry_document::sdk_warned(String::from_utf8_lossy(&output.stderr).lines()),
         },
         (Ok(output), Err(_)) => match panic_message(&String::from_utf8_lossy(&output.stderr)) {
             Some(panic) => failed(format!("it panicked: {panic}")),
