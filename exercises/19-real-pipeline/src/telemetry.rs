@@ -16,6 +16,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::resource::EnvResourceDetector;
 use opentelemetry_sdk::trace::{Config, Sampler, SdkTracer, SdkTracerProvider, ShouldSample};
 use opentelemetry_semantic_conventions::resource::{DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION};
+use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{FilterExt as _, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
@@ -89,6 +90,10 @@ fn sampler() -> Box<dyn ShouldSample> {
 
 /// The tracing pipeline, and the metrics and logs pipelines beside it.
 pub fn init(edge: Edge) -> Telemetry {
+    // Given: the SDK reads the `OTEL_*` variables while the providers are built, before the
+    // global subscriber exists; meanwhile its warnings about them reach stderr through a
+    // subscriber for this thread alone, until the end of `init`.
+    let _building = tracing::subscriber::set_default(tracing_subscriber::registry().with(diagnostics()));
     // TODO (1 of 2): exporters of your own. Until now the lab handed them over at the edge
     // (`edge.spans`, ...): in memory under the checker, and built by the lab for a real run.
     // A real service builds OTLP exporters itself, four here (the distance service's spans,
@@ -148,13 +153,29 @@ pub fn shutdown(telemetry: &Telemetry) {
         ("metrics", telemetry.meter_provider().shutdown()),
         ("log records", telemetry.logger_provider().shutdown()),
     ];
-    // Say what could not be delivered (a collector that is down, an export that timed
-    // out): data lost quietly is worse than data lost.
+    // Say what `shutdown()` reports: in 0.33, a timeout, and a failed last export of metrics.
+    // A span or log export that failed (a collector that is down) is not in its result: the
+    // SDK only logs it, which the diagnostics layer keeps visible on stderr.
     for (signal, result) in providers {
         if let Err(e) = result {
             eprintln!("telemetry: the last {signal} may be lost: {e}");
         }
     }
+}
+
+/// The SDK's own warnings (an `OTEL_*` value it cannot use, an export that failed, a full
+/// queue), on stderr. They are `tracing` events under its crates' names (`opentelemetry_sdk`,
+/// `opentelemetry-otlp`, ...; `Targets` matches by prefix), which the bridge's filter keeps
+/// off; and `shutdown()` does not report a failed span or log export: this is the only place
+/// it shows. A layer of their own, apart from the bridge, so telemetry about telemetry never
+/// loops back into the pipeline.
+fn diagnostics<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(Targets::new().with_target("opentelemetry", LevelFilter::WARN))
 }
 
 /// Connects `tracing` to OpenTelemetry, both ways it is used here: its spans become the
@@ -193,7 +214,9 @@ fn install_subscriber(tracer_provider: &SdkTracerProvider, logger_provider: &Sdk
     // `set_global_default`, not `.init()`: with tracing-subscriber's default features,
     // `init` would also make `log` records into `tracing` events (`tracing-log`), and the
     // `log` bridge below could not be installed.
-    if let Err(e) = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(spans).with(logs)) {
+    if let Err(e) = tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(spans).with(logs).with(diagnostics()),
+    ) {
         eprintln!("tracing is not bridged: {e}");
     }
     // The `log` crate has a bridge of its own. `log` records nothing until its maximum
