@@ -3,32 +3,16 @@
 //! network: the "collector" is a loopback socket. A file of its own, because the edge reads
 //! the operator's variables, which this test sets for its whole process.
 
-use std::io::Read;
+mod support {
+    pub mod tls;
+}
+
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+
+use support::tls::{first_bytes, is_tls_client_hello};
 
 use opentelemetry::trace::{Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-
-/// The first bytes of the first connection to `listener` (`None` when none came in 20 s).
-fn first_bytes(listener: TcpListener) -> std::thread::JoinHandle<Option<[u8; 3]>> {
-    std::thread::spawn(move || {
-        listener.set_nonblocking(true).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut stream = loop {
-            match listener.accept() {
-                Ok((stream, _)) => break stream,
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-                Err(_) => return None,
-            }
-        };
-        stream.set_nonblocking(false).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut bytes = [0_u8; 3];
-        stream.read_exact(&mut bytes).ok()?;
-        Some(bytes)
-    })
-}
 
 /// One test for both transports: the variables are the process's.
 #[test]
@@ -48,7 +32,6 @@ fn the_edge_speaks_tls_to_an_https_collector_over_both_transports() {
         provider.tracer("edge-tls-test").in_span("one", |_| {});
         let _ = provider.shutdown();
         let bytes = seen.join().unwrap().unwrap_or_else(|| panic!("{protocol}: the edge never connected"));
-        // A TLS record of the handshake type (22), TLS major version 3: a ClientHello.
-        assert!(bytes[0] == 0x16 && bytes[1] == 0x03, "{protocol}: expected a TLS ClientHello, got {bytes:02x?}");
+        assert!(is_tls_client_hello(&bytes), "{protocol}: expected a TLS ClientHello, got {bytes:02x?}");
     }
 }
