@@ -42,10 +42,12 @@ fi
 echo "Using $("$marp" --version | head -n 1)"
 
 mkdir -p "$dist"
-# The decks show the diagrams of diagrams/ by relative paths: the HTML in dist/ finds them
+# The decks show the diagrams of diagrams/ and use the fonts of fonts/ by relative paths: the HTML in dist/ finds them
 # beside it.
 rm -rf "$dist/diagrams"
 cp -R "$here/diagrams" "$dist/diagrams"
+rm -rf "$dist/fonts"
+cp -R "$here/fonts" "$dist/fonts"
 html="$dist/$deck.html"
 rm -f "$html" || true
 "$marp" --no-config-file --html "$input" -o "$html" || fail "HTML rendering of $input failed"
