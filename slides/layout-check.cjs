@@ -60,18 +60,22 @@ async function main() {
         `diagram ${s.minLabel.file}: label "${s.minLabel.text}" drawn at ${s.minLabel.size.toFixed(1)}px (at least ${MIN_LABEL_PX}px: show it bigger or enlarge its text)`,
       );
     }
-    for (const f of fonts.filter((f) => f.slide === s.number)) {
-      why.push(`"${f.text}" drawn in ${f.families.join(' and ')}, not the pinned font (${PINNED_FONTS.join(', ')} from slides/fonts/)`);
+    const unpinned = fonts.filter((f) => f.slide === s.number);
+    if (unpinned.length) {
+      const families = [...new Set(unpinned.flatMap((f) => f.families))].join(', ');
+      const texts = unpinned.slice(0, 2).map((f) => `"${f.text}"`).join(', ');
+      const more = unpinned.length > 2 ? ` and ${unpinned.length - 2} more` : '';
+      why.push(`text drawn in ${families}, not the pinned fonts (${PINNED_FONTS.join(', ')} of slides/fonts/): ${texts}${more}`);
     }
     if (why.length) bad.push(s);
     if (why.length) console.log(`  slide ${s.number} "${s.title}": ${why.join('; ')}`);
   }
-  const smallest = (key, pick) => {
+  const smallest = (pick) => {
     const found = slides.filter((s) => pick(s) !== null).sort((a, b) => pick(a) - pick(b))[0];
     return found ? `${pick(found).toFixed(1)} px (slide ${found.number})` : 'none on any slide';
   };
   console.log(
-    `Legibility: smallest code ${smallest('code', (s) => s.minCode)}, smallest diagram label ${smallest('label', (s) =>
+    `Legibility: smallest code ${smallest((s) => s.minCode)}, smallest diagram label ${smallest((s) =>
       s.minLabel ? s.minLabel.size : null,
     )}; fonts drawn: ${deck.families.join(', ')}`,
   );

@@ -508,3 +508,98 @@ fn long_code_missing_pictures_and_silent_sections_are_reported() {
     let fine = "---\nmarp: true\n---\n\n## 1. Resource\n\nExercise: `exercises/01-resource`\n\n![w:400](diagrams/services.svg)\n\n<!--\nSay why.\n-->\n";
     assert_eq!(readability_problems(fine, &dir), Vec::<String>::new());
 }
+
+// The layout check (slides/layout-check.cjs), run on small decks with the deck's own style:
+// what it must catch, and a control that passes. It needs Chromium, Node.js and marp-cli in
+// slides/.marp, which slides/render.sh installs; `.ci/run` runs these after the render.
+
+/// The front matter of `slides/lab.md` (its style, with the pinned fonts), then `body`.
+fn fixture_deck(body: &str) -> String {
+    let lab = read(&root().join("slides/lab.md"));
+    let end = lab[4..].find("\n---\n").expect("lab.md's front matter is closed") + 4 + 5;
+    format!("{}\n{body}\n", &lab[..end])
+}
+
+/// Renders `deck` in a folder of its own (with `slides/fonts/` and `slides/diagrams/` beside
+/// it when `with_fonts`) and runs the layout check on it: its exit code and output.
+fn layout_check(deck: &str, with_fonts: bool) -> (i32, String) {
+    let slides = root().join("slides");
+    let marp = slides.join(".marp/node_modules/.bin/marp");
+    assert!(
+        marp.is_file(),
+        "marp-cli is not in slides/.marp: run `bash slides/render.sh` once (it installs it), then this test"
+    );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let copy = |name: &str| {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        for entry in std::fs::read_dir(slides.join(name)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(name).join(entry.file_name())).unwrap();
+        }
+    };
+    copy("diagrams");
+    if with_fonts {
+        copy("fonts");
+    }
+    std::fs::write(dir.path().join("deck.md"), deck).unwrap();
+    let run = |program: &Path, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
+    };
+    let html = run(&marp, &["--no-config-file", "--html", "deck.md", "-o", "deck.html"]);
+    assert!(html.status.success(), "marp failed: {}", String::from_utf8_lossy(&html.stderr));
+    let chromium = std::env::var("CHROME_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let check = run(
+        Path::new("node"),
+        &[slides.join("layout-check.cjs").to_str().unwrap(), dir.path().join("deck.html").to_str().unwrap(), &chromium],
+    );
+    let out = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    (check.status.code().unwrap_or(-1), out)
+}
+
+const INLINE_CODE_SLIDE: &str = "## Rate and errors: what you should see\n\nLater: ``metric `iss.requests` has an unexpected data point with {error.type=\"unknown_place\", ...}``: a 404 counted as an error\n";
+
+#[test]
+#[ignore = "needs Chromium, Node.js and slides/.marp (bash slides/render.sh installs it); .ci/run runs it"]
+fn the_layout_check_catches_inline_code_running_past_the_slide_edge() {
+    // The paragraph wraps and fits; the inline code in it does not wrap and runs past the
+    // right edge (slide 34 of the deck before the fix).
+    let (code, out) = layout_check(&fixture_deck(INLINE_CODE_SLIDE), true);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("too wide") && out.contains("iss.requests"), "{out}");
+    assert!(out.contains("Layout: 0 of 1 slides fit"), "{out}");
+
+    // The control: the same message in a code block fits.
+    let fits = "## Rate and errors: what you should see\n\n```text\nmetric `iss.requests` has an unexpected data point\n  with {error.type=\"unknown_place\", ...}\n```\n";
+    let (code, out) = layout_check(&fixture_deck(fits), true);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Layout: 1 of 1 slides fit"), "{out}");
+    assert!(out.contains("fonts drawn: Liberation Mono, Liberation Sans"), "{out}");
+}
+
+#[test]
+#[ignore = "needs Chromium, Node.js and slides/.marp (bash slides/render.sh installs it); .ci/run runs it"]
+fn the_layout_check_fails_when_the_text_is_not_in_the_pinned_font() {
+    // Without slides/fonts/ beside the HTML, Chromium falls back to a system font: the
+    // measurements would be another machine's.
+    let (code, out) = layout_check(&fixture_deck("## A slide\n\nSome text and `some code`\n"), false);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not the pinned font"), "{out}");
+}
+
+#[test]
+#[ignore = "needs Chromium, Node.js and slides/.marp (bash slides/render.sh installs it); .ci/run runs it"]
+fn the_layout_check_fails_on_small_code_and_small_diagram_labels() {
+    let small_code = "<style scoped>pre { font-size: 14px; }</style>\n\n## Small code\n\n```rust\nlet x = 1;\n```\n";
+    let (code, out) = layout_check(&fixture_deck(small_code), true);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("code drawn at 14.0px"), "{out}");
+
+    let small_picture = "## A small picture\n\n![w:300](diagrams/pipeline.svg)\n";
+    let (code, out) = layout_check(&fixture_deck(small_picture), true);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("diagram diagrams/pipeline.svg: label"), "{out}");
+}
