@@ -603,3 +603,34 @@ fn the_layout_check_fails_on_small_code_and_small_diagram_labels() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("diagram diagrams/pipeline.svg: label"), "{out}");
 }
+
+/// Sections whose first slide lacks the exercise class (`<!-- _class: exercise -->`): the
+/// class draws the section's title larger, with its rule, so that the room sees a new
+/// exercise start.
+fn class_problems(deck: &str) -> Vec<String> {
+    slides(deck)
+        .iter()
+        .filter_map(|slide| {
+            let heading = slide.lines().find(|l| matches!(parse_heading(l), Some((Some(_), _))))?;
+            (!slide.contains("<!-- _class: exercise -->")).then(|| {
+                format!("section `{heading}`: its first slide needs `<!-- _class: exercise -->` before the heading")
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn every_section_starts_with_an_exercise_slide() {
+    let problems = class_problems(&read(&root().join("slides/lab.md")));
+    assert!(problems.is_empty(), "slides/lab.md:\n  - {}", problems.join("\n  - "));
+}
+
+#[test]
+fn a_section_without_the_exercise_class_is_reported() {
+    let with = "---\nmarp: true\n---\n\n<!-- _class: exercise -->\n\n## 1. Resource\n\nExercise: `exercises/01-resource`\n";
+    assert_eq!(class_problems(with), Vec::<String>::new());
+    let without = with.replace("<!-- _class: exercise -->\n\n", "");
+    let problems = class_problems(&without);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("## 1. Resource"), "{problems:?}");
+}
