@@ -571,6 +571,8 @@ fn the_layout_check_catches_inline_code_running_past_the_slide_edge() {
     let (code, out) = layout_check(&fixture_deck(INLINE_CODE_SLIDE), true);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("too wide") && out.contains("iss.requests"), "{out}");
+    // What runs past the edge is the inline code, nested in a paragraph that fits.
+    assert!(out.contains("(code \"metric `iss.requests`"), "{out}");
     assert!(out.contains("Layout: 0 of 1 slides fit"), "{out}");
 
     // The control: the same message in a code block fits.
