@@ -292,15 +292,23 @@ const FREE_WORDS: usize = 2;
 /// words fell in placeholders: the most characters of the piece that are the template's.
 type Reading = [Option<usize>; FREE_WORDS + 1];
 
+/// Where a reading of a piece can hand over to another literal, by piece position: `ends`,
+/// the template used up (the next literal's leading placeholder holds it); `opens`, the
+/// template's trailing placeholder reached (it holds the next literal).
+struct Handovers {
+    ends: Vec<Reading>,
+    opens: Vec<Reading>,
+}
+
 /// Reads `piece` against `template` from the states in `starts` (template position, piece
-/// position, reading so far): `ends[j]` gets the readings that used up the template with
-/// `piece[..j]`, and the result is the readings of the whole piece (ending anywhere).
+/// position, reading so far), noting in `handovers` where another literal could take over,
+/// and returns the readings of the whole piece (ending anywhere in the template).
 fn read_piece(
     template: &[Piece],
     piece: &[char],
     word_start: &[bool],
     starts: &[(usize, usize, Reading)],
-    ends: &mut [Reading],
+    handovers: &mut Handovers,
 ) -> Reading {
     let (t, n) = (template.len(), piece.len());
     let mut best = vec![vec![[None; FREE_WORDS + 1]; n + 1]; t + 1];
@@ -323,8 +331,11 @@ fn read_piece(
                     better(&mut whole[c], here);
                 }
                 if i == t {
-                    better(&mut ends[j][c], here);
+                    better(&mut handovers.ends[j][c], here);
                     continue;
+                }
+                if i + 1 == t && template[i] == Piece::Hole {
+                    better(&mut handovers.opens[j][c], here);
                 }
                 match template[i] {
                     Piece::Char(ch) => {
@@ -352,8 +363,9 @@ fn read_piece(
 /// a text one of its message literals makes, the placeholders filled with the values the
 /// quote names and at most two of the quote's own words, and most of the piece (12
 /// characters, or half of a shorter piece) is the literal's own. A message the checker
-/// composes of two (``log record `X`: attribute`` in ``{what} `{key}` = {got} is not
-/// expected``) reads as the end of the first in the leading placeholder of the second.
+/// composes of two reads as one literal in a placeholder at the edge of the other:
+/// ``log record `X`: attribute`` in the leading one of ``{what} `{key}` = {got} is not
+/// expected``, ``refused an export ...`` in the trailing one of ``the collector {why}``.
 /// Pieces with under 12 characters of their own (outside values) are not read.
 fn is_checker_message(quote: &str, templates: &[Vec<Piece>], sources: &[String]) -> bool {
     let all: Vec<char> = quote.chars().collect();
@@ -401,23 +413,31 @@ fn is_checker_message(quote: &str, templates: &[Vec<Piece>], sources: &[String])
             .map(|(t, _)| t)
             .collect();
         // Each literal alone, the piece starting anywhere in it.
-        let mut ends = vec![[None; FREE_WORDS + 1]; n + 1];
+        let none = || vec![[None; FREE_WORDS + 1]; n + 1];
+        let mut handovers = Handovers { ends: none(), opens: none() };
         let mut from_nothing = [None; FREE_WORDS + 1];
         from_nothing[0] = Some(0);
         for t in &candidates {
             let starts: Vec<_> = (0..=t.len()).map(|i| (i, 0, from_nothing)).collect();
-            if good(read_piece(t, chars, &word_start, &starts, &mut ends)) {
+            if good(read_piece(t, chars, &word_start, &starts, &mut handovers)) {
                 return true;
             }
         }
-        // A literal whose leading placeholder holds the end of another.
-        let starts: Vec<_> =
-            (1..n).map(|j| (1, j, ends[j])).filter(|(_, _, reading)| reading.iter().any(Option::is_some)).collect();
-        let mut unused = vec![[None; FREE_WORDS + 1]; n + 1];
-        candidates
-            .iter()
-            .filter(|t| t.first() == Some(&Piece::Hole))
-            .any(|t| good(read_piece(t, chars, &word_start, &starts, &mut unused)))
+        // Then the rest of the piece in another literal: one that starts with a placeholder
+        // holding what was read, or one that a trailing placeholder of the first holds.
+        let some = |r: &Reading| r.iter().any(Option::is_some);
+        let after_end: Vec<_> =
+            (1..n).filter(|&j| some(&handovers.ends[j])).map(|j| (1, j, handovers.ends[j])).collect();
+        let after_open: Vec<_> =
+            (1..n).filter(|&j| some(&handovers.opens[j])).map(|j| (0, j, handovers.opens[j])).collect();
+        let mut unused = Handovers { ends: none(), opens: none() };
+        candidates.iter().any(|t| {
+            let mut starts = after_open.clone();
+            if t.first() == Some(&Piece::Hole) {
+                starts.extend(&after_end);
+            }
+            !starts.is_empty() && good(read_piece(t, chars, &word_start, &starts, &mut unused))
+        })
     })
 }
 
