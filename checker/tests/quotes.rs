@@ -180,7 +180,7 @@ fn prose_quotes(file: &Path) -> Vec<ProseQuote> {
         let line = prose.len() - rest.len() + open;
         out.push(ProseQuote {
             file: file.to_path_buf(),
-            line: prose[..line].lines().count().max(1),
+            line: prose[..line].matches('\n').count() + 1,
             text: after[..close].split_whitespace().collect::<Vec<_>>().join(" "),
         });
         rest = &after[close + 2..];
@@ -227,7 +227,8 @@ fn template(literal: &str) -> Vec<Piece> {
     pieces
 }
 
-/// The string literals of the Rust sources under `dir`, doc comments left out.
+/// The string literals of the Rust sources under `dir`, doc comments left out (the unit
+/// tests' among them: what they assert is what the checker prints, composed).
 fn literals(dir: &Path, out: &mut Vec<String>) {
     struct Strings<'a>(&'a mut Vec<String>);
     impl<'ast> Visit<'ast> for Strings<'_> {
