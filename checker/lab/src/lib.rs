@@ -14,6 +14,7 @@
 pub mod capture;
 pub mod edge;
 pub mod reference;
+mod regressions;
 mod serve;
 pub mod service;
 mod telemetry;

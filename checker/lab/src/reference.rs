@@ -43,8 +43,7 @@ use opentelemetry_semantic_conventions::metric::HTTP_SERVER_REQUEST_DURATION;
 use crate::service::{AppError, DistanceReply, Places, PositionClient, distance_km};
 use crate::{Edge, Telemetry};
 
-/// The variable that chooses a broken version of the service.
-pub const REGRESSION_VAR: &str = "LAB_REGRESSION";
+pub use crate::regressions::{REGRESSION_VAR, REGRESSIONS};
 
 /// The route, as the server span's name and `http.route` give it.
 pub const ROUTE: &str = "/distance/{place}";
@@ -53,6 +52,7 @@ pub const ROUTE: &str = "/distance/{place}";
 pub const SCOPE: &str = "iss-distance";
 
 /// One classic regression of a service's telemetry: what the learner's tests must catch.
+/// Its id and words are in [`REGRESSIONS`], in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Regression {
     /// The server span is never ended, so it is never exported.
@@ -83,35 +83,12 @@ impl Regression {
 
     /// Its value of [`REGRESSION_VAR`], stable (reports and snapshots name it).
     pub fn id(self) -> &'static str {
-        match self {
-            Regression::SpanNotEnded => "span-not-ended",
-            Regression::AttributeRenamed => "attribute-renamed",
-            Regression::ErrorNotMarked => "error-not-marked",
-            Regression::HistogramInMilliseconds => "histogram-in-milliseconds",
-            Regression::ContextLostAcrossSpawn => "context-lost-across-spawn",
-            Regression::LogOutsideSpan => "log-outside-span",
-        }
+        REGRESSIONS[self as usize].0
     }
 
     /// The broken service, in the verdict's words: "your tests pass on <this>".
     pub fn service(self) -> &'static str {
-        match self {
-            Regression::SpanNotEnded => "a service whose server span is never ended (so never exported)",
-            Regression::AttributeRenamed => {
-                "a service whose server span records the method under the old key `http.method` instead of \
-                 `http.request.method`"
-            }
-            Regression::ErrorNotMarked => "a service whose 502 span no longer has status error (nor `error.type`)",
-            Regression::HistogramInMilliseconds => {
-                "a service whose `http.server.request.duration` records milliseconds while its unit says seconds"
-            }
-            Regression::ContextLostAcrossSpawn => {
-                "a service whose spawned task loses the request's context (its span starts a trace of its own)"
-            }
-            Regression::LogOutsideSpan => {
-                "a service whose log record is written outside the request's span (it carries no trace id)"
-            }
-        }
+        REGRESSIONS[self as usize].1
     }
 
     pub fn from_id(id: &str) -> Option<Regression> {
@@ -288,4 +265,18 @@ fn resolved<T>(app: &App, name: &str, found: &Result<T, AppError>) {
     record.set_body(format!("place `{name}`: {outcome}").into());
     record.add_attribute("iss.place.found", found.is_ok());
     app.logger.emit(record);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_regression_has_its_id_and_words_in_the_shared_list() {
+        assert_eq!(Regression::ALL.len(), REGRESSIONS.len());
+        for (i, r) in Regression::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i);
+            assert_eq!(Regression::from_id(r.id()), Some(*r));
+        }
+    }
 }
