@@ -367,6 +367,19 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
 }
 
 fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) -> ExitCode {
+    if exercise.graded_by_tests() {
+        // No scenario drives it: its tests are what is graded.
+        println!(
+            "{} is graded by your tests, not by telemetry the checker captures: `cargo run -p checker -- check {}` \
+             runs them on the reference service and on each broken version of it.",
+            exercise.title(),
+            exercise.number
+        );
+        // Not even `--solution` prints the solution's outcome table: it names the broken
+        // versions, which the learner is to work out (README 20).
+        let _ = solution;
+        return ExitCode::SUCCESS;
+    }
     if solution && !track.has_solutions() {
         return show_expected(track, exercise);
     }

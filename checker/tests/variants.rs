@@ -214,7 +214,7 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
                 let verdicts: Vec<Verdict> = (0..v.runs.max(1))
                     .map(|_| {
                         let ran = built.clone().map(|()| match exercise.graded_by_tests() {
-                            true => capture::Outcome::Tested(Box::new(tested::run(&[own.clone()], limits))),
+                            true => capture::Outcome::Tested(Box::new(tested::run(std::slice::from_ref(&own), limits))),
                             false => capture::run(&own, &exercise.scenario, limits),
                         });
                         grade::verdict_within(track, exercise, ran, limits.timeout)
