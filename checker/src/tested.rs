@@ -439,6 +439,60 @@ mod tests {
         assert!(v.details.as_deref().unwrap().contains("by `t`"));
     }
 
+    /// A stand-in for a test executable: a shell script that prints what libtest would.
+    #[cfg(unix)]
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join("telemetry-0123456789abcdef");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_regression_runs_with_its_id_in_the_environment_and_a_silent_one_is_missed() {
+        let dir = tempfile::tempdir().unwrap();
+        // Fails under every regression but the first, as a suite that misses it would.
+        let first = REGRESSIONS[0].0;
+        let exe = script(
+            dir.path(),
+            &format!(
+                "echo 'running 1 test'\nif [ -n \"$LAB_REGRESSION\" ] && [ \"$LAB_REGRESSION\" != {first} ]; then\n\
+                 echo 'test promise ... FAILED'; echo; echo 'failures:'; echo; echo '---- promise stdout ----'\n\
+                 echo \"thread 'promise' (7) panicked at tests/telemetry.rs:1:1:\"; echo \"broken: $LAB_REGRESSION\"\n\
+                 echo; echo 'failures:'; echo '    promise'; echo; echo 'test result: FAILED. 0 passed; 1 failed'; exit 101\n\
+                 fi\necho 'test promise ... ok'; echo; echo 'test result: ok. 1 passed; 0 failed'"
+            ),
+        );
+        let limits = Limits { timeout: Duration::from_secs(20), memory_mib: crate::capture::DEFAULT_MEMORY_MIB };
+        let tested = run(&[exe], limits);
+        assert!(!tested.reference.failed(), "{tested:?}");
+        assert_eq!(tested.regressions.len(), REGRESSIONS.len());
+        let (id, suite) = &tested.regressions[1];
+        assert_eq!(suite.tests[0].message.as_deref().map(first_words), Some(format!("broken: {id}")));
+        let v = verdict(&tested, limits.timeout);
+        let missed: Vec<&str> = v.differences.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(missed, [format!("your tests pass on {}", REGRESSIONS[0].1)]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_test_that_hangs_is_stopped_at_the_time_limit_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = script(dir.path(), "echo 'running 1 test'\nprintf 'test waits_for_a_span ... '\nexec sleep 60");
+        let started = std::time::Instant::now();
+        let limits = Limits { timeout: Duration::from_secs(1), memory_mib: crate::capture::DEFAULT_MEMORY_MIB };
+        let tested = run(&[exe], limits);
+        assert!(started.elapsed() < Duration::from_secs(30), "the run was stopped");
+        assert_eq!(tested.reference.hung.as_deref(), Some("waits_for_a_span"));
+        assert!(tested.regressions.is_empty(), "no regression is run after the reference failed");
+        assert!(tested.depends_on_the_machine());
+        let v = verdict(&tested, limits.timeout);
+        assert_eq!(v.differences[0].kind_id(), "tests.hang");
+        assert!(v.differences[0].text.contains("within 1 s") && v.differences[0].text.contains("`waits_for_a_span`"));
+    }
+
     #[test]
     fn no_test_and_a_test_failing_on_the_reference_are_told_apart() {
         let none = verdict(&Tested { reference: Suite::default(), regressions: vec![] }, Duration::from_secs(1));
