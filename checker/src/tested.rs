@@ -161,8 +161,10 @@ fn run_one(exe: &Path, regression: Option<&str>, limits: Limits) -> Suite {
     let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
-            if let Some(pipe) = pipe {
-                let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes);
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.by_ref().take(MAX_OUTPUT).read_to_end(&mut bytes);
+                // The rest is drained unread: a full pipe would stall the tests until the limit.
+                let _ = std::io::copy(&mut pipe, &mut std::io::sink());
             }
             String::from_utf8_lossy(&bytes).into_owned()
         })
