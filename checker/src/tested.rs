@@ -1,11 +1,12 @@
 //! Grading an exercise by the learner's own tests (`scenario = "tests"` in the track,
 //! exercise 20): the checker grades the tests, not the telemetry.
 //!
-//! The exercise's integration tests (`tests/*.rs`, built by [`crate::cargo::build`]) run
-//! first on the lab's reference service (`lab::reference`, no regression): every test must
-//! pass, and at least one must run. Then once per regression of that service
+//! The exercise's integration tests (`tests/*.rs`, built by [`crate::cargo::build`]) run on
+//! the lab's reference service (`lab::reference`, no regression): every test must pass, and
+//! at least one must run. They also run once per regression of that service
 //! ([`REGRESSIONS`], `LAB_REGRESSION=<id>` in the tests' environment, which the service reads
-//! when its router is built): at least one test must fail. The verdict names each
+//! when its router is built), side by side with the reference: at least one test must fail
+//! on each (counted only once the reference passed). The verdict names each
 //! regression the tests let through, and which tests caught the others.
 //!
 //! Each run is a process of its own, in its own process group, with the capture's time and
