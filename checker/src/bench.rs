@@ -82,6 +82,8 @@ pub fn run(track: &Track, exercise: &Exercise, runs: usize, options: Options) ->
             .current_dir(&track.root)
             .args(["build", "-q", "-p", &package, "--manifest-path"])
             .arg(track.root.join(Side::Solution.workspace()))
+            // An exercise graded by its tests: what the checker builds, its tests too.
+            .args(if exercise.graded_by_tests() { &["--bins", "--tests"][..] } else { &[] })
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();

@@ -56,6 +56,9 @@ pub enum Outcome {
     TooMuch {
         bytes: u64,
     },
+    /// Not a capture: the exercise's own tests, run on the reference service and its
+    /// regressions (an exercise graded by its tests, [`crate::tested`]).
+    Tested(Box<crate::tested::Tested>),
 }
 
 /// Limits of one capture.
@@ -70,7 +73,10 @@ impl Outcome {
     /// Whether the outcome says more about the machine, its load or the limits chosen
     /// than about the code: such verdicts are never cached.
     pub fn depends_on_the_machine(&self) -> bool {
-        matches!(self, Outcome::TimedOut { .. } | Outcome::OutOfMemory { .. } | Outcome::NotBuilt { .. })
+        match self {
+            Outcome::Tested(tested) => tested.depends_on_the_machine(),
+            _ => matches!(self, Outcome::TimedOut { .. } | Outcome::OutOfMemory { .. } | Outcome::NotBuilt { .. }),
+        }
     }
 }
 
@@ -198,7 +204,7 @@ fn join_for(handle: std::thread::JoinHandle<Kept>, limit: Duration) -> Kept {
 
 /// Limits the address space of the process `cmd` starts (RLIMIT_AS).
 #[cfg(unix)]
-fn limit_memory(cmd: &mut Command, memory_mib: u64) {
+pub(crate) fn limit_memory(cmd: &mut Command, memory_mib: u64) {
     use std::os::unix::process::CommandExt as _;
     let bytes = memory_mib.saturating_mul(1024 * 1024);
     // SAFETY: setrlimit is async-signal-safe, and the closure allocates nothing.
@@ -215,7 +221,7 @@ fn limit_memory(cmd: &mut Command, memory_mib: u64) {
 
 /// Without RLIMIT_AS, the memory limit is not enforced (the README says so).
 #[cfg(not(unix))]
-fn limit_memory(_: &mut Command, _: u64) {}
+pub(crate) fn limit_memory(_: &mut Command, _: u64) {}
 
 #[cfg(unix)]
 fn signal_of(status: &ExitStatus) -> Option<i32> {

@@ -38,7 +38,11 @@ pub enum Build {
     Built {
         /// What to run: a private link to the binary this build made (see [`build`]).
         executable: PathBuf,
-        /// That binary as cargo left it, for the verdict cache.
+        /// Its integration tests' executables (`tests/*.rs`), built only for the packages
+        /// [`build`] was asked to test (an exercise graded by its tests), private links too.
+        tests: Vec<PathBuf>,
+        /// That binary as cargo left it (for a tested package, its first test executable),
+        /// for the verdict cache.
         stamp: Option<Stamp>,
     },
     /// Compiler errors as rustc rendered them.
@@ -55,6 +59,10 @@ enum Message {
     CompilerArtifact {
         manifest_path: PathBuf,
         executable: Option<PathBuf>,
+        #[serde(default)]
+        target: Option<ArtifactTarget>,
+        #[serde(default)]
+        profile: Option<ArtifactProfile>,
     },
     CompilerMessage {
         manifest_path: PathBuf,
@@ -62,6 +70,18 @@ enum Message {
     },
     #[serde(other)]
     Other,
+}
+
+#[derive(Deserialize)]
+struct ArtifactTarget {
+    #[serde(default)]
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ArtifactProfile {
+    #[serde(default)]
+    test: bool,
 }
 
 #[derive(Deserialize)]
@@ -222,16 +242,33 @@ impl Drop for BuildLock {
 }
 
 /// Builds `packages` (name, manifest path), members of the workspace whose manifest is
-/// `workspace`, from the lab's `root`; the result is keyed by package name.
+/// `workspace`, from the lab's `root`; the result is keyed by package name. The packages
+/// named in `tested` (exercises graded by their own tests) are built by a second cargo call
+/// of their own, with `--bins --tests`, so that their integration tests are built too and
+/// the other exercises' builds stay as they were (target selection applies to every
+/// package of a cargo call).
 ///
 /// With `private`, each binary is hard-linked into a folder of this process's own (made
 /// while the lab's build lock is held) and that link is what [`Build::Built`] names: a
 /// capture runs what this build made, even while another build re-links the binary
 /// cargo left (`run`, which hands the process over, takes cargo's own).
-pub fn build(root: &Path, workspace: &Path, packages: &[(String, PathBuf)], limit: Duration, private: bool) -> Builds {
+pub fn build(
+    root: &Path,
+    workspace: &Path,
+    packages: &[(String, PathBuf)],
+    tested: &[String],
+    limit: Duration,
+    private: bool,
+) -> Builds {
     let lock = BuildLock::take(root);
     let folders = folders(root);
-    let mut builds = build_unlinked(root, workspace, packages, limit, &folders);
+    let (with_tests, plain): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(n, _)| tested.contains(n));
+    let started = std::time::Instant::now();
+    let mut builds = build_unlinked(root, workspace, &plain, limit, &folders, &[]);
+    if !with_tests.is_empty() {
+        let left = limit.saturating_sub(started.elapsed()).max(Duration::from_secs(1));
+        builds.extend(build_unlinked(root, workspace, &with_tests, left, &folders, &["--bins", "--tests"]));
+    }
     let links = if private { link_privately(&folders, &mut builds) } else { None };
     drop(lock);
     Builds { builds, _links: links }
@@ -250,11 +287,17 @@ fn link_privately(folders: &Folders, builds: &mut HashMap<String, Build>) -> Opt
         }
     }
     let dir = tempfile::Builder::new().prefix(&format!("{}-", std::process::id())).tempdir_in(&base).ok()?;
+    let link = |from: &mut PathBuf, name: String| {
+        let link = dir.path().join(name);
+        if std::fs::hard_link(&*from, &link).is_ok() || std::fs::copy(&*from, &link).is_ok() {
+            *from = link;
+        }
+    };
     for (name, build) in builds.iter_mut() {
-        if let Build::Built { executable, .. } = build {
-            let link = dir.path().join(name);
-            if std::fs::hard_link(&*executable, &link).is_ok() || std::fs::copy(&*executable, &link).is_ok() {
-                *executable = link;
+        if let Build::Built { executable, tests, .. } = build {
+            link(executable, name.clone());
+            for (i, test) in tests.iter_mut().enumerate() {
+                link(test, format!("{name}.test{i}"));
             }
         }
     }
@@ -311,6 +354,7 @@ fn build_unlinked(
     packages: &[(String, PathBuf)],
     limit: Duration,
     folders: &Folders,
+    targets: &[&str],
 ) -> HashMap<String, Build> {
     let mut results = HashMap::new();
     if let Some(problem) = workspace_files_problem(root, workspace) {
@@ -325,7 +369,7 @@ fn build_unlinked(
     if present.is_empty() {
         return results;
     }
-    let first = build_members(root, workspace, &present, limit, folders, true);
+    let first = build_members(root, workspace, &present, limit, folders, true, targets);
     if !first.refused {
         results.extend(first.builds);
         return results;
@@ -371,7 +415,7 @@ fn build_unlinked(
         }
     };
     if !buildable.is_empty() {
-        results.extend(build_members(root, &workspace, &buildable, limit, folders, locked).builds);
+        results.extend(build_members(root, &workspace, &buildable, limit, folders, locked, targets).builds);
     }
     results
 }
@@ -435,7 +479,8 @@ struct Attempt {
 }
 
 /// One `cargo build --keep-going` for `packages`, in the workspace (or the stand-in) whose
-/// manifest is given, stopped (with everything it started) after `limit`.
+/// manifest is given, with cargo's target selection `targets` (none: its default), stopped
+/// (with everything it started) after `limit`.
 fn build_members(
     root: &Path,
     workspace: &Path,
@@ -443,6 +488,7 @@ fn build_members(
     limit: Duration,
     folders: &Folders,
     locked: bool,
+    targets: &[&str],
 ) -> Attempt {
     let mut cmd = cargo();
     cmd.current_dir(root)
@@ -466,6 +512,7 @@ fn build_members(
     for (name, _) in packages {
         cmd.args(["-p", name]);
     }
+    cmd.args(targets);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -498,11 +545,18 @@ fn build_members(
     let stderr = stderr.join().unwrap_or_default();
 
     let mut executables: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut test_executables: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     let mut errors: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for line in stdout.lines() {
         match serde_json::from_str::<Message>(line) {
-            Ok(Message::CompilerArtifact { manifest_path, executable: Some(exe) }) => {
-                executables.insert(canonical(&manifest_path), exe);
+            Ok(Message::CompilerArtifact { manifest_path, executable: Some(exe), target, profile }) => {
+                let integration_test =
+                    profile.is_some_and(|p| p.test) && target.is_some_and(|t| t.kind.iter().any(|k| k == "test"));
+                if integration_test {
+                    test_executables.entry(canonical(&manifest_path)).or_default().push(exe);
+                } else {
+                    executables.insert(canonical(&manifest_path), exe);
+                }
             }
             Ok(Message::CompilerMessage { manifest_path, message }) if message.level == "error" => {
                 if let Some(rendered) = message.rendered {
@@ -547,7 +601,13 @@ fn build_members(
             let manifest = canonical(manifest);
             let build = match (errors.remove(&manifest), executables.remove(&manifest)) {
                 (Some(errs), _) => Build::Failed { errors: summarise(&errs) },
-                (None, Some(executable)) => Build::Built { stamp: Stamp::of(&executable), executable },
+                (None, Some(executable)) => {
+                    let mut tests = test_executables.remove(&manifest).unwrap_or_default();
+                    // In the order of their names, whatever order cargo finished them in.
+                    tests.sort();
+                    let stamp = Stamp::of(tests.first().unwrap_or(&executable));
+                    Build::Built { stamp, executable, tests }
+                }
                 (None, None) if !elsewhere.is_empty() => Build::Failed { errors: elsewhere.join("\n\n") },
                 (None, None) => Build::NotBuilt {
                     cargo_says: if cargo_said.is_empty() {

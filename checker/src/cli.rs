@@ -125,21 +125,23 @@ enum Command {
     Starters,
     /// For maintainers: measure the edit-to-verdict loop, a warm re-run and target/'s size.
     Bench {
-        /// The exercise whose solution is edited (default: the last one).
+        /// The exercise whose solution is edited (default: the last one graded by its
+        /// telemetry; exercise 20, graded by its tests, runs them seven times instead).
         exercise: Option<String>,
         /// How many edits to time.
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// For maintainers and CI: every starter fails and every solution passes.
-    Verify,
+    /// For maintainers and CI: every starter fails and every solution passes (of one
+    /// exercise when named).
+    Verify { exercise: Option<String> },
 }
 
 impl Command {
     /// The maintainers' commands that run the reference solutions' crates (the student
     /// edition has them only sealed; its `show --solution` draws the snapshot instead).
     fn needs_solutions(&self) -> bool {
-        matches!(self, Command::Verify | Command::Bench { .. } | Command::Run { solution: true, .. })
+        matches!(self, Command::Verify { .. } | Command::Bench { .. } | Command::Run { solution: true, .. })
     }
 }
 
@@ -202,7 +204,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench { exercise, runs }) => {
             let chosen = match exercise {
                 Some(q) => find(&track, q),
-                None => track.exercises.last(),
+                None => track.exercises.iter().rev().find(|e| !e.graded_by_tests()),
             };
             match chosen {
                 Some(e) => crate::bench::run(&track, e, *runs, options),
@@ -239,7 +241,16 @@ pub fn main() -> ExitCode {
             None => ExitCode::from(2),
         },
         // verify always grades afresh: it is the lab's proof, not a learner's loop.
-        Some(Command::Verify) => verify::run(&track, Options { use_cache: false, ..options }, cli.format),
+        Some(Command::Verify { exercise }) => {
+            let chosen: Vec<&Exercise> = match exercise {
+                Some(q) => match find(&track, q) {
+                    Some(e) => vec![e],
+                    None => return ExitCode::from(2),
+                },
+                None => track.exercises.iter().collect(),
+            };
+            verify::run(&track, &chosen, Options { use_cache: false, ..options }, cli.format)
+        }
     }
 }
 
@@ -356,6 +367,19 @@ fn check(cli: &Cli, track: &Track, exercise: &Exercise, options: Options) -> Exi
 }
 
 fn show(track: &Track, exercise: &Exercise, solution: bool, options: Options) -> ExitCode {
+    if exercise.graded_by_tests() {
+        // No scenario drives it: its tests are what is graded.
+        println!(
+            "{} is graded by your tests, not by telemetry the checker captures: `cargo run -p checker -- check {}` \
+             runs them on the reference service and on each broken version of it.",
+            exercise.title(),
+            exercise.number
+        );
+        // Not even `--solution` prints the solution's outcome table: it names the broken
+        // versions, which the learner is to work out (README 20).
+        let _ = solution;
+        return ExitCode::SUCCESS;
+    }
     if solution && !track.has_solutions() {
         return show_expected(track, exercise);
     }

@@ -167,7 +167,9 @@ fn write_into(root: &Path, out: &Path) -> anyhow::Result<usize> {
     for entry in &committed {
         let Some(rest) = entry.path.strip_prefix("solutions/") else { continue };
         let Some((dir, file)) = rest.split_once('/') else { continue };
-        if file.starts_with("src/") && file.ends_with(".rs") && track.exercises.iter().any(|e| e.dir == dir) {
+        // `tests/`: exercise 20's answer is its tests.
+        let source = file.starts_with("src/") || file.starts_with("tests/");
+        if source && file.ends_with(".rs") && track.exercises.iter().any(|e| e.dir == dir) {
             let source = String::from_utf8_lossy(&contents[&entry.path]).into_owned();
             sealed.solutions.entry(dir.to_string()).or_default().insert(file.to_string(), source);
         }

@@ -64,15 +64,21 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
         exercises.iter().zip(&keys).map(|(e, key)| cache.get(&e.package(side), key.as_deref())).collect();
     // The snapshot is read (and its fingerprint checked) before the exercise runs: what
     // the exercise's code does to the file afterwards cannot change its verdict.
-    let mut expected: Vec<snapshot::Snapshot> = Vec::new();
+    // An exercise graded by its tests has no telemetry to compare: no snapshot is read.
+    let mut expected: Vec<Option<snapshot::Snapshot>> = Vec::new();
     let mut stale: Vec<&Exercise> = Vec::new();
     for (exercise, verdict) in exercises.iter().zip(verdicts.iter_mut()) {
         if verdict.is_some() {
             continue;
         }
+        if exercise.graded_by_tests() {
+            expected.push(None);
+            stale.push(exercise);
+            continue;
+        }
         match expected_of(track, exercise) {
             Ok(snapshot) => {
-                expected.push(snapshot);
+                expected.push(Some(snapshot));
                 stale.push(exercise);
             }
             Err(unusable) => *verdict = Some(*unusable),
@@ -82,7 +88,7 @@ pub fn grade(track: &Track, exercises: &[&Exercise], side: Side, options: Option
         let mut fresh =
             run_stamped(track, &stale, side, options).into_iter().zip(expected).map(|((ran, stamp), snapshot)| {
                 let lasting = ran.as_ref().map_or(true, |outcome| !outcome.depends_on_the_machine());
-                (judge_run(&snapshot, ran), lasting, stamp)
+                (judge_run(snapshot.as_ref(), ran, options.timeout), lasting, stamp)
             });
         for ((exercise, key), slot) in exercises.iter().zip(&keys).zip(verdicts.iter_mut()) {
             if slot.is_none() {
@@ -114,7 +120,8 @@ fn run_stamped(
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.manifest(e, side))).collect();
     let workspace = track.root.join(side.workspace());
-    let builds = cargo::build(&track.root, &workspace, &packages, options.build_timeout, true);
+    let tested: Vec<String> = exercises.iter().filter(|e| e.graded_by_tests()).map(|e| e.package(side)).collect();
+    let builds = cargo::build(&track.root, &workspace, &packages, &tested, options.build_timeout, true);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);
@@ -128,6 +135,20 @@ fn run_stamped(
                         break;
                     };
                     let ran = match builds.get(&exercise.package(side)) {
+                        Some(Build::Built { tests, .. }) if exercise.graded_by_tests() => {
+                            let mut tested = crate::tested::run(tests, options.limits());
+                            // Panic messages name the test file as the learner finds it.
+                            for suite in std::iter::once(&mut tested.reference)
+                                .chain(tested.regressions.iter_mut().map(|(_, s)| s))
+                            {
+                                for test in &mut suite.tests {
+                                    if let Some(m) = &mut test.message {
+                                        *m = from_the_root(m, exercise, side);
+                                    }
+                                }
+                            }
+                            Ok(Outcome::Tested(Box::new(tested)))
+                        }
                         Some(Build::Built { executable, .. }) => {
                             Ok(match capture::run(executable, &exercise.scenario, options.limits()) {
                                 Outcome::Panicked { message } => {
@@ -175,10 +196,19 @@ fn from_the_root(text: &str, exercise: &Exercise, side: Side) -> String {
     out
 }
 
-/// The verdict of one crate's run against its exercise's snapshot.
+/// The verdict of one crate's run against its exercise's snapshot (none for an exercise
+/// graded by its tests).
 pub fn verdict(track: &Track, exercise: &Exercise, ran: Ran) -> Verdict {
+    verdict_within(track, exercise, ran, Options::default().timeout)
+}
+
+/// [`verdict`], for a run made with the time limit `timeout` (which a verdict may name).
+pub fn verdict_within(track: &Track, exercise: &Exercise, ran: Ran, timeout: Duration) -> Verdict {
+    if exercise.graded_by_tests() {
+        return judge_run(None, ran, timeout);
+    }
     match expected_of(track, exercise) {
-        Ok(expected) => judge_run(&expected, ran),
+        Ok(expected) => judge_run(Some(&expected), ran, timeout),
         Err(unusable) => *unusable,
     }
 }
@@ -273,6 +303,7 @@ pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
             "handed over something that is not a telemetry document: was the lab's harness (checker/lab) changed?",
         )
         .with_details(why),
+        Outcome::Tested(tested) => crate::tested::verdict(&tested, Options::default().timeout),
         Outcome::TooMuch { bytes } => Verdict::new(
             Status::Fail,
             format!(
@@ -284,11 +315,20 @@ pub fn outcome(ran: Ran) -> Result<Document, Box<Verdict>> {
     }))
 }
 
-/// The verdict of a run against the snapshot read before it.
-fn judge_run(expected: &snapshot::Snapshot, ran: Ran) -> Verdict {
-    match outcome(ran) {
-        Ok(document) => judge(expected, document.clone()).with_document(document),
-        Err(verdict) => *verdict,
+/// The verdict of a run against the snapshot read before it; with none, the run must be
+/// of the exercise's tests.
+fn judge_run(expected: Option<&snapshot::Snapshot>, ran: Ran, timeout: Duration) -> Verdict {
+    if let Ok(Outcome::Tested(tested)) = &ran {
+        return crate::tested::verdict(tested, timeout);
+    }
+    match (outcome(ran), expected) {
+        (Ok(document), Some(expected)) => judge(expected, document.clone()).with_document(document),
+        (Ok(_), None) => Verdict::new(
+            Status::Fail,
+            "was not graded: the track grades this exercise by its tests (`scenario = \"tests\"`), but its \
+             telemetry was captured instead. This is not your code.",
+        ),
+        (Err(verdict), _) => *verdict,
     }
 }
 

@@ -60,7 +60,8 @@ kinds! {
         Answer => "answer",
         /// Requests: the scenario made another number of requests.
         RequestCount => "count",
-        /// Nothing of the signal reached the exporter (no spans, metrics, records, resource).
+        /// Nothing of the signal reached the exporter (no spans, metrics, records, resource);
+        /// of the tests (`tests.none`): no test ran.
         Nothing => "none",
         /// Nothing of the signal, though its provider was shut down on the way out.
         NothingThoughShutDown => "none.though_shut_down",
@@ -159,6 +160,12 @@ kinds! {
         Order => "order",
         /// The line that says how many differences were left out.
         More => "more",
+        /// Tests (an exercise graded by its tests): a test fails on the reference service.
+        TestsFailOnReference => "fail_on_reference",
+        /// Tests: every test passes on a broken version of the service.
+        TestsRegressionMissed => "regression_missed",
+        /// Tests: they did not finish within the time limit on the reference service.
+        TestsHang => "hang",
     }
 }
 
@@ -294,6 +301,9 @@ mod tests {
         "record.outside_span",
         "order",
         "more",
+        "fail_on_reference",
+        "regression_missed",
+        "hang",
     ];
 
     const PUBLISHED_CAUSES: &[&str] = &[

@@ -8,6 +8,8 @@
 //! - [`snapshot`]: reads the expected telemetry, made from the solutions with insta;
 //!   [`integrity`] refuses snapshots or a harness changed by hand.
 //! - [`compare`]: says what differs, in telemetry terms; [`diagnose`]: the likely cause.
+//! - [`tested`]: an exercise graded by its own tests instead (exercise 20): they run on the
+//!   lab's reference service and on each of its regressions.
 //! - [`grade`]: turns all that into a [`verdict::Verdict`] per exercise; [`cache`] keeps
 //!   verdicts whose inputs did not change.
 //! - [`report`]: text for learners, JSON for graders ([`classroom`]: the autograding
@@ -48,6 +50,7 @@ pub mod snapshot;
 pub mod solution;
 pub mod standin;
 pub mod state;
+pub mod tested;
 pub mod track;
 pub mod verdict;
 pub mod verify;

@@ -161,15 +161,12 @@ pub fn diff(root: &Path, exercise: &Exercise, reference: &Reference) -> std::io:
     Ok(out)
 }
 
-/// The exercise's Rust sources, relative to its folder (the manifest differs only by the
-/// package's name, and the README is the exercise's own).
+/// The exercise's Rust sources, relative to its folder: `src/` and, for an exercise graded
+/// by its tests, `tests/` (the manifest differs only by the package's name, and the README
+/// is the exercise's own).
 fn source_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    let src = folder.join("src");
-    if !src.is_dir() {
-        return Ok(found);
-    }
-    let mut stack = vec![src];
+    let mut stack: Vec<PathBuf> = ["src", "tests"].iter().map(|d| folder.join(d)).filter(|d| d.is_dir()).collect();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir)? {
             let path = entry?.path();

@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 pub const TRACK_FILE: &str = "exercises/track.toml";
 
+/// The `scenario` of an exercise graded by its own tests ([`Exercise::graded_by_tests`]).
+pub const TESTS_SCENARIO: &str = "tests";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Track {
@@ -211,6 +214,12 @@ impl Exercise {
     /// The file the learner edits, relative to the root.
     pub fn edit_file(&self, side: Side) -> PathBuf {
         self.folder(side).join(&self.edit)
+    }
+
+    /// Whether the exercise is graded by the learner's own tests (`scenario = "tests"`,
+    /// [`crate::tested`]) rather than by the telemetry its service emits under a scenario.
+    pub fn graded_by_tests(&self) -> bool {
+        self.scenario == TESTS_SCENARIO
     }
 
     pub fn readme(&self) -> PathBuf {

@@ -26,10 +26,9 @@ fn problem(starter: &Verdict, solution: &Verdict) -> Option<String> {
     }
 }
 
-pub fn run(track: &Track, options: Options, format: Format) -> ExitCode {
-    let exercises: Vec<&Exercise> = track.exercises.iter().collect();
-    let starters = grade::grade(track, &exercises, Side::Exercise, options);
-    let solutions = grade::grade(track, &exercises, Side::Solution, options);
+pub fn run(track: &Track, exercises: &[&Exercise], options: Options, format: Format) -> ExitCode {
+    let starters = grade::grade(track, exercises, Side::Exercise, options);
+    let solutions = grade::grade(track, exercises, Side::Solution, options);
 
     let mut verified = 0;
     let mut report = Vec::new();

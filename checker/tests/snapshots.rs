@@ -26,17 +26,30 @@ fn every_solution_matches_its_snapshot() {
     let options = Options { timeout: Duration::from_secs(60), use_cache: false, ..Options::default() };
     let runs = grade::run(&track, &exercises, Side::Solution, options);
     for (exercise, ran) in exercises.iter().zip(runs) {
-        let document = match ran {
-            Ok(Outcome::Captured(document)) => document.for_snapshot(),
+        let (yaml, what) = match ran {
+            Ok(Outcome::Captured(document)) => (document.for_snapshot().to_yaml(), "Expected telemetry"),
+            // Graded by its tests: the outcome table of the solution's tests (which pass on the
+            // reference, which each regression fails), for review; learners' tests are graded
+            // by the rule, not against it.
+            Ok(Outcome::Tested(tested)) if exercise.graded_by_tests() => {
+                let verdict = checker::tested::verdict(&tested, options.timeout);
+                assert!(
+                    verdict.passed(),
+                    "solution of {}: {} {:?}",
+                    exercise.title(),
+                    verdict.message,
+                    verdict.differences
+                );
+                (checker::tested::table(&tested), "What the solution's tests catch")
+            }
             other => panic!("solution of {} did not produce telemetry: {other:?}", exercise.title()),
         };
-        let yaml = document.to_yaml();
         insta::with_settings!({
             snapshot_path => track.snapshot_dir(),
             prepend_module_to_snapshot => false,
             omit_expression => true,
             description => format!(
-                "Expected telemetry of exercise {} (made from solutions/{}); {}{}",
+                "{what} of exercise {} (made from solutions/{}); {}{}",
                 exercise.title(),
                 exercise.dir,
                 integrity::MARK,

@@ -13,6 +13,10 @@
 //! timing (a task the handler does not wait for, a guard, a batch processor, a queue) carry
 //! it: `LAB_VARIANTS=context-across-tasks` with load beside the test is how to try them.
 //!
+//! Exercise 20 is graded by the learner's tests: its variants change the solution's
+//! `tests/telemetry.rs` (`file = "tests/telemetry.rs"`), built as `lab-variant`'s test
+//! `telemetry` and run on the lab's reference service and each of its regressions.
+//!
 //! The other way round, each `[[alternative]]` is a solution written another correct way
 //! (a `tracing` span instead of the SDK's, `in_span` instead of a builder): it must pass, so
 //! that no fact the checker adds fails a learner for a choice the README leaves open.
@@ -28,6 +32,7 @@ use std::time::Duration;
 
 use checker::capture;
 use checker::grade;
+use checker::tested;
 use checker::track::{Side, Track};
 use checker::verdict::Verdict;
 use serde::Deserialize;
@@ -47,6 +52,8 @@ struct Alternative {
     file: String,
     replace: String,
     with: String,
+    #[serde(default)]
+    to_end: bool,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +63,9 @@ struct Variant {
     file: String,
     replace: String,
     with: String,
+    /// `replace` and everything after it, to the end of the file, make way for `with`.
+    #[serde(default)]
+    to_end: bool,
     expect: Vec<String>,
     #[serde(default)]
     refute: Vec<String>,
@@ -76,17 +86,22 @@ fn root() -> PathBuf {
 }
 
 /// Builds `lab-variant` from `src` and returns its executable, or the compiler's output.
-fn build(src: &Path) -> Result<PathBuf, String> {
-    let output = Command::new(env!("CARGO"))
-        .current_dir(root())
+/// With `tests` (an exercise graded by its tests), builds its test `telemetry` from that file
+/// instead and returns the test's executable.
+fn build(src: &Path, tests: Option<&Path>) -> Result<PathBuf, String> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root())
         .args(["build", "-p", "lab-variant", "--message-format=json", "--color=never"])
         .env("LAB_VARIANT_SRC", src)
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| e.to_string())?;
+        .stderr(Stdio::piped());
+    if let Some(tests) = tests {
+        cmd.args(["--test", "telemetry"]).env("LAB_VARIANT_TESTS", tests);
+    }
+    let output = cmd.output().map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&output.stdout);
+    let (name, kind) = if tests.is_some() { ("telemetry", "test") } else { ("lab-variant", "bin") };
     let executable = stdout.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|m| {
-        (m["reason"] == "compiler-artifact" && m["target"]["name"] == "lab-variant")
+        (m["reason"] == "compiler-artifact" && m["target"]["name"] == name && m["target"]["kind"][0] == kind)
             .then(|| m["executable"].as_str().map(PathBuf::from))
             .flatten()
     });
@@ -137,6 +152,7 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
         file: a.file,
         replace: a.replace,
         with: a.with,
+        to_end: a.to_end,
         expect: vec![],
         refute: vec![],
         runs: 1,
@@ -161,7 +177,16 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
                 let entry = entry.unwrap();
                 std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
             }
-            let file = dir.path().join(v.file.strip_prefix("src/").unwrap_or(&v.file));
+            // Exercise 20's learner edits its tests: the variant is the solution's tests file.
+            let tests = exercise.graded_by_tests().then(|| dir.path().join("telemetry.rs"));
+            if let Some(tests) = &tests {
+                let from = root.join(exercise.folder(Side::Solution)).join("tests/telemetry.rs");
+                std::fs::copy(from, tests).unwrap();
+            }
+            let file = match &tests {
+                Some(tests) => tests.clone(),
+                None => dir.path().join(v.file.strip_prefix("src/").unwrap_or(&v.file)),
+            };
             let original = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{label}: no file {}", v.file));
             let found = original.matches(&v.replace).count();
             if found != 1 {
@@ -169,10 +194,14 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
                     .push(format!("{label}: the text to replace occurs {found} times in {} (must be once)", v.file));
                 continue;
             }
-            std::fs::write(&file, original.replacen(&v.replace, &v.with, 1)).unwrap();
+            let changed = match v.to_end {
+                true => format!("{}{}", &original[..original.find(&v.replace).unwrap()], v.with),
+                false => original.replacen(&v.replace, &v.with, 1),
+            };
+            std::fs::write(&file, changed).unwrap();
 
             let own = dir.path().join("lab-variant-binary");
-            let built = build(dir.path()).and_then(|exe| {
+            let built = build(dir.path(), tests.as_deref()).and_then(|exe| {
                 std::fs::hard_link(&exe, &own)
                     .or_else(|_| std::fs::copy(&exe, &own).map(drop))
                     .map_err(|e| e.to_string())
@@ -184,8 +213,11 @@ fn plausible_mistakes_fail_with_a_message_that_points_at_them() {
                 // One build, `runs` captures of it, one after the other.
                 let verdicts: Vec<Verdict> = (0..v.runs.max(1))
                     .map(|_| {
-                        let ran = built.clone().map(|()| capture::run(&own, &exercise.scenario, limits));
-                        grade::verdict(track, exercise, ran)
+                        let ran = built.clone().map(|()| match exercise.graded_by_tests() {
+                            true => capture::Outcome::Tested(Box::new(tested::run(std::slice::from_ref(&own), limits))),
+                            false => capture::run(&own, &exercise.scenario, limits),
+                        });
+                        grade::verdict_within(track, exercise, ran, limits.timeout)
                     })
                     .collect();
                 drop(dir);

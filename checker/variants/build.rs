@@ -7,12 +7,25 @@ use std::path::Path;
 
 fn main() {
     println!("cargo::rerun-if-env-changed=LAB_VARIANT_SRC");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("variant.rs");
+    println!("cargo::rerun-if-env-changed=LAB_VARIANT_TESTS");
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    let out = Path::new(&out_dir).join("variant.rs");
     let code = match std::env::var("LAB_VARIANT_SRC") {
         Ok(dir) => variant(Path::new(&dir)),
         Err(_) => STUB.to_string(),
     };
     std::fs::write(out, code).unwrap();
+    // Exercise 20's variant: a tests file with one mistake, or no test at all.
+    let tests = match std::env::var("LAB_VARIANT_TESTS") {
+        Ok(file) => {
+            println!("cargo::rerun-if-changed={file}");
+            let text = std::fs::read_to_string(&file).expect("the variant's tests file");
+            // `include!` takes items only: no inner doc comments.
+            text.lines().filter(|l| !l.trim_start().starts_with("//!")).collect::<Vec<_>>().join("\n")
+        }
+        Err(_) => String::new(),
+    };
+    std::fs::write(Path::new(&out_dir).join("variant_tests.rs"), tests).unwrap();
 }
 
 /// The solution's `lib.rs`, with each `mod x;` pointing at the variant's `x.rs` and inner

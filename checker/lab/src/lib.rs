@@ -6,12 +6,15 @@
 //!   checker run (in-memory) and a real one (stdout or OTLP). Nothing else differs.
 //! - [`Telemetry`]: the providers the learner built, handed to the handlers.
 //! - [`capture`]: the harness the checker runs inside an exercise's process.
+//! - [`reference`]: the instrumented service exercise 20's tests test, and its broken versions.
 //!
 //! An exercise declares its [`Service`] with one [`service!`] call in its `lib.rs`, and its
 //! `main` is one line: `lab::run::<Exercise>()`.
 
 pub mod capture;
 pub mod edge;
+pub mod reference;
+mod regressions;
 mod serve;
 pub mod service;
 mod telemetry;

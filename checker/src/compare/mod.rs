@@ -31,6 +31,8 @@ pub enum Signal {
     Traces,
     Metrics,
     Logs,
+    /// The learner's own tests (an exercise graded by its tests, [`crate::tested`]).
+    Tests,
 }
 
 impl Signal {
@@ -42,6 +44,7 @@ impl Signal {
             Signal::Traces => "traces",
             Signal::Metrics => "metrics",
             Signal::Logs => "logs",
+            Signal::Tests => "tests",
         }
     }
 
@@ -52,6 +55,7 @@ impl Signal {
             Signal::Traces => "Traces",
             Signal::Metrics => "Metrics",
             Signal::Logs => "Logs",
+            Signal::Tests => "Tests",
         }
     }
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    lab::run::<ex20_test_your_telemetry_solution::Exercise>()
+}
