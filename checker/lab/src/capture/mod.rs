@@ -53,7 +53,9 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         // SAFETY: the process has one thread yet (nothing of the service has started).
         unsafe { std::env::set_var(key, value) };
     }
-    let mut document = if scenario.over_the_wire() {
+    // Over the wire: the capture's own OTLP receiver, and the variables that point the
+    // service's exporters at it.
+    let wire = if scenario.over_the_wire() {
         let (receiver, listener) = match receiver::Receiver::bind() {
             Ok(bound) => bound,
             Err(e) => {
@@ -65,16 +67,38 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
             // SAFETY: as above, the process has one thread yet.
             unsafe { std::env::set_var(key, value) };
         }
-        capture_over_the_wire::<S>(scenario, &receiver, listener)
+        Some((receiver, listener))
     } else {
-        capture::<S>(scenario)
+        None
     };
-    if std::env::var_os(SECOND_CAPTURE).is_none() {
-        for env in scenario.env_captures {
-            let mut again = env_capture(env, out);
-            again.resource = again.resource.filter(|resource| *resource != document.resource);
-            document.env_captures.push(again);
-        }
+    // The scenario again under the operator's variables, each in a process of its own,
+    // started once the variables above are set (no thread may race `set_var`) and run
+    // beside this capture: they are independent of it, and their time is the learner's
+    // wait. Their results are taken in the scenario's order.
+    let env_runs: Vec<_> = if std::env::var_os(SECOND_CAPTURE).is_none() {
+        scenario
+            .env_captures
+            .iter()
+            .enumerate()
+            .map(|(i, env)| {
+                let out = out.with_extension(format!("second-{i}"));
+                std::thread::spawn(move || env_capture(env, &out))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut document = match wire {
+        Some((receiver, listener)) => capture_over_the_wire::<S>(scenario, &receiver, listener),
+        None => capture::<S>(scenario),
+    };
+    for run in env_runs {
+        let mut again = run.join().unwrap_or_else(|_| EnvCapture {
+            failed: Some("the second run's thread panicked".to_string()),
+            ..EnvCapture::default()
+        });
+        again.resource = again.resource.filter(|resource| *resource != document.resource);
+        document.env_captures.push(again);
     }
     let tmp = out.with_extension("partial");
     if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
@@ -88,10 +112,9 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
 /// requests left a trace there, and the resource. A process of its own because a service
 /// sets process-wide things once (the global subscriber, the propagator) and reads the
 /// operator's variables when it builds its pipeline.
-fn env_capture(vars: &[(&str, &str)], out: &Path) -> EnvCapture {
+fn env_capture(vars: &[(&str, &str)], second_out: &Path) -> EnvCapture {
     let env: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let failed = |why: String| EnvCapture { env: env.clone(), failed: Some(why), ..EnvCapture::default() };
-    let second_out = out.with_extension("second");
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return failed(format!("cannot find the exercise's executable: {e}")),
