@@ -225,7 +225,9 @@ struct Variants {
 struct Variant {
     exercise: String,
     file: String,
+    #[serde(default)]
     replace: String,
+    #[serde(default)]
     with: String,
 }
 
@@ -283,13 +285,26 @@ fn regenerate_the_class_fixtures() {
     };
     let starters = grade::grade(&track, &all, Side::Exercise, options);
     let solutions = grade::grade(&track, &all, Side::Solution, options);
-    assert!(solutions.iter().all(Verdict::passed), "every solution passes");
+    for (exercise, verdict) in all.iter().zip(&solutions) {
+        assert!(
+            verdict.passed(),
+            "the solution of {} passes: {} {:#?}",
+            exercise.id,
+            verdict.message,
+            verdict.differences
+        );
+    }
     let variants: Variants =
         toml::from_str(&std::fs::read_to_string(root.join("checker/tests/variants.toml")).unwrap()).unwrap();
     // The first variant of each exercise: one plausible mistake per exercise.
     let mut wrong: BTreeMap<usize, Verdict> = BTreeMap::new();
     for v in &variants.variant {
         let index = all.iter().position(|e| e.id == v.exercise).unwrap();
+        // An exercise graded by its tests: its variants are tests, which this stand-in
+        // class does not build (its students there have the starter's verdict).
+        if all[index].graded_by_tests() {
+            continue;
+        }
         if let std::collections::btree_map::Entry::Vacant(slot) = wrong.entry(index) {
             let verdict = grade_variant(&track, v);
             println!("variant of {}: {}", v.exercise, verdict.status.word());
@@ -297,10 +312,11 @@ fn regenerate_the_class_fixtures() {
         }
     }
     // Where each student is (the index of the first exercise not passed; the track's
-    // length: all passed): clusters at the start, at exercise 5 and at 12, four done.
+    // length: all passed): clusters at the start, at exercise 5 and at 12, two on the last
+    // exercise, two done.
     let progress: [usize; 33] = [
-        0, 1, 1, 2, 2, 3, 4, 4, 4, 4, 5, 5, 6, 7, 8, 9, 11, 11, 11, 11, 11, 12, 13, 14, 15, 15, 16, 17, 18, 19, 19, 19,
-        19,
+        0, 1, 1, 2, 2, 3, 4, 4, 4, 4, 5, 5, 6, 7, 8, 9, 11, 11, 11, 11, 11, 12, 13, 14, 15, 15, 16, 17, 18, 19, 19, 20,
+        20,
     ];
     let dir = fixtures();
     for old in std::fs::read_dir(&dir).unwrap() {
