@@ -81,7 +81,8 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
             .iter()
             .enumerate()
             .map(|(i, env)| {
-                let out = out.with_extension(format!("second-{i}"));
+                let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+                let out = out.with_file_name(format!("{stem}-second-{i}.json"));
                 std::thread::spawn(move || env_capture(env, &out))
             })
             .collect()
@@ -100,7 +101,11 @@ pub fn main<S: Service>(out: &Path) -> ExitCode {
         again.resource = again.resource.filter(|resource| *resource != document.resource);
         document.env_captures.push(again);
     }
-    let tmp = out.with_extension("partial");
+    // Beside `out`, under a name no other run shares (the runs under the operator's
+    // variables write theirs beside it at the same time).
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
     if let Err(e) = std::fs::write(&tmp, document.to_json()).and_then(|_| std::fs::rename(&tmp, out)) {
         eprintln!("lab: cannot write the capture to {}: {e}", out.display());
         std::process::exit(3);
