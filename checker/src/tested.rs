@@ -32,7 +32,7 @@ use crate::verdict::{Status, Verdict};
 // lab, whose dependencies it does not need): written once, read by both.
 #[path = "../lab/src/regressions.rs"]
 mod shared;
-pub use shared::{REGRESSION_VAR, REGRESSIONS};
+pub use shared::{NO_REGRESSION, REGRESSION_VAR, REGRESSIONS};
 
 /// The regressions of `lab::reference`: the id its `LAB_REGRESSION` takes, and the broken
 /// service in the verdict's words.
@@ -150,9 +150,8 @@ fn run_one(exe: &Path, regression: Option<&str>, limits: Limits) -> Suite {
             cmd.env_remove(key);
         }
     }
-    if let Some(id) = regression {
-        cmd.env(REGRESSION_VAR, id);
-    }
+    // Set on the reference's run too: a test cannot tell the runs apart by its presence.
+    cmd.env(REGRESSION_VAR, regression.unwrap_or(NO_REGRESSION));
     cmd.env("RUST_BACKTRACE", "0").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     if let Some(dir) = exe.parent() {
         cmd.current_dir(dir);
@@ -466,7 +465,7 @@ mod tests {
         let exe = script(
             dir.path(),
             &format!(
-                "echo 'running 1 test'\nif [ -n \"$LAB_REGRESSION\" ] && [ \"$LAB_REGRESSION\" != {first} ]; then\n\
+                "echo 'running 1 test'\nif [ \"$LAB_REGRESSION\" != {NO_REGRESSION} ] && [ \"$LAB_REGRESSION\" != {first} ]; then\n\
                  echo 'test promise ... FAILED'; echo; echo 'failures:'; echo; echo '---- promise stdout ----'\n\
                  echo \"thread 'promise' (7) panicked at tests/telemetry.rs:1:1:\"; echo \"broken: $LAB_REGRESSION\"\n\
                  echo; echo 'failures:'; echo '    promise'; echo; echo 'test result: FAILED. 0 passed; 1 failed'; exit 101\n\
@@ -482,6 +481,27 @@ mod tests {
         let v = verdict(&tested, limits.timeout);
         let missed: Vec<&str> = v.differences.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(missed, [format!("your tests pass on {}", REGRESSIONS[0].1)]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_test_that_looks_at_the_switch_instead_of_the_telemetry_fails_on_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        // "Catches" every broken version by the variable's presence alone.
+        let exe = script(
+            dir.path(),
+            "echo 'running 1 test'\nif [ -n \"$LAB_REGRESSION\" ]; then\n\
+             echo 'test switch ... FAILED'; echo; echo 'failures:'; echo; echo '---- switch stdout ----'\n\
+             echo \"thread 'switch' (7) panicked at tests/telemetry.rs:1:1:\"; echo 'a broken version'\n\
+             echo; echo 'failures:'; echo '    switch'; echo; echo 'test result: FAILED. 0 passed; 1 failed'; exit 101\n\
+             fi\necho 'test switch ... ok'; echo; echo 'test result: ok. 1 passed; 0 failed'",
+        );
+        let limits = Limits { timeout: Duration::from_secs(20), memory_mib: crate::capture::DEFAULT_MEMORY_MIB };
+        let tested = run(&[exe], limits);
+        assert!(tested.reference.failed(), "{tested:?}");
+        let v = verdict(&tested, limits.timeout);
+        assert!(!v.passed());
+        assert!(v.differences.iter().any(|d| d.text.contains("`switch` fails on the reference service")), "{v:?}");
     }
 
     #[cfg(unix)]

@@ -43,7 +43,7 @@ use opentelemetry_semantic_conventions::metric::HTTP_SERVER_REQUEST_DURATION;
 use crate::service::{AppError, DistanceReply, Places, PositionClient, distance_km};
 use crate::{Edge, Telemetry};
 
-pub use crate::regressions::{REGRESSION_VAR, REGRESSIONS};
+pub use crate::regressions::{NO_REGRESSION, REGRESSION_VAR, REGRESSIONS};
 
 /// The route, as the server span's name and `http.route` give it.
 pub const ROUTE: &str = "/distance/{place}";
@@ -98,7 +98,7 @@ impl Regression {
     /// The regression the environment asks for; `None` (the reference) when unset. An
     /// unknown id is a mistake of the caller's, said at once rather than tested silently.
     pub fn from_env() -> Option<Regression> {
-        let id = std::env::var(REGRESSION_VAR).ok().filter(|id| !id.is_empty())?;
+        let id = std::env::var(REGRESSION_VAR).ok().filter(|id| !id.is_empty() && id != NO_REGRESSION)?;
         match Regression::from_id(&id) {
             Some(regression) => Some(regression),
             None => panic!(

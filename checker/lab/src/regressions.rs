@@ -26,3 +26,8 @@ pub const REGRESSIONS: &[(&str, &str)] = &[
 
 /// The variable that chooses a broken version of the reference service.
 pub const REGRESSION_VAR: &str = "LAB_REGRESSION";
+
+/// Its value on the checker's run of the reference service: the variable is set on every
+/// run, so that a test cannot tell the reference from a broken version by its presence
+/// (`std::env::var(..).is_ok()`): a test that reads it fails on the reference.
+pub const NO_REGRESSION: &str = "none";
