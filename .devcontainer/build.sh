@@ -28,7 +28,9 @@ echo "==> Building the exercises, the way the checker builds them"
 # packages of one call, so any other grouping would leave the first check compiling.
 # --keep-going: one exercise that does not build (work in progress) must not leave the
 # others unbuilt; the checker reports on each exercise on its own anyway.
-if ! cargo build --workspace --locked --keep-going --manifest-path exercises/Cargo.toml; then
+# --bins --tests: as the checker's call when the track has an exercise graded by its tests
+# (20): every exercise's binary, and that exercise's integration tests.
+if ! cargo build --workspace --locked --keep-going --bins --tests --manifest-path exercises/Cargo.toml; then
     echo "warning: some exercises did not build; 'cargo run -p checker' will say which" >&2
 fi
 

@@ -242,11 +242,15 @@ impl Drop for BuildLock {
 }
 
 /// Builds `packages` (name, manifest path), members of the workspace whose manifest is
-/// `workspace`, from the lab's `root`; the result is keyed by package name. The packages
-/// named in `tested` (exercises graded by their own tests) are built by a second cargo call
-/// of their own, with `--bins --tests`, so that their integration tests are built too and
-/// the other exercises' builds stay as they were (target selection applies to every
-/// package of a cargo call).
+/// `workspace`, from the lab's `root`; the result is keyed by package name. When some are
+/// named in `tested` (exercises graded by their own tests), the one call selects
+/// `--bins --tests`, so that their integration tests are built too. Target selection
+/// applies to every package of a call, but the other exercises have no test target (their
+/// `lib` and `bin` say `test = false`), so theirs is the same build; and one call keeps
+/// cargo's feature unification what it is for the whole workspace (`cargo build
+/// --workspace`, the dev container's prebuild): a second call for the tested ones alone
+/// would unify fewer features (`log` without `kv`, ...) and compile a second copy of
+/// much of the OpenTelemetry stack on a learner's first check.
 ///
 /// With `private`, each binary is hard-linked into a folder of this process's own (made
 /// while the lab's build lock is held) and that link is what [`Build::Built`] names: a
@@ -262,13 +266,9 @@ pub fn build(
 ) -> Builds {
     let lock = BuildLock::take(root);
     let folders = folders(root);
-    let (with_tests, plain): (Vec<_>, Vec<_>) = packages.iter().cloned().partition(|(n, _)| tested.contains(n));
-    let started = std::time::Instant::now();
-    let mut builds = build_unlinked(root, workspace, &plain, limit, &folders, &[]);
-    if !with_tests.is_empty() {
-        let left = limit.saturating_sub(started.elapsed()).max(Duration::from_secs(1));
-        builds.extend(build_unlinked(root, workspace, &with_tests, left, &folders, &["--bins", "--tests"]));
-    }
+    let tests = packages.iter().any(|(n, _)| tested.contains(n));
+    let targets: &[&str] = if tests { &["--bins", "--tests"] } else { &[] };
+    let mut builds = build_unlinked(root, workspace, packages, limit, &folders, targets);
     let links = if private { link_privately(&folders, &mut builds) } else { None };
     drop(lock);
     Builds { builds, _links: links }
