@@ -82,58 +82,43 @@ impl Parent {
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: &'static str,
-    pub steps: &'static [Step],
+    /// What it does, in groups of steps (the scenarios share some), run in order.
+    pub steps: &'static [&'static [Step]],
     /// Environments of further captures of the same scenario, each in a process of its
     /// own, to see that the service honours the operator's variables (the traces it kept
     /// and its resource are compared).
     pub env_captures: &'static [&'static [(&'static str, &'static str)]],
 }
 
-/// The scenario almost every exercise uses: one success, an unknown place (404), the
-/// position service down (502), and the list of places (a second route).
-pub const DISTANCE: Scenario = Scenario { name: "distance", steps: DISTANCE_STEPS, env_captures: &[] };
-
-const DISTANCE_STEPS: &[Step] = &[
+/// The requests every scenario starts from, in groups that the scenarios below put
+/// together: one success, an unknown place (404), the position service down (a 502) ...
+const DOWN: &[Step] = &[
     Step::Get("/distance/paris"),
     Step::Get("/distance/atlantis"),
     Step::PositionDown(true),
     Step::Get("/distance/tokyo"),
-    Step::PositionDown(false),
-    Step::Get("/places"),
 ];
+
+/// ... and up again, and the list of places (a second route).
+const UP: &[Step] = &[Step::PositionDown(false), Step::Get("/places")];
+
+/// A caller that gives up while the handler waits for the position service.
+const ABANDONED: &[Step] = &[Step::GetAbandoned("/distance/lima")];
+
+/// The scenario almost every exercise uses: [`DOWN`], then [`UP`].
+pub const DISTANCE: Scenario = Scenario { name: "distance", steps: &[DOWN, UP], env_captures: &[] };
 
 /// From exercise 9 on (requests in flight): the same, then a caller that gives up while
 /// the handler waits for the position service, so that only a guard dropped with the
 /// handler keeps `http.server.active_requests` right.
-pub const SATURATION: Scenario = Scenario {
-    name: "saturation",
-    steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-    ],
-    env_captures: &[],
-};
+pub const SATURATION: Scenario = Scenario { name: "saturation", steps: &[DOWN, UP, ABANDONED], env_captures: &[] };
 
 /// Exercise 11 (propagation): the saturation scenario, then a request to the position
 /// service without trace context while a span is current where it is handled: extraction
 /// onto the current context (`extract(..)`) makes that span its parent.
 pub const PROPAGATION: Scenario = Scenario {
     name: "propagation",
-    steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::GetOnPositionInsideSpan("/position"),
-    ],
+    steps: &[DOWN, UP, ABANDONED, &[Step::GetOnPositionInsideSpan("/position")]],
     env_captures: &[],
 };
 
@@ -142,37 +127,24 @@ pub const PROPAGATION: Scenario = Scenario {
 /// router sees; instrumentation written into a handler of one's own does not.
 pub const MIDDLEWARE: Scenario = Scenario {
     name: "middleware",
-    steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::GetOnPosition(crate::service::position::HEALTH_ROUTE),
-    ],
+    steps: &[DOWN, UP, ABANDONED, &[Step::GetOnPosition(crate::service::position::HEALTH_ROUTE)]],
     env_captures: &[],
 };
 
+/// A request with a sampled trace context while the position service is down, so that a
+/// failing request is in a kept trace.
+const SAMPLED_FAILURE: &[Step] = &[Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops)];
+
+/// A request with an unsampled trace context while the position service is up, so that
+/// the position service's sampler shows.
+const UNSAMPLED: &[Step] = &[Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps)];
+
 /// Exercises 13 and 14 (sampling, batching): the saturation scenario, then requests that
-/// arrive with a trace context (a sampled one while the position service is down, so that
-/// a failing request is in a kept trace; an unsampled one while it is up, so that the
-/// position service's sampler shows), and a second capture with the standard sampler
-/// variables asking for every trace.
+/// arrive with a trace context ([`SAMPLED_FAILURE`], [`UNSAMPLED`]), and a second capture
+/// with the standard sampler variables asking for every trace.
 pub const SHIPPING: Scenario = Scenario {
     name: "shipping",
-    steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
-    ],
+    steps: &[DOWN, SAMPLED_FAILURE, UP, ABANDONED, UNSAMPLED],
     env_captures: SAMPLER_VARIABLES,
 };
 
@@ -195,7 +167,7 @@ const SAMPLER_VARIABLES: &[&[(&str, &str)]] = &[
 /// defaults, and what the code sets must stay where the operator sets nothing.
 pub const RESOURCE: Scenario = Scenario {
     name: "resource",
-    steps: DISTANCE_STEPS,
+    steps: DISTANCE.steps,
     env_captures: &[&[
         ("OTEL_SERVICE_NAME", "iss-distance-eu"),
         ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=production,service.instance.id=pod-7"),
@@ -209,14 +181,10 @@ pub const RESOURCE: Scenario = Scenario {
 pub const BAGGAGE: Scenario = Scenario {
     name: "baggage",
     steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::GetWithBaggage("/distance/nairobi", Parent::SampledRatioDrops, BAGGAGE_HEADER),
+        DOWN,
+        UP,
+        ABANDONED,
+        &[Step::GetWithBaggage("/distance/nairobi", Parent::SampledRatioDrops, BAGGAGE_HEADER)],
     ],
     env_captures: &[],
 };
@@ -237,23 +205,18 @@ pub const BAGGAGE: Scenario = Scenario {
 pub const QUEUE: Scenario = Scenario {
     name: "queue",
     steps: &[
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::Get("/distance/paris"),
-        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
-        Step::Fault(Fault::SightingsStoreDown, true),
-        Step::GetWithParent("/distance/tokyo", Parent::UnsampledRatioKeeps),
-        Step::Fault(Fault::SightingsStoreDown, false),
+        PIPELINE_STEPS,
+        &[
+            Step::Fault(Fault::SightingsStoreDown, true),
+            Step::GetWithParent("/distance/tokyo", Parent::UnsampledRatioKeeps),
+            Step::Fault(Fault::SightingsStoreDown, false),
+        ],
     ],
     env_captures: &[],
 };
 
 /// The queue scenario's requests before its failing job: exercise 19's (see [`PIPELINE`]).
+/// The shipping scenario's, with the two successes last.
 const PIPELINE_STEPS: &[Step] = &[
     Step::Get("/distance/atlantis"),
     Step::PositionDown(true),
@@ -272,18 +235,16 @@ const PIPELINE_STEPS: &[Step] = &[
 pub const DATABASE: Scenario = Scenario {
     name: "database",
     steps: &[
-        Step::Get("/distance/paris"),
-        Step::Get("/distance/atlantis"),
-        Step::PositionDown(true),
-        Step::Get("/distance/tokyo"),
-        Step::GetWithParent("/distance/nairobi", Parent::SampledRatioDrops),
-        Step::PositionDown(false),
-        Step::Get("/places"),
-        Step::GetAbandoned("/distance/lima"),
-        Step::GetWithParent("/distance/sydney", Parent::UnsampledRatioKeeps),
-        Step::Fault(Fault::DatabaseRefuses, true),
-        Step::Get("/distance/paris"),
-        Step::Fault(Fault::DatabaseRefuses, false),
+        DOWN,
+        SAMPLED_FAILURE,
+        UP,
+        ABANDONED,
+        UNSAMPLED,
+        &[
+            Step::Fault(Fault::DatabaseRefuses, true),
+            Step::Get("/distance/paris"),
+            Step::Fault(Fault::DatabaseRefuses, false),
+        ],
     ],
     env_captures: SAMPLER_VARIABLES,
 };
@@ -296,7 +257,8 @@ pub const BAGGAGE_HEADER: &str = "iss.client=atlas-mobile,iss.campaign=spring-la
 /// scenario's requests without its failing job (that lesson is exercise 17's), captured over
 /// the wire (see [`Scenario::over_the_wire`]) with OTLP/HTTP, then again with each of the
 /// operator's [`PIPELINE_VARIABLES`].
-pub const PIPELINE: Scenario = Scenario { name: "pipeline", steps: PIPELINE_STEPS, env_captures: PIPELINE_VARIABLES };
+pub const PIPELINE: Scenario =
+    Scenario { name: "pipeline", steps: &[PIPELINE_STEPS], env_captures: PIPELINE_VARIABLES };
 
 /// Exercise 19's runs under the operator's variables, each over the wire to a collector of
 /// its own: OTLP/gRPC, which the variable alone must choose (the collector expects it and
@@ -353,6 +315,11 @@ pub struct Run {
 }
 
 impl Scenario {
+    /// Every step, in order.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().flat_map(|group| group.iter())
+    }
+
     /// Whether the service's telemetry is captured over the wire: its own OTLP exporters,
     /// pointed through the standard variables at a receiver inside the capture
     /// (`capture::receiver`), rather than the in-memory exporters of the edge.
@@ -373,7 +340,7 @@ impl Scenario {
         let distance: Router = S::distance(telemetry, position);
         let mut requests = Vec::new();
         let mut failing: Vec<Fault> = Vec::new();
-        for step in self.steps {
+        for step in self.steps() {
             let (path, mut label, parent) = match *step {
                 Step::PositionDown(down) => {
                     switch.set_down(down);
