@@ -127,15 +127,15 @@ fn env_capture(vars: &[(&str, &str)], second_out: &Path) -> EnvCapture {
     // Its stderr is kept: for a panic (a service that stops on a telemetry setting), and for
     // whether the SDK's own warnings reach it, which is graded.
     let output = std::process::Command::new(exe)
-        .env(CAPTURE_OUT, &second_out)
+        .env(CAPTURE_OUT, second_out)
         .env(SECOND_CAPTURE, "1")
         .envs(vars.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output();
-    let read = std::fs::read_to_string(&second_out);
-    let _ = std::fs::remove_file(&second_out);
+    let read = std::fs::read_to_string(second_out);
+    let _ = std::fs::remove_file(second_out);
     match (output, read.map_err(|e| e.to_string()).and_then(|t| Document::from_json(&t))) {
         (Ok(output), Ok(second)) => EnvCapture {
             env,
