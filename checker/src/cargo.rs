@@ -38,8 +38,9 @@ pub enum Build {
     Built {
         /// What to run: a private link to the binary this build made (see [`build`]).
         executable: PathBuf,
-        /// Its integration tests' executables (`tests/*.rs`), built only for the packages
-        /// [`build`] was asked to test (an exercise graded by its tests), private links too.
+        /// Its integration tests' executables (`tests/*.rs`), private links too: built only
+        /// when [`build`] was asked to test one of its packages (an exercise graded by its
+        /// tests), and then for any package that has some; only the tested ones run.
         tests: Vec<PathBuf>,
         /// That binary as cargo left it (for a tested package, its first test executable),
         /// for the verdict cache.
