@@ -100,11 +100,7 @@ pub fn run(executable: &Path, scenario: &str, limits: Limits) -> Outcome {
     let mut cmd = Command::new(executable);
     // The learner's shell may point OTEL_* somewhere (the dev container does): the
     // capture must not depend on it.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("OTEL_") {
-            cmd.env_remove(key);
-        }
-    }
+    remove_env(&mut cmd, |key| key.starts_with("OTEL_"));
     cmd.env("LAB_CAPTURE_OUT", &out)
         .env("LAB_SCENARIO", scenario)
         .env("RUST_BACKTRACE", "0")
@@ -200,6 +196,16 @@ fn join_for(handle: std::thread::JoinHandle<Kept>, limit: Duration) -> Kept {
         std::thread::sleep(Duration::from_millis(10));
     }
     if handle.is_finished() { handle.join().unwrap_or_default() } else { Kept::default() }
+}
+
+/// Leaves out of the environment of the process `cmd` starts every variable of this one
+/// whose name `unwanted` picks.
+pub(crate) fn remove_env(cmd: &mut Command, unwanted: impl Fn(&str) -> bool) {
+    for (key, _) in std::env::vars_os() {
+        if unwanted(&key.to_string_lossy()) {
+            cmd.env_remove(key);
+        }
+    }
 }
 
 /// Limits the address space of the process `cmd` starts (RLIMIT_AS).

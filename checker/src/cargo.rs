@@ -243,9 +243,9 @@ impl Drop for BuildLock {
 }
 
 /// Builds `packages` (name, manifest path), members of the workspace whose manifest is
-/// `workspace`, from the lab's `root`; the result is keyed by package name. When some are
-/// named in `tested` (exercises graded by their own tests), the one call selects
-/// `--bins --tests`, so that their integration tests are built too. Target selection
+/// `workspace`, from the lab's `root`; the result is keyed by package name. `with_tests`
+/// (some are exercises graded by their own tests): the one call selects `--bins --tests`,
+/// so that their integration tests are built too. Target selection
 /// applies to every package of a call, but the other exercises have no test target (their
 /// `lib` and `bin` say `test = false`), so theirs is the same build; and one call keeps
 /// cargo's feature unification what it is for the whole workspace (`cargo build
@@ -261,14 +261,13 @@ pub fn build(
     root: &Path,
     workspace: &Path,
     packages: &[(String, PathBuf)],
-    tested: &[String],
+    with_tests: bool,
     limit: Duration,
     private: bool,
 ) -> Builds {
     let lock = BuildLock::take(root);
     let folders = folders(root);
-    let tests = packages.iter().any(|(n, _)| tested.contains(n));
-    let targets: &[&str] = if tests { &["--bins", "--tests"] } else { &[] };
+    let targets: &[&str] = if with_tests { &["--bins", "--tests"] } else { &[] };
     let mut builds = build_unlinked(root, workspace, packages, limit, &folders, targets);
     let links = if private { link_privately(&folders, &mut builds) } else { None };
     drop(lock);

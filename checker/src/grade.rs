@@ -120,8 +120,8 @@ fn run_stamped(
     let packages: Vec<(String, std::path::PathBuf)> =
         exercises.iter().map(|e| (e.package(side), track.manifest(e, side))).collect();
     let workspace = track.root.join(side.workspace());
-    let tested: Vec<String> = exercises.iter().filter(|e| e.graded_by_tests()).map(|e| e.package(side)).collect();
-    let builds = cargo::build(&track.root, &workspace, &packages, &tested, options.build_timeout, true);
+    let with_tests = exercises.iter().any(|e| e.graded_by_tests());
+    let builds = cargo::build(&track.root, &workspace, &packages, with_tests, options.build_timeout, true);
 
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; exercises.len()]);

@@ -71,14 +71,10 @@ pub fn verdict_details(exercise: &Exercise, verdict: &Verdict, verbose: bool) ->
     let title = format!("{} {}", exercise.title(), verdict.message);
     let _ = writeln!(out, "{} {}", mark(verdict.status), bold(&title));
     if verdict.passed() {
-        // Tests that pass: which of them caught which broken version, so the learner sees
-        // what each test protects.
-        if exercise.graded_by_tests()
-            && let Some(details) = &verdict.details
-        {
-            for line in details.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
+        // A pass with details (an exercise graded by its tests: which test caught which
+        // broken version) shows them: they say what each test protects.
+        for line in verdict.details.iter().flat_map(|d| d.lines()) {
+            let _ = writeln!(out, "    {line}");
         }
         return out;
     }

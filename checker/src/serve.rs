@@ -18,7 +18,7 @@ pub fn run(track: &Track, exercise: &Exercise, side: Side, args: &[String], buil
     let manifest = track.manifest(exercise, side);
     let workspace = track.root.join(side.workspace());
     // Not a private link: the process replaces the checker's, which could not remove it.
-    let mut builds = cargo::build(&track.root, &workspace, &[(package.clone(), manifest)], &[], build_timeout, false);
+    let mut builds = cargo::build(&track.root, &workspace, &[(package.clone(), manifest)], false, build_timeout, false);
     let executable = match builds.remove(&package) {
         Some(Build::Built { executable, .. }) => executable,
         Some(Build::Failed { errors }) => {

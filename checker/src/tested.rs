@@ -34,12 +34,6 @@ use crate::verdict::{Status, Verdict};
 mod shared;
 pub use shared::{NO_REGRESSION, REGRESSION_VAR, REGRESSIONS};
 
-/// The regressions of `lab::reference`: the id its `LAB_REGRESSION` takes, and the broken
-/// service in the verdict's words.
-pub fn regressions() -> Vec<(&'static str, &'static str)> {
-    REGRESSIONS.to_vec()
-}
-
 /// The most bytes of a test run's output read: a test that prints without end is cut.
 const MAX_OUTPUT: u64 = 1024 * 1024;
 
@@ -79,7 +73,7 @@ impl Suite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tested {
     pub reference: Suite,
-    /// `(regression id, suite)`, in [`regressions`]' order.
+    /// `(regression id, suite)`, in [`REGRESSIONS`]' order.
     pub regressions: Vec<(String, Suite)>,
 }
 
@@ -98,9 +92,9 @@ pub fn run(executables: &[PathBuf], limits: Limits) -> Tested {
     // service's latency): the learner waits for the slowest, not for the sum. When the
     // reference fails, the regressions' runs are dropped: the verdict is about the reference.
     let (reference, regressions) = std::thread::scope(|scope| {
-        let runs: Vec<_> = regressions()
-            .into_iter()
-            .map(|(id, _)| scope.spawn(move || (id.to_string(), suite(executables, Some(id), limits))))
+        let runs: Vec<_> = REGRESSIONS
+            .iter()
+            .map(|&(id, _)| scope.spawn(move || (id.to_string(), suite(executables, Some(id), limits))))
             .collect();
         let reference = suite(executables, None, limits);
         let regressions: Vec<(String, Suite)> =
@@ -144,12 +138,9 @@ fn run_one(exe: &Path, regression: Option<&str>, limits: Limits) -> Suite {
     let mut cmd = Command::new(exe);
     cmd.args(["--test-threads=1", "--color=never"]);
     // Nothing of the learner's shell or of a capture may change the service under test.
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("OTEL_") || key_text.starts_with("LAB_") || key_text == "RUST_TEST_THREADS" {
-            cmd.env_remove(key);
-        }
-    }
+    crate::capture::remove_env(&mut cmd, |key| {
+        key.starts_with("OTEL_") || key.starts_with("LAB_") || key == "RUST_TEST_THREADS"
+    });
     // Set on the reference's run too: a test cannot tell the runs apart by its presence.
     cmd.env(REGRESSION_VAR, regression.unwrap_or(NO_REGRESSION));
     cmd.env("RUST_BACKTRACE", "0").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -328,7 +319,7 @@ pub fn verdict(tested: &Tested, timeout: Duration) -> Verdict {
         ));
         return v;
     }
-    let words: std::collections::HashMap<&str, &str> = regressions().into_iter().collect();
+    let words: std::collections::HashMap<&str, &str> = REGRESSIONS.iter().copied().collect();
     let mut missed = Vec::new();
     let mut caught = Vec::new();
     for (id, suite) in &tested.regressions {
@@ -431,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_regression_that_fails_no_test_is_named_in_the_verdict() {
-        let ids = regressions();
+        let ids = REGRESSIONS;
         let mut regressions: Vec<(String, Suite)> =
             ids.iter().map(|(id, _)| (id.to_string(), passing(&["t"]))).collect();
         for (_, suite) in regressions.iter_mut().skip(1) {

@@ -86,11 +86,6 @@ impl Regression {
         REGRESSIONS[self as usize].0
     }
 
-    /// The broken service, in the verdict's words: "your tests pass on <this>".
-    pub fn service(self) -> &'static str {
-        REGRESSIONS[self as usize].1
-    }
-
     pub fn from_id(id: &str) -> Option<Regression> {
         Self::ALL.iter().copied().find(|r| r.id() == id)
     }
